@@ -1,0 +1,10 @@
+export default [
+  "packages/domain",
+  "packages/postgres",
+  "packages/sqs",
+  "packages/api",
+  "packages/worker",
+  "packages/local",
+  "infra/aws-v3",
+  "bench"
+]
