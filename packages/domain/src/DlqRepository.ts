@@ -1,0 +1,15 @@
+import { Context, type Effect, type Option } from "effect"
+import type { DlqEntry } from "./DlqEntry.ts"
+import type { PersistenceError } from "./InfrastructureErrors.ts"
+import type { OrderId } from "./Order.ts"
+
+/** Port: the business dead-letter store, at most one entry per order. */
+export class DlqRepository extends Context.Tag("@order-platform/DlqRepository")<DlqRepository, {
+  /** Records the entry, replacing an earlier one for the same order. */
+  readonly add: (entry: DlqEntry) => Effect.Effect<void, PersistenceError>
+  readonly find: (orderId: OrderId) => Effect.Effect<Option.Option<DlqEntry>, PersistenceError>
+  /** Newest failure first. */
+  readonly list: (limit: number) => Effect.Effect<ReadonlyArray<DlqEntry>, PersistenceError>
+  /** True when an entry was removed. */
+  readonly remove: (orderId: OrderId) => Effect.Effect<boolean, PersistenceError>
+}>() {}

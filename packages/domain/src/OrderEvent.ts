@@ -1,0 +1,24 @@
+import { Schema } from "effect"
+import { CorrelationId } from "./CorrelationId.ts"
+import { OrderId } from "./Order.ts"
+
+export const EventId = Schema.UUID.pipe(Schema.brand("EventId"))
+export type EventId = typeof EventId.Type
+
+export const OrderEventType = Schema.Literal("OrderCreated", "OrderRetryScheduled", "OrderReprocessed")
+export type OrderEventType = typeof OrderEventType.Type
+
+/**
+ * The message that asks a worker to run one attempt of an order. `attempt` is the order's
+ * `attempts` count when the event was written, so a worker can tell a stale delivery from a live one.
+ */
+export const OrderEvent = Schema.Struct({
+  eventId: EventId,
+  type: OrderEventType,
+  orderId: OrderId,
+  attempt: Schema.NonNegativeInt,
+  correlationId: CorrelationId
+}).annotations({ identifier: "OrderEvent" })
+export type OrderEvent = typeof OrderEvent.Type
+
+export const OrderEventFromJson = Schema.parseJson(OrderEvent)

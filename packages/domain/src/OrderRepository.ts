@@ -1,0 +1,35 @@
+import { Context, type Effect, type Option } from "effect"
+import type { OrderAlreadyExists, OrderVersionConflict } from "./BusinessErrors.ts"
+import type { PersistenceError } from "./InfrastructureErrors.ts"
+import type { Order, OrderId, OrderStatus } from "./Order.ts"
+import type { OrderCursor } from "./OrderCursor.ts"
+
+export interface ListOrdersQuery {
+  readonly status?: OrderStatus | undefined
+  readonly limit: number
+  readonly after?: OrderCursor | undefined
+}
+
+export interface ClaimRequest {
+  readonly orderId: OrderId
+  /** The attempt the delivered event announces; any other attempt is stale. */
+  readonly attempt: number
+  readonly now: Date
+  readonly leaseExpiresAt: Date
+}
+
+/** Port: where orders live. Implementations must honour the enclosing `Transactor` transaction. */
+export class OrderRepository extends Context.Tag("@order-platform/OrderRepository")<OrderRepository, {
+  readonly insert: (order: Order) => Effect.Effect<void, OrderAlreadyExists | PersistenceError>
+  readonly findById: (id: OrderId) => Effect.Effect<Option.Option<Order>, PersistenceError>
+  /** Newest first (createdAt, then id, descending), strictly after the cursor, at most `limit`. */
+  readonly list: (query: ListOrdersQuery) => Effect.Effect<ReadonlyArray<Order>, PersistenceError>
+  /**
+   * Atomically moves the order to PROCESSING if it is PENDING with `attempts = attempt`, or
+   * PROCESSING with that attempt and an expired lease. None when another worker or a later
+   * attempt got there first: the delivery is a duplicate or stale.
+   */
+  readonly claim: (request: ClaimRequest) => Effect.Effect<Option.Option<Order>, PersistenceError>
+  /** Stores `order` only if the stored version is `order.version - 1` (optimistic concurrency). */
+  readonly update: (order: Order) => Effect.Effect<void, OrderVersionConflict | PersistenceError>
+}>() {}

@@ -1,0 +1,74 @@
+import { Either } from "effect"
+import { InvalidTransition } from "./BusinessErrors.ts"
+import type { CreateOrderInput } from "./CreateOrderInput.ts"
+import { Order, type OrderId, type OrderStatus, totalCentsOf } from "./Order.ts"
+
+const legalTargets: Record<OrderStatus, ReadonlyArray<OrderStatus>> = {
+  PENDING: ["PROCESSING"],
+  PROCESSING: ["PROCESSED", "PENDING", "FAILED"],
+  PROCESSED: [],
+  FAILED: ["PENDING"]
+}
+
+export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => legalTargets[from].includes(to)
+
+type Changes = Partial<Pick<Order, "attempts" | "failureReason" | "leaseExpiresAt">>
+
+const transition = (
+  order: Order,
+  to: OrderStatus,
+  now: Date,
+  changes: Changes
+): Either.Either<Order, InvalidTransition> =>
+  canTransition(order.status, to)
+    ? Either.right(
+      new Order({ ...order, ...changes, status: to, updatedAt: now, version: order.version + 1 })
+    )
+    : Either.left(new InvalidTransition({ orderId: order.id, from: order.status, to }))
+
+export const newOrder = (id: OrderId, input: CreateOrderInput, now: Date): Order =>
+  new Order({
+    id,
+    customerId: input.customerId,
+    items: input.items,
+    currency: input.currency,
+    totalCents: totalCentsOf(input.items),
+    status: "PENDING",
+    attempts: 0,
+    failureReason: null,
+    leaseExpiresAt: null,
+    createdAt: now,
+    updatedAt: now,
+    version: 1
+  })
+
+export const isLeaseExpired = (order: Order, now: Date): boolean =>
+  order.status === "PROCESSING" && order.leaseExpiresAt !== null && order.leaseExpiresAt.getTime() <= now.getTime()
+
+/**
+ * PENDING → PROCESSING. A PROCESSING order whose lease has expired (its worker died) may be
+ * claimed again for the same attempt; that is a lease takeover, not a new state.
+ */
+export const startProcessing = (
+  order: Order,
+  now: Date,
+  leaseExpiresAt: Date
+): Either.Either<Order, InvalidTransition> =>
+  isLeaseExpired(order, now)
+    ? Either.right(new Order({ ...order, leaseExpiresAt, updatedAt: now, version: order.version + 1 }))
+    : transition(order, "PROCESSING", now, { leaseExpiresAt })
+
+export const markProcessed = (order: Order, now: Date) =>
+  transition(order, "PROCESSED", now, { leaseExpiresAt: null, failureReason: null })
+
+export const scheduleRetry = (order: Order, reason: string, now: Date) =>
+  transition(order, "PENDING", now, { attempts: order.attempts + 1, failureReason: reason, leaseExpiresAt: null })
+
+export const markFailed = (order: Order, reason: string, now: Date) =>
+  transition(order, "FAILED", now, { attempts: order.attempts + 1, failureReason: reason, leaseExpiresAt: null })
+
+/** FAILED → PENDING by an operator: the order starts over with a fresh set of attempts. */
+export const reprocess = (order: Order, now: Date) =>
+  order.status === "FAILED"
+    ? transition(order, "PENDING", now, { attempts: 0, failureReason: null, leaseExpiresAt: null })
+    : Either.left(new InvalidTransition({ orderId: order.id, from: order.status, to: "PENDING" }))

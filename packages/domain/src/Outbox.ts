@@ -1,0 +1,26 @@
+import { Context, type Effect } from "effect"
+import type { PersistenceError } from "./InfrastructureErrors.ts"
+import type { EventId, OrderEvent } from "./OrderEvent.ts"
+import type { OutboxEntry } from "./OutboxEntry.ts"
+
+export interface ClaimOutboxRequest {
+  readonly now: Date
+  readonly limit: number
+  /** Also claim entries that become available within this many ms (a relay sends them delayed). */
+  readonly horizonMs: number
+  /** A claim that is neither marked sent nor released returns to the pool after this long. */
+  readonly leaseMs: number
+}
+
+/**
+ * Port: the transactional outbox. `append` joins the enclosing transaction, so an event exists
+ * exactly when the state change it announces was committed.
+ */
+export class Outbox extends Context.Tag("@order-platform/Outbox")<Outbox, {
+  readonly append: (event: OrderEvent, availableAt: Date) => Effect.Effect<void, PersistenceError>
+  /** Oldest available first; concurrent claimers never receive the same entry. */
+  readonly claimReady: (request: ClaimOutboxRequest) => Effect.Effect<ReadonlyArray<OutboxEntry>, PersistenceError>
+  readonly markSent: (eventIds: ReadonlyArray<EventId>, now: Date) => Effect.Effect<void, PersistenceError>
+  /** Gives a claimed entry back, to be retried at `retryAt`, remembering why it failed. */
+  readonly release: (eventId: EventId, failure: { readonly error: string; readonly retryAt: Date }) => Effect.Effect<void, PersistenceError>
+}>() {}

@@ -1,0 +1,10 @@
+import { Context, Effect } from "effect"
+import type { PersistenceError } from "./InfrastructureErrors.ts"
+
+/** Port: runs an effect as one unit of work; on any failure none of its writes remain. */
+export class Transactor extends Context.Tag("@order-platform/Transactor")<Transactor, {
+  readonly withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | PersistenceError, R>
+}>() {}
+
+export const transactionally = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Transactor, (transactor) => transactor.withTransaction(self))

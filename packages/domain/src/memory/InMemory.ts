@@ -1,0 +1,41 @@
+import { Layer } from "effect"
+import type { OrderProcessor } from "../OrderProcessor.ts"
+import { defaultRetrySettings, RetryPolicy, type RetrySettings } from "../RetryPolicy.ts"
+import { SimulatedOrderProcessor } from "../SimulatedOrderProcessor.ts"
+import { DlqRepositoryMemory } from "./DlqRepositoryMemory.ts"
+import { IdempotencyKeysMemory } from "./IdempotencyKeysMemory.ts"
+import { MemoryStore } from "./MemoryStore.ts"
+import { OrderRepositoryMemory } from "./OrderRepositoryMemory.ts"
+import { OutboxMemory } from "./OutboxMemory.ts"
+import { TransactorMemory } from "./TransactorMemory.ts"
+
+/**
+ * The storage ports (orders, outbox, DLQ, idempotency keys, transactions) in memory, over one
+ * fresh `MemoryStore` per build of the layer. `MemoryStore` stays visible so a test can inspect
+ * the raw state.
+ */
+export const storesLayer = Layer.mergeAll(
+  OrderRepositoryMemory,
+  DlqRepositoryMemory,
+  OutboxMemory,
+  IdempotencyKeysMemory,
+  TransactorMemory
+).pipe(Layer.provideMerge(MemoryStore.layer))
+
+export interface InMemoryOptions {
+  /** Defaults to a processor that accepts every order. */
+  readonly processor?: Layer.Layer<OrderProcessor> | undefined
+  /** Defaults to 5 attempts, 1 s base delay, 60 s cap. */
+  readonly retry?: RetrySettings | undefined
+}
+
+/** Every port a use case needs, in memory: provide it and run any use case. */
+export const make = (options: InMemoryOptions = {}) =>
+  Layer.mergeAll(
+    storesLayer,
+    options.processor ?? SimulatedOrderProcessor.alwaysSucceeds,
+    RetryPolicy.layer(options.retry ?? defaultRetrySettings)
+  )
+
+/** `make()` with the defaults. */
+export const layer = make()

@@ -1,0 +1,74 @@
+import { Context, Effect, FiberRef, HashMap, Layer, Option, Ref } from "effect"
+import type { DlqEntry } from "../DlqEntry.ts"
+import type { IdempotencyRecord } from "../IdempotencyKeys.ts"
+import type { Order } from "../Order.ts"
+import type { OrderEvent } from "../OrderEvent.ts"
+
+export interface MemoryOutboxRow {
+  readonly sequence: number
+  readonly event: OrderEvent
+  readonly availableAt: Date
+  readonly deliveryAttempts: number
+  readonly status: "PENDING" | "SENT"
+  readonly claimedUntil: Date | null
+  readonly sentAt: Date | null
+  readonly lastError: string | null
+}
+
+/** Everything the in-memory adapters hold; persistent maps make a snapshot free. */
+export interface MemoryState {
+  readonly orders: HashMap.HashMap<string, Order>
+  readonly outbox: HashMap.HashMap<string, MemoryOutboxRow>
+  readonly nextOutboxSequence: number
+  readonly dlq: HashMap.HashMap<string, DlqEntry>
+  readonly idempotencyKeys: HashMap.HashMap<string, IdempotencyRecord>
+}
+
+export const emptyMemoryState: MemoryState = {
+  orders: HashMap.empty(),
+  outbox: HashMap.empty(),
+  nextOutboxSequence: 1,
+  dlq: HashMap.empty(),
+  idempotencyKeys: HashMap.empty()
+}
+
+/**
+ * The shared state behind the in-memory adapters. Transactions are serialisable: one runs at a
+ * time on a private copy that replaces the committed state only on success; a nested transaction
+ * is a savepoint. Writes outside a transaction wait for the running one, so a rollback never
+ * discards them.
+ */
+export class MemoryStore extends Context.Tag("@order-platform/MemoryStore")<MemoryStore, {
+  /** Committed state, or the running transaction's own view. */
+  readonly read: Effect.Effect<MemoryState>
+  readonly modify: <A>(f: (state: MemoryState) => readonly [A, MemoryState]) => Effect.Effect<A>
+  readonly withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+}>() {
+  static readonly layer = Layer.sync(MemoryStore, () => {
+    const committed = Ref.unsafeMake(emptyMemoryState)
+    const lock = Effect.unsafeMakeSemaphore(1)
+    const transaction = FiberRef.unsafeMake(Option.none<Ref.Ref<MemoryState>>())
+    const current = Effect.map(FiberRef.get(transaction), Option.getOrElse(() => committed))
+
+    const modify = <A>(f: (state: MemoryState) => readonly [A, MemoryState]) =>
+      Effect.flatMap(FiberRef.get(transaction), Option.match({
+        onSome: (view) => Ref.modify(view, f),
+        onNone: () => lock.withPermits(1)(Ref.modify(committed, f))
+      }))
+
+    const withTransaction = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      Effect.flatMap(FiberRef.get(transaction), Option.match({
+        onSome: (view) =>
+          Effect.flatMap(Ref.get(view), (savepoint) => Effect.onError(self, () => Ref.set(view, savepoint))),
+        onNone: () =>
+          lock.withPermits(1)(Effect.gen(function*() {
+            const view = yield* Ref.make(yield* Ref.get(committed))
+            const result = yield* Effect.locally(self, transaction, Option.some(view))
+            yield* Ref.set(committed, yield* Ref.get(view))
+            return result
+          }))
+      }))
+
+    return { read: Effect.flatMap(current, Ref.get), modify, withTransaction }
+  })
+}

@@ -1,0 +1,124 @@
+import { Clock, Effect, Either, Option } from "effect"
+import { DlqEntry } from "../DlqEntry.ts"
+import { DlqRepository } from "../DlqRepository.ts"
+import type { Order } from "../Order.ts"
+import type { EventId, OrderEvent } from "../OrderEvent.ts"
+import { OrderProcessor } from "../OrderProcessor.ts"
+import { OrderRepository } from "../OrderRepository.ts"
+import { markFailed, markProcessed, scheduleRetry } from "../OrderStateMachine.ts"
+import { Outbox } from "../Outbox.ts"
+import { decideRetry, RetryPolicy } from "../RetryPolicy.ts"
+import { transactionally } from "../Transactor.ts"
+
+export const DEFAULT_LEASE_MS = 5 * 60_000
+
+/**
+ * What became of one delivery. Every outcome means the delivery is finished and may be
+ * acknowledged; only a failure in the error channel (infrastructure) asks for redelivery.
+ */
+export type ProcessOutcome =
+  | { readonly _tag: "Processed"; readonly order: Order }
+  | { readonly _tag: "RetryScheduled"; readonly order: Order; readonly delayMs: number }
+  | { readonly _tag: "DeadLettered"; readonly order: Order }
+  | { readonly _tag: "Skipped"; readonly reason: "duplicate-or-stale" | "superseded" }
+
+const skipped = (reason: "duplicate-or-stale" | "superseded"): ProcessOutcome => ({ _tag: "Skipped", reason })
+const processed = (order: Order): ProcessOutcome => ({ _tag: "Processed", order })
+const retryScheduled = (order: Order, delayMs: number): ProcessOutcome => ({ _tag: "RetryScheduled", order, delayMs })
+const deadLettered = (order: Order): ProcessOutcome => ({ _tag: "DeadLettered", order })
+
+/** The state machine rejected a change the claim had just made legal: only a concurrent writer can cause that. */
+const orSuperseded = <E extends { readonly _tag: string }, R>(
+  self: Effect.Effect<ProcessOutcome, E, R>
+) =>
+  self.pipe(
+    Effect.catchIf(
+      (error): error is Extract<E, { _tag: "OrderVersionConflict" | "InvalidTransition" }> =>
+        error._tag === "OrderVersionConflict" || error._tag === "InvalidTransition",
+      () => Effect.succeed(skipped("superseded"))
+    )
+  )
+
+const finishSucceeded = (order: Order, now: Date) =>
+  Effect.gen(function*() {
+    const orders = yield* OrderRepository
+    const done = yield* markProcessed(order, now)
+    yield* orders.update(done)
+    yield* Effect.logInfo("order processed").pipe(Effect.annotateLogs({ event: "order.processed" }))
+    return processed(done)
+  })
+
+const finishRejected = (order: Order, reason: string, event: OrderEvent, now: Date) =>
+  Effect.gen(function*() {
+    const orders = yield* OrderRepository
+    const outbox = yield* Outbox
+    const dlq = yield* DlqRepository
+    const policy = yield* RetryPolicy
+    const decision = decideRetry(policy, order.attempts + 1)
+    if (decision._tag === "Exhausted") {
+      const failed = yield* markFailed(order, reason, now)
+      yield* orders.update(failed)
+      yield* dlq.add(
+        new DlqEntry({ orderId: order.id, reason, attempts: failed.attempts, correlationId: event.correlationId, failedAt: now })
+      )
+      yield* Effect.logWarning("order failed: retries exhausted, moved to the dead-letter queue").pipe(
+        Effect.annotateLogs({ event: "order.failed", attempts: failed.attempts, reason })
+      )
+      return deadLettered(failed)
+    }
+    const retrying = yield* scheduleRetry(order, reason, now)
+    yield* orders.update(retrying)
+    yield* outbox.append({
+      eventId: crypto.randomUUID() as EventId,
+      type: "OrderRetryScheduled",
+      orderId: order.id,
+      attempt: retrying.attempts,
+      correlationId: event.correlationId
+    }, new Date(now.getTime() + decision.delayMs))
+    yield* Effect.logInfo("order attempt rejected, retry scheduled").pipe(
+      Effect.annotateLogs({ event: "order.retry", attempts: retrying.attempts, delayMs: decision.delayMs, reason })
+    )
+    return retryScheduled(retrying, decision.delayMs)
+  })
+
+/**
+ * Runs one delivery of an order event: claim → business step → PROCESSED, or a retry scheduled
+ * through the outbox, or FAILED with a DLQ entry. Duplicate and stale deliveries change nothing.
+ * Only infrastructure failures reach the error channel.
+ */
+export const processOrder = Effect.fn("ProcessOrder")(function*(
+  event: OrderEvent,
+  options: { readonly leaseMs?: number } = {}
+) {
+  const orders = yield* OrderRepository
+  const processor = yield* OrderProcessor
+  const now = new Date(yield* Clock.currentTimeMillis)
+  const claimed = yield* orders.claim({
+    orderId: event.orderId,
+    attempt: event.attempt,
+    now,
+    leaseExpiresAt: new Date(now.getTime() + (options.leaseMs ?? DEFAULT_LEASE_MS))
+  })
+  if (Option.isNone(claimed)) {
+    yield* Effect.logInfo("delivery skipped: duplicate or stale").pipe(
+      Effect.annotateLogs({ event: "order.skipped", attempt: event.attempt })
+    )
+    return skipped("duplicate-or-stale")
+  }
+  const order = claimed.value
+  yield* Effect.logInfo("order processing").pipe(
+    Effect.annotateLogs({ event: "order.processing", attempt: order.attempts + 1 })
+  )
+  const result = yield* Effect.either(processor.process(order))
+  const finishedAt = new Date(yield* Clock.currentTimeMillis)
+  return yield* transactionally(
+    Either.match(result, {
+      onRight: () => finishSucceeded(order, finishedAt),
+      onLeft: (rejection) => finishRejected(order, rejection.reason, event, finishedAt)
+    })
+  ).pipe(orSuperseded)
+}, (effect, event) =>
+  Effect.annotateLogs(effect, {
+    orderId: event.orderId,
+    correlationId: event.correlationId
+  }))
