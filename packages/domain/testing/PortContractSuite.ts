@@ -1,0 +1,311 @@
+import { expect, layer } from "@effect/vitest"
+import { Effect, Exit, type Layer, Option, TestClock } from "effect"
+import { DlqEntry } from "../src/DlqEntry.ts"
+import { DlqRepository } from "../src/DlqRepository.ts"
+import { IdempotencyKeys } from "../src/IdempotencyKeys.ts"
+import type { OrderStatus } from "../src/Order.ts"
+import { OrderRepository } from "../src/OrderRepository.ts"
+import { markFailed, startProcessing } from "../src/OrderStateMachine.ts"
+import { Outbox } from "../src/Outbox.ts"
+import { RetryPolicy } from "../src/RetryPolicy.ts"
+import { SimulatedOrderProcessor } from "../src/SimulatedOrderProcessor.ts"
+import { Transactor } from "../src/Transactor.ts"
+import { createOrder } from "../src/usecases/CreateOrder.ts"
+import { listDlqEntries } from "../src/usecases/ListDlqEntries.ts"
+import { listOrders } from "../src/usecases/ListOrders.ts"
+import { processOrder } from "../src/usecases/ProcessOrder.ts"
+import { reprocessDlqEntry } from "../src/usecases/ReprocessDlqEntry.ts"
+import { at, correlationId, orderId, sampleEvent, sampleInput, sampleOrder, type StoragePorts } from "./Fixtures.ts"
+
+export interface ContractTarget<Extra, E> {
+  readonly layer: Layer.Layer<StoragePorts | Extra, E>
+  /** Empties every store so each test starts from nothing. */
+  readonly reset: Effect.Effect<void, unknown, StoragePorts | Extra>
+}
+
+class Boom extends Error {}
+
+const failingProcessor = (failFirstAttempts: number) =>
+  SimulatedOrderProcessor.layer({ failureProbability: 0, delayMs: 0, failFirstAttempts })
+
+const retry = RetryPolicy.layer({ maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 })
+
+/**
+ * The behaviour every storage adapter must have, written once. The in-memory kit runs it in
+ * packages/domain; the PostgreSQL adapter runs the very same suite against a real server.
+ */
+export const portContractSuite = <Extra, E>(name: string, target: ContractTarget<Extra, E>) =>
+  layer(target.layer, { timeout: "120 seconds" })(`port contract: ${name}`, (it) => {
+    const test = <A, E2>(title: string, body: () => Effect.Effect<A, E2, StoragePorts>) =>
+      it.effect(title, () =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(at("2026-01-01T00:00:00Z").getTime())
+          yield* target.reset
+          return yield* body()
+        }))
+
+    test("an inserted order reads back field for field", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const order = sampleOrder(at("2026-01-01T10:00:00.123Z"))
+        yield* orders.insert(order)
+        expect(yield* orders.findById(order.id)).toStrictEqual(Option.some(order))
+        expect(yield* orders.findById(orderId())).toStrictEqual(Option.none())
+      }))
+
+    test("inserting an existing id fails with OrderAlreadyExists", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const order = sampleOrder(at("2026-01-01T10:00:00Z"))
+        yield* orders.insert(order)
+        const error = yield* Effect.flip(orders.insert(order))
+        expect(error._tag).toBe("OrderAlreadyExists")
+      }))
+
+    test("list pages newest first with a status filter and never repeats or skips", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const sameInstant = at("2026-01-01T12:00:00Z")
+        const inserted = [
+          sampleOrder(at("2026-01-01T09:00:00Z")),
+          sampleOrder(sameInstant),
+          sampleOrder(sameInstant),
+          sampleOrder(sameInstant),
+          sampleOrder(at("2026-01-01T13:00:00Z")),
+          sampleOrder(at("2026-01-01T08:00:00Z"))
+        ]
+        for (const order of inserted) yield* orders.insert(order)
+        const failed = yield* markFailed(Effect.runSync(startProcessing(inserted[0]!, sameInstant, sameInstant)), "no", sameInstant)
+        yield* orders.update(Effect.runSync(startProcessing(inserted[0]!, sameInstant, sameInstant)))
+        yield* orders.update(failed)
+
+        const seen: Array<string> = []
+        let cursor: string | undefined
+        do {
+          const page = yield* listOrders({ limit: 2, cursor })
+          expect(page.orders.length).toBeLessThanOrEqual(2)
+          seen.push(...page.orders.map((order) => order.id))
+          cursor = page.nextCursor ?? undefined
+        } while (cursor !== undefined)
+        const expected = [...inserted].sort((a, b) =>
+          b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)
+        ).map((order) => order.id)
+        expect(seen).toStrictEqual(expected)
+
+        const pending = yield* listOrders({ status: "PENDING", limit: 100 })
+        expect(pending.orders.map((order) => order.id)).toStrictEqual(expected.filter((id) => id !== failed.id))
+        const onlyFailed = yield* listOrders({ status: "FAILED" as OrderStatus, limit: 100 })
+        expect(onlyFailed.orders.map((order) => order.id)).toStrictEqual([failed.id])
+        expect(onlyFailed.nextCursor).toBeNull()
+      }))
+
+    test("a claim succeeds once per attempt, and again only after the lease expires", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const created = at("2026-01-01T10:00:00Z")
+        const order = sampleOrder(created)
+        yield* orders.insert(order)
+        const now = at("2026-01-01T10:00:01Z")
+        const lease = at("2026-01-01T10:05:01Z")
+        expect(yield* orders.claim({ orderId: order.id, attempt: 1, now, leaseExpiresAt: lease })).toStrictEqual(Option.none())
+        const claimed = yield* orders.claim({ orderId: order.id, attempt: 0, now, leaseExpiresAt: lease })
+        expect(Option.map(claimed, (o) => [o.status, o.version, o.leaseExpiresAt?.toISOString()])).toStrictEqual(
+          Option.some(["PROCESSING", 2, lease.toISOString()])
+        )
+        expect(yield* orders.claim({ orderId: order.id, attempt: 0, now, leaseExpiresAt: lease })).toStrictEqual(Option.none())
+        const afterLease = at("2026-01-01T10:05:02Z")
+        const reclaimed = yield* orders.claim({
+          orderId: order.id,
+          attempt: 0,
+          now: afterLease,
+          leaseExpiresAt: at("2026-01-01T10:10:02Z")
+        })
+        expect(Option.map(reclaimed, (o) => [o.status, o.version])).toStrictEqual(Option.some(["PROCESSING", 3]))
+        expect(yield* orders.claim({ orderId: orderId(), attempt: 0, now, leaseExpiresAt: lease })).toStrictEqual(Option.none())
+      }))
+
+    test("update applies only on top of the version it was derived from", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const now = at("2026-01-01T10:00:00Z")
+        const order = sampleOrder(now)
+        yield* orders.insert(order)
+        const processing = yield* startProcessing(order, now, now)
+        yield* orders.update(processing)
+        expect(Option.map(yield* orders.findById(order.id), (o) => o.version)).toStrictEqual(Option.some(2))
+        const conflict = yield* Effect.flip(orders.update(processing))
+        expect(conflict._tag).toBe("OrderVersionConflict")
+      }))
+
+    test("dead-letter entries: add, find, newest first, replace, remove", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const dlq = yield* DlqRepository
+        const first = sampleOrder(at("2026-01-01T10:00:00Z"))
+        const second = sampleOrder(at("2026-01-01T10:00:00Z"))
+        yield* orders.insert(first)
+        yield* orders.insert(second)
+        const entry = (id: typeof first.id, failedAt: string, reason: string) =>
+          new DlqEntry({ orderId: id, reason, attempts: 3, correlationId: correlationId(), failedAt: at(failedAt) })
+        yield* dlq.add(entry(first.id, "2026-01-01T11:00:00Z", "old"))
+        yield* dlq.add(entry(second.id, "2026-01-01T12:00:00Z", "new"))
+        expect((yield* dlq.list(10)).map((e) => e.orderId)).toStrictEqual([second.id, first.id])
+        expect((yield* dlq.list(1)).map((e) => e.orderId)).toStrictEqual([second.id])
+        yield* dlq.add(entry(first.id, "2026-01-01T13:00:00Z", "replaced"))
+        expect(Option.map(yield* dlq.find(first.id), (e) => e.reason)).toStrictEqual(Option.some("replaced"))
+        expect(yield* dlq.list(10)).toHaveLength(2)
+        expect(yield* dlq.remove(first.id)).toBe(true)
+        expect(yield* dlq.remove(first.id)).toBe(false)
+        expect(yield* dlq.find(first.id)).toStrictEqual(Option.none())
+      }))
+
+    test("outbox: oldest available first, horizon, lease, sent and released entries", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const outbox = yield* Outbox
+        const now = at("2026-01-01T10:00:00Z")
+        const order = sampleOrder(now)
+        yield* orders.insert(order)
+        const late = sampleEvent(order.id, 2)
+        const first = sampleEvent(order.id)
+        const second = sampleEvent(order.id, 1)
+        yield* outbox.append(late, at("2026-01-01T10:01:00Z"))
+        yield* outbox.append(first, now)
+        yield* outbox.append(second, now)
+
+        const claimed = yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        expect(claimed.map((entry) => entry.event)).toStrictEqual([first, second])
+        expect(claimed.map((entry) => entry.deliveryAttempts)).toStrictEqual([1, 1])
+        expect(yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 30_000 })).toStrictEqual([])
+
+        const withHorizon = yield* outbox.claimReady({ now, limit: 10, horizonMs: 60_000, leaseMs: 30_000 })
+        expect(withHorizon.map((entry) => [entry.event.eventId, entry.availableAt.toISOString()])).toStrictEqual([
+          [late.eventId, "2026-01-01T10:01:00.000Z"]
+        ])
+
+        yield* outbox.markSent([first.eventId], now)
+        yield* outbox.release(second.eventId, { error: "queue unreachable", retryAt: at("2026-01-01T10:00:10Z") })
+        expect(yield* outbox.claimReady({ now: at("2026-01-01T10:00:09Z"), limit: 10, horizonMs: 0, leaseMs: 30_000 }))
+          .toStrictEqual([])
+        const afterLease = at("2026-01-01T10:00:31Z")
+        const again = yield* outbox.claimReady({ now: afterLease, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        expect(again.map((entry) => [entry.event.eventId, entry.deliveryAttempts])).toStrictEqual([[second.eventId, 2]])
+      }))
+
+    test("an idempotency key binds once; later claims see the first record", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const keys = yield* IdempotencyKeys
+        const transactor = yield* Transactor
+        const now = at("2026-01-01T10:00:00Z")
+        const order = sampleOrder(now)
+        const record = { requestFingerprint: "fingerprint-a", orderId: order.id }
+        const first = yield* transactor.withTransaction(Effect.gen(function*() {
+          const claimed = yield* keys.claim("key-1", record, now)
+          yield* orders.insert(order)
+          return claimed
+        }))
+        expect(first).toStrictEqual(Option.none())
+        const second = yield* keys.claim("key-1", { requestFingerprint: "fingerprint-b", orderId: orderId() }, now)
+        expect(second).toStrictEqual(Option.some(record))
+      }))
+
+    test("a transaction that fails after two writes leaves neither", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const outbox = yield* Outbox
+        const transactor = yield* Transactor
+        const now = at("2026-01-01T10:00:00Z")
+        const order = sampleOrder(now)
+        const exit = yield* Effect.exit(transactor.withTransaction(Effect.gen(function*() {
+          yield* orders.insert(order)
+          yield* outbox.append(sampleEvent(order.id), now)
+          return yield* Effect.fail(new Boom("injected between the writes and the commit"))
+        })))
+        expect(Exit.isFailure(exit)).toBe(true)
+        expect(yield* orders.findById(order.id)).toStrictEqual(Option.none())
+        expect(yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 1_000 })).toStrictEqual([])
+      }))
+
+    test("a failed nested transaction rolls back to its savepoint only", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const transactor = yield* Transactor
+        const now = at("2026-01-01T10:00:00Z")
+        const kept = sampleOrder(now)
+        const discarded = sampleOrder(now)
+        yield* transactor.withTransaction(Effect.gen(function*() {
+          yield* orders.insert(kept)
+          yield* Effect.ignore(transactor.withTransaction(Effect.zipRight(orders.insert(discarded), Effect.fail("inner"))))
+        }))
+        expect(Option.isSome(yield* orders.findById(kept.id))).toBe(true)
+        expect(yield* orders.findById(discarded.id)).toStrictEqual(Option.none())
+      }))
+
+    test("create → deliver → process ends PROCESSED; the outbox holds the one event", () =>
+      Effect.gen(function*() {
+        const outbox = yield* Outbox
+        const { order } = yield* createOrder({ input: sampleInput(), correlationId: correlationId("flow-1") })
+        expect(order.totalCents).toBe(2 * 1250 + 99)
+        const now = at("2026-01-01T00:00:00Z")
+        const [entry, ...rest] = yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 1_000 })
+        expect(rest).toStrictEqual([])
+        expect(entry?.event).toMatchObject({ type: "OrderCreated", orderId: order.id, attempt: 0, correlationId: "flow-1" })
+        const outcome = yield* processOrder(entry!.event).pipe(
+          Effect.provide([failingProcessor(0), retry])
+        )
+        expect(outcome._tag).toBe("Processed")
+        const again = yield* processOrder(entry!.event).pipe(Effect.provide([failingProcessor(0), retry]))
+        expect(again).toStrictEqual({ _tag: "Skipped", reason: "duplicate-or-stale" })
+      }))
+
+    test("retries run out: FAILED, exactly one DLQ entry, and reprocess starts over", () =>
+      Effect.gen(function*() {
+        const outbox = yield* Outbox
+        const orders = yield* OrderRepository
+        const { order } = yield* createOrder({ input: sampleInput(), correlationId: correlationId("flow-2") })
+        const delays: Array<number> = []
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const [entry] = yield* outbox.claimReady({
+            now: at("2026-01-01T00:00:00Z"),
+            limit: 10,
+            horizonMs: 3_600_000,
+            leaseMs: 1_000
+          })
+          const outcome = yield* processOrder(entry!.event).pipe(Effect.provide([failingProcessor(99), retry]))
+          if (outcome._tag === "RetryScheduled") delays.push(outcome.delayMs)
+          else expect(outcome._tag).toBe("DeadLettered")
+          yield* outbox.markSent([entry!.event.eventId], at("2026-01-01T00:00:00Z"))
+        }
+        expect(delays).toStrictEqual([1_000, 2_000])
+        const failed = yield* orders.findById(order.id)
+        expect(Option.map(failed, (o) => [o.status, o.attempts])).toStrictEqual(Option.some(["FAILED", 3]))
+        const entries = yield* listDlqEntries(10)
+        expect(entries.map((entry) => [entry.orderId, entry.attempts, entry.correlationId])).toStrictEqual([
+          [order.id, 3, "flow-2"]
+        ])
+
+        const reset = yield* reprocessDlqEntry(order.id, correlationId("operator-1"))
+        expect([reset.status, reset.attempts, reset.failureReason]).toStrictEqual(["PENDING", 0, null])
+        expect(yield* listDlqEntries(10)).toStrictEqual([])
+        const [next] = yield* outbox.claimReady({ now: at("2026-01-01T00:00:00Z"), limit: 10, horizonMs: 0, leaseMs: 1_000 })
+        expect(next?.event).toMatchObject({ type: "OrderReprocessed", attempt: 0, correlationId: "operator-1" })
+        const missing = yield* Effect.flip(reprocessDlqEntry(order.id, correlationId()))
+        expect(missing._tag).toBe("DlqEntryNotFound")
+      }))
+
+    test("the same idempotency key and body return the first order; another body conflicts", () =>
+      Effect.gen(function*() {
+        const idempotency = { key: "idem-1", requestFingerprint: "body-a" }
+        const first = yield* createOrder({ input: sampleInput(), correlationId: correlationId(), idempotency })
+        const replay = yield* createOrder({ input: sampleInput(), correlationId: correlationId(), idempotency })
+        expect([first.created, replay.created]).toStrictEqual([true, false])
+        expect(replay.order).toStrictEqual(first.order)
+        const conflict = yield* Effect.flip(
+          createOrder({ input: sampleInput("other"), correlationId: correlationId(), idempotency: { key: "idem-1", requestFingerprint: "body-b" } })
+        )
+        expect(conflict._tag).toBe("IdempotencyKeyConflict")
+        const page = yield* listOrders({ limit: 100 })
+        expect(page.orders.map((o) => o.id)).toStrictEqual([first.order.id])
+      }))
+  })

@@ -1,0 +1,2 @@
+export * from "./Fixtures.ts"
+export * from "./PortContractSuite.ts"
