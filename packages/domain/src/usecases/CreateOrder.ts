@@ -8,6 +8,7 @@ import type { EventId } from "../OrderEvent.ts"
 import { OrderRepository } from "../OrderRepository.ts"
 import { newOrder } from "../OrderStateMachine.ts"
 import { Outbox } from "../Outbox.ts"
+import { wakeOutboxRelay } from "../OutboxSignal.ts"
 import { transactionally } from "../Transactor.ts"
 
 export interface CreateOrderRequest {
@@ -65,6 +66,7 @@ export const createOrder = Effect.fn("CreateOrder")(function*(request: CreateOrd
     return yield* replayed(existing.value.orderId)
   }))
 
+  yield* wakeOutboxRelay
   yield* Effect.logInfo(result.created ? "order created" : "order replayed for idempotency key").pipe(
     Effect.annotateLogs({
       event: result.created ? "order.created" : "order.replayed",

@@ -7,6 +7,7 @@ import { OrderProcessor } from "../OrderProcessor.ts"
 import { OrderRepository } from "../OrderRepository.ts"
 import { markFailed, markProcessed, scheduleRetry } from "../OrderStateMachine.ts"
 import { Outbox } from "../Outbox.ts"
+import { wakeOutboxRelay } from "../OutboxSignal.ts"
 import { decideRetry, RetryPolicy } from "../RetryPolicy.ts"
 import { transactionally } from "../Transactor.ts"
 
@@ -116,7 +117,10 @@ export const processOrder = Effect.fn("ProcessOrder")(function*(
       onRight: () => finishSucceeded(order, finishedAt),
       onLeft: (rejection) => finishRejected(order, rejection.reason, event, finishedAt)
     })
-  ).pipe(orSuperseded)
+  ).pipe(
+    orSuperseded,
+    Effect.tap((outcome) => outcome._tag === "RetryScheduled" ? wakeOutboxRelay : Effect.void)
+  )
 }, (effect, event) =>
   Effect.annotateLogs(effect, {
     orderId: event.orderId,

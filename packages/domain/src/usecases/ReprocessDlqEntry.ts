@@ -7,6 +7,7 @@ import type { EventId } from "../OrderEvent.ts"
 import { OrderRepository } from "../OrderRepository.ts"
 import { reprocess } from "../OrderStateMachine.ts"
 import { Outbox } from "../Outbox.ts"
+import { wakeOutboxRelay } from "../OutboxSignal.ts"
 import { transactionally } from "../Transactor.ts"
 
 /** Removes the DLQ entry, resets the order to PENDING with fresh attempts, and announces it: atomically. */
@@ -40,6 +41,7 @@ export const reprocessDlqEntry = Effect.fn("ReprocessDlqEntry")(function*(
     return pending
   }))
 
+  yield* wakeOutboxRelay
   yield* Effect.logInfo("order reprocessed from the dead-letter queue").pipe(
     Effect.annotateLogs({ event: "order.reprocessed", orderId, correlationId })
   )

@@ -1,0 +1,14 @@
+import { Context, Effect } from "effect"
+
+/**
+ * Optional port: told after a transaction that appended outbox events has committed, so a relay
+ * can publish at once instead of waiting for its next sweep. Without it, the sweep alone delivers.
+ */
+export class OutboxSignal extends Context.Tag("@order-platform/OutboxSignal")<OutboxSignal, {
+  readonly wake: Effect.Effect<void>
+}>() {}
+
+export const wakeOutboxRelay: Effect.Effect<void> = Effect.flatMap(
+  Effect.serviceOption(OutboxSignal),
+  (signal) => signal._tag === "Some" ? signal.value.wake : Effect.void
+)
