@@ -4,6 +4,7 @@ export default [
   "packages/sqs",
   "packages/api",
   "packages/worker",
+  "packages/test-support",
   "packages/local",
   "infra/aws-v3",
   "bench"

@@ -4,7 +4,8 @@ export const MAX_CORRELATION_ID_LENGTH = 128
 
 export const CorrelationId = Schema.String.pipe(
   Schema.pattern(/^[A-Za-z0-9._:-]{1,128}$/, {
-    message: () => `correlation id must be 1-${MAX_CORRELATION_ID_LENGTH} characters of letters, digits, '.', '_', ':' or '-'`
+    message: () =>
+      `correlation id must be 1-${MAX_CORRELATION_ID_LENGTH} characters of letters, digits, '.', '_', ':' or '-'`
   }),
   Schema.brand("CorrelationId")
 )

@@ -3,7 +3,11 @@ import { Cause, Config, Effect, HashMap, Layer, Logger, LogLevel } from "effect"
 const reservedFields = new Set(["timestamp", "level", "service", "message", "cause"])
 
 const renderMessage = (message: unknown): string =>
-  Array.isArray(message) ? message.map(renderMessage).join(" ") : typeof message === "string" ? message : JSON.stringify(message)
+  Array.isArray(message)
+    ? message.map(renderMessage).join(" ")
+    : typeof message === "string"
+    ? message
+    : JSON.stringify(message)
 
 /**
  * One JSON object per line: `timestamp`, `level`, `service`, `message`, every log annotation as

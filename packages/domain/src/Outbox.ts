@@ -22,5 +22,8 @@ export class Outbox extends Context.Tag("@order-platform/Outbox")<Outbox, {
   readonly claimReady: (request: ClaimOutboxRequest) => Effect.Effect<ReadonlyArray<OutboxEntry>, PersistenceError>
   readonly markSent: (eventIds: ReadonlyArray<EventId>, now: Date) => Effect.Effect<void, PersistenceError>
   /** Gives a claimed entry back, to be retried at `retryAt`, remembering why it failed. */
-  readonly release: (eventId: EventId, failure: { readonly error: string; readonly retryAt: Date }) => Effect.Effect<void, PersistenceError>
+  readonly release: (
+    eventId: EventId,
+    failure: { readonly error: string; readonly retryAt: Date }
+  ) => Effect.Effect<void, PersistenceError>
 }>() {}

@@ -38,7 +38,10 @@ export const makeSimulatedProcessor = (settings: SimulatedProcessorSettings): Or
     Effect.gen(function*() {
       if (settings.delayMs > 0) yield* Effect.sleep(settings.delayMs)
       if (order.attempts < (settings.failFirstAttempts ?? 0)) {
-        return yield* new ProcessingRejected({ orderId: order.id, reason: `simulated rejection of attempt ${order.attempts + 1}` })
+        return yield* new ProcessingRejected({
+          orderId: order.id,
+          reason: `simulated rejection of attempt ${order.attempts + 1}`
+        })
       }
       if (settings.failureProbability <= 0) return
       const roll = yield* rollFor(settings, order)
@@ -58,7 +61,10 @@ export const SimulatedOrderProcessor = {
       const settings = yield* Config.all({
         failureProbability: Config.number("FAILURE_PROBABILITY").pipe(Config.withDefault(0)),
         delayMs: Config.integer("PROCESSING_DELAY_MS").pipe(Config.withDefault(0)),
-        seed: Config.integer("PROCESSING_SEED").pipe(Config.option, Config.map((seed) => seed._tag === "Some" ? seed.value : undefined)),
+        seed: Config.integer("PROCESSING_SEED").pipe(
+          Config.option,
+          Config.map((seed) => seed._tag === "Some" ? seed.value : undefined)
+        ),
         failFirstAttempts: Config.integer("PROCESSING_FAIL_FIRST_ATTEMPTS").pipe(Config.withDefault(0))
       })
       if (!(settings.failureProbability >= 0 && settings.failureProbability <= 1)) {

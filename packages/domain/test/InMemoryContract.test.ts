@@ -1,5 +1,5 @@
+import { emptyMemoryState, InMemory, MemoryStore } from "@order-platform/domain"
 import { portContractSuite } from "@order-platform/domain/testing"
-import { InMemory, MemoryStore, emptyMemoryState } from "@order-platform/domain"
 import { Effect } from "effect"
 
 portContractSuite("in-memory", {

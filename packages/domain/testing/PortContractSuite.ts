@@ -75,7 +75,11 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
           sampleOrder(at("2026-01-01T08:00:00Z"))
         ]
         for (const order of inserted) yield* orders.insert(order)
-        const failed = yield* markFailed(Effect.runSync(startProcessing(inserted[0]!, sameInstant, sameInstant)), "no", sameInstant)
+        const failed = yield* markFailed(
+          Effect.runSync(startProcessing(inserted[0]!, sameInstant, sameInstant)),
+          "no",
+          sameInstant
+        )
         yield* orders.update(Effect.runSync(startProcessing(inserted[0]!, sameInstant, sameInstant)))
         yield* orders.update(failed)
 
@@ -107,12 +111,16 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         yield* orders.insert(order)
         const now = at("2026-01-01T10:00:01Z")
         const lease = at("2026-01-01T10:05:01Z")
-        expect(yield* orders.claim({ orderId: order.id, attempt: 1, now, leaseExpiresAt: lease })).toStrictEqual(Option.none())
+        expect(yield* orders.claim({ orderId: order.id, attempt: 1, now, leaseExpiresAt: lease })).toStrictEqual(
+          Option.none()
+        )
         const claimed = yield* orders.claim({ orderId: order.id, attempt: 0, now, leaseExpiresAt: lease })
         expect(Option.map(claimed, (o) => [o.status, o.version, o.leaseExpiresAt?.toISOString()])).toStrictEqual(
           Option.some(["PROCESSING", 2, lease.toISOString()])
         )
-        expect(yield* orders.claim({ orderId: order.id, attempt: 0, now, leaseExpiresAt: lease })).toStrictEqual(Option.none())
+        expect(yield* orders.claim({ orderId: order.id, attempt: 0, now, leaseExpiresAt: lease })).toStrictEqual(
+          Option.none()
+        )
         const afterLease = at("2026-01-01T10:05:02Z")
         const reclaimed = yield* orders.claim({
           orderId: order.id,
@@ -121,7 +129,9 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
           leaseExpiresAt: at("2026-01-01T10:10:02Z")
         })
         expect(Option.map(reclaimed, (o) => [o.status, o.version])).toStrictEqual(Option.some(["PROCESSING", 3]))
-        expect(yield* orders.claim({ orderId: orderId(), attempt: 0, now, leaseExpiresAt: lease })).toStrictEqual(Option.none())
+        expect(yield* orders.claim({ orderId: orderId(), attempt: 0, now, leaseExpiresAt: lease })).toStrictEqual(
+          Option.none()
+        )
       }))
 
     test("update applies only on top of the version it was derived from", () =>
@@ -236,7 +246,9 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         const discarded = sampleOrder(now)
         yield* transactor.withTransaction(Effect.gen(function*() {
           yield* orders.insert(kept)
-          yield* Effect.ignore(transactor.withTransaction(Effect.zipRight(orders.insert(discarded), Effect.fail("inner"))))
+          yield* Effect.ignore(
+            transactor.withTransaction(Effect.zipRight(orders.insert(discarded), Effect.fail("inner")))
+          )
         }))
         expect(Option.isSome(yield* orders.findById(kept.id))).toBe(true)
         expect(yield* orders.findById(discarded.id)).toStrictEqual(Option.none())
@@ -250,7 +262,12 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         const now = at("2026-01-01T00:00:00Z")
         const [entry, ...rest] = yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 1_000 })
         expect(rest).toStrictEqual([])
-        expect(entry?.event).toMatchObject({ type: "OrderCreated", orderId: order.id, attempt: 0, correlationId: "flow-1" })
+        expect(entry?.event).toMatchObject({
+          type: "OrderCreated",
+          orderId: order.id,
+          attempt: 0,
+          correlationId: "flow-1"
+        })
         const outcome = yield* processOrder(entry!.event).pipe(
           Effect.provide([failingProcessor(0), retry])
         )
@@ -288,7 +305,12 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         const reset = yield* reprocessDlqEntry(order.id, correlationId("operator-1"))
         expect([reset.status, reset.attempts, reset.failureReason]).toStrictEqual(["PENDING", 0, null])
         expect(yield* listDlqEntries(10)).toStrictEqual([])
-        const [next] = yield* outbox.claimReady({ now: at("2026-01-01T00:00:00Z"), limit: 10, horizonMs: 0, leaseMs: 1_000 })
+        const [next] = yield* outbox.claimReady({
+          now: at("2026-01-01T00:00:00Z"),
+          limit: 10,
+          horizonMs: 0,
+          leaseMs: 1_000
+        })
         expect(next?.event).toMatchObject({ type: "OrderReprocessed", attempt: 0, correlationId: "operator-1" })
         const missing = yield* Effect.flip(reprocessDlqEntry(order.id, correlationId()))
         expect(missing._tag).toBe("DlqEntryNotFound")
@@ -302,7 +324,11 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         expect([first.created, replay.created]).toStrictEqual([true, false])
         expect(replay.order).toStrictEqual(first.order)
         const conflict = yield* Effect.flip(
-          createOrder({ input: sampleInput("other"), correlationId: correlationId(), idempotency: { key: "idem-1", requestFingerprint: "body-b" } })
+          createOrder({
+            input: sampleInput("other"),
+            correlationId: correlationId(),
+            idempotency: { key: "idem-1", requestFingerprint: "body-b" }
+          })
         )
         expect(conflict._tag).toBe("IdempotencyKeyConflict")
         const page = yield* listOrders({ limit: 100 })

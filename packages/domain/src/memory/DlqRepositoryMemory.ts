@@ -7,7 +7,8 @@ export const DlqRepositoryMemory = Layer.effect(
   Effect.gen(function*() {
     const store = yield* MemoryStore
     return DlqRepository.of({
-      add: (entry) => store.modify((state) => [undefined, { ...state, dlq: HashMap.set(state.dlq, entry.orderId, entry) }]),
+      add: (entry) =>
+        store.modify((state) => [undefined, { ...state, dlq: HashMap.set(state.dlq, entry.orderId, entry) }]),
       find: (orderId) => Effect.map(store.read, (state) => HashMap.get(state.dlq, orderId)),
       list: (limit) =>
         Effect.map(store.read, (state) =>
@@ -15,7 +16,9 @@ export const DlqRepositoryMemory = Layer.effect(
             .sort((a, b) => b.failedAt.getTime() - a.failedAt.getTime() || (a.orderId < b.orderId ? 1 : -1))
             .slice(0, limit)),
       remove: (orderId) =>
-        store.modify((state) => [HashMap.has(state.dlq, orderId), { ...state, dlq: HashMap.remove(state.dlq, orderId) }])
+        store.modify((
+          state
+        ) => [HashMap.has(state.dlq, orderId), { ...state, dlq: HashMap.remove(state.dlq, orderId) }])
     })
   })
 )

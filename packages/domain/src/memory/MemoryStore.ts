@@ -51,23 +51,29 @@ export class MemoryStore extends Context.Tag("@order-platform/MemoryStore")<Memo
     const current = Effect.map(FiberRef.get(transaction), Option.getOrElse(() => committed))
 
     const modify = <A>(f: (state: MemoryState) => readonly [A, MemoryState]) =>
-      Effect.flatMap(FiberRef.get(transaction), Option.match({
-        onSome: (view) => Ref.modify(view, f),
-        onNone: () => lock.withPermits(1)(Ref.modify(committed, f))
-      }))
+      Effect.flatMap(
+        FiberRef.get(transaction),
+        Option.match({
+          onSome: (view) => Ref.modify(view, f),
+          onNone: () => lock.withPermits(1)(Ref.modify(committed, f))
+        })
+      )
 
     const withTransaction = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-      Effect.flatMap(FiberRef.get(transaction), Option.match({
-        onSome: (view) =>
-          Effect.flatMap(Ref.get(view), (savepoint) => Effect.onError(self, () => Ref.set(view, savepoint))),
-        onNone: () =>
-          lock.withPermits(1)(Effect.gen(function*() {
-            const view = yield* Ref.make(yield* Ref.get(committed))
-            const result = yield* Effect.locally(self, transaction, Option.some(view))
-            yield* Ref.set(committed, yield* Ref.get(view))
-            return result
-          }))
-      }))
+      Effect.flatMap(
+        FiberRef.get(transaction),
+        Option.match({
+          onSome: (view) =>
+            Effect.flatMap(Ref.get(view), (savepoint) => Effect.onError(self, () => Ref.set(view, savepoint))),
+          onNone: () =>
+            lock.withPermits(1)(Effect.gen(function*() {
+              const view = yield* Ref.make(yield* Ref.get(committed))
+              const result = yield* Effect.locally(self, transaction, Option.some(view))
+              yield* Ref.set(committed, yield* Ref.get(view))
+              return result
+            }))
+        })
+      )
 
     return { read: Effect.flatMap(current, Ref.get), modify, withTransaction }
   })

@@ -11,18 +11,23 @@ export const OrderRepositoryMemory = Layer.effect(
     const store = yield* MemoryStore
     return OrderRepository.of({
       insert: (order) =>
-        Effect.flatten(store.modify<Effect.Effect<void, OrderAlreadyExists>>((state) =>
-          HashMap.has(state.orders, order.id)
-            ? [Effect.fail(new OrderAlreadyExists({ orderId: order.id })), state] as const
-            : [Effect.void, { ...state, orders: HashMap.set(state.orders, order.id, order) }] as const
-        )),
+        Effect.flatten(
+          store.modify<Effect.Effect<void, OrderAlreadyExists>>((state) =>
+            HashMap.has(state.orders, order.id)
+              ? [Effect.fail(new OrderAlreadyExists({ orderId: order.id })), state] as const
+              : [Effect.void, { ...state, orders: HashMap.set(state.orders, order.id, order) }] as const
+          )
+        ),
       findById: (id) => Effect.map(store.read, (state) => HashMap.get(state.orders, id)),
       list: ({ after, limit, status }) =>
-        Effect.map(store.read, (state) =>
-          Arr.fromIterable(HashMap.values(state.orders)).filter((order) =>
-            (status === undefined || order.status === status) &&
-            (after === undefined || compareNewestFirst(after, order) < 0)
-          ).sort(compareNewestFirst).slice(0, limit)),
+        Effect.map(
+          store.read,
+          (state) =>
+            Arr.fromIterable(HashMap.values(state.orders)).filter((order) =>
+              (status === undefined || order.status === status) &&
+              (after === undefined || compareNewestFirst(after, order) < 0)
+            ).sort(compareNewestFirst).slice(0, limit)
+        ),
       claim: ({ attempt, leaseExpiresAt, now, orderId }) =>
         store.modify((state) => {
           const claimed = HashMap.get(state.orders, orderId).pipe(
@@ -39,7 +44,10 @@ export const OrderRepositoryMemory = Layer.effect(
           const stored = HashMap.get(state.orders, order.id)
           return Option.isSome(stored) && stored.value.version === order.version - 1
             ? [Effect.void, { ...state, orders: HashMap.set(state.orders, order.id, order) }] as const
-            : [Effect.fail(new OrderVersionConflict({ orderId: order.id, expectedVersion: order.version - 1 })), state] as const
+            : [
+              Effect.fail(new OrderVersionConflict({ orderId: order.id, expectedVersion: order.version - 1 })),
+              state
+            ] as const
         }))
     })
   })

@@ -1,6 +1,6 @@
 import { Array as Arr, Effect, HashMap, Layer, Option } from "effect"
 import { Outbox } from "../Outbox.ts"
-import { MemoryStore, type MemoryOutboxRow, type MemoryState } from "./MemoryStore.ts"
+import { type MemoryOutboxRow, type MemoryState, MemoryStore } from "./MemoryStore.ts"
 
 const updateRow = (state: MemoryState, eventId: string, f: (row: MemoryOutboxRow) => MemoryOutboxRow): MemoryState => ({
   ...state,
@@ -40,15 +40,23 @@ export const OutboxMemory = Layer.effect(
             )
             .sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime() || a.sequence - b.sequence)
             .slice(0, limit)
-            .map((row) => ({ ...row, deliveryAttempts: row.deliveryAttempts + 1, claimedUntil: new Date(now.getTime() + leaseMs) }))
+            .map((row) => ({
+              ...row,
+              deliveryAttempts: row.deliveryAttempts + 1,
+              claimedUntil: new Date(now.getTime() + leaseMs)
+            }))
           const outbox = ready.reduce((rows, row) => HashMap.set(rows, row.event.eventId, row), state.outbox)
-          return [ready.map(({ availableAt, deliveryAttempts, event }) => ({ event, availableAt, deliveryAttempts })), { ...state, outbox }]
+          return [ready.map(({ availableAt, deliveryAttempts, event }) => ({ event, availableAt, deliveryAttempts })), {
+            ...state,
+            outbox
+          }]
         }),
       markSent: (eventIds, now) =>
         store.modify((state) => [
           undefined,
           eventIds.reduce(
-            (next, eventId) => updateRow(next, eventId, (row) => ({ ...row, status: "SENT", sentAt: now, claimedUntil: null })),
+            (next, eventId) =>
+              updateRow(next, eventId, (row) => ({ ...row, status: "SENT", sentAt: now, claimedUntil: null })),
             state
           )
         ]),

@@ -60,7 +60,13 @@ const finishRejected = (order: Order, reason: string, event: OrderEvent, now: Da
       const failed = yield* markFailed(order, reason, now)
       yield* orders.update(failed)
       yield* dlq.add(
-        new DlqEntry({ orderId: order.id, reason, attempts: failed.attempts, correlationId: event.correlationId, failedAt: now })
+        new DlqEntry({
+          orderId: order.id,
+          reason,
+          attempts: failed.attempts,
+          correlationId: event.correlationId,
+          failedAt: now
+        })
       )
       yield* Effect.logWarning("order failed: retries exhausted, moved to the dead-letter queue").pipe(
         Effect.annotateLogs({ event: "order.failed", attempts: failed.attempts, reason })
