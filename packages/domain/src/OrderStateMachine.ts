@@ -14,13 +14,16 @@ export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => le
 
 type Changes = Partial<Pick<Order, "attempts" | "failureReason" | "leaseExpiresAt">>
 
+// Each move names the one state it leaves: PENDING is reachable from PROCESSING (retry) and from
+// FAILED (reprocess), and those are different moves with different effects.
 const transition = (
   order: Order,
+  from: OrderStatus,
   to: OrderStatus,
   now: Date,
   changes: Changes
 ): Either.Either<Order, InvalidTransition> =>
-  canTransition(order.status, to)
+  order.status === from && canTransition(from, to)
     ? Either.right(
       new Order({ ...order, ...changes, status: to, updatedAt: now, version: order.version + 1 })
     )
@@ -56,19 +59,25 @@ export const startProcessing = (
 ): Either.Either<Order, InvalidTransition> =>
   isLeaseExpired(order, now)
     ? Either.right(new Order({ ...order, leaseExpiresAt, updatedAt: now, version: order.version + 1 }))
-    : transition(order, "PROCESSING", now, { leaseExpiresAt })
+    : transition(order, "PENDING", "PROCESSING", now, { leaseExpiresAt })
 
 export const markProcessed = (order: Order, now: Date) =>
-  transition(order, "PROCESSED", now, { leaseExpiresAt: null, failureReason: null })
+  transition(order, "PROCESSING", "PROCESSED", now, { leaseExpiresAt: null, failureReason: null })
 
 export const scheduleRetry = (order: Order, reason: string, now: Date) =>
-  transition(order, "PENDING", now, { attempts: order.attempts + 1, failureReason: reason, leaseExpiresAt: null })
+  transition(order, "PROCESSING", "PENDING", now, {
+    attempts: order.attempts + 1,
+    failureReason: reason,
+    leaseExpiresAt: null
+  })
 
 export const markFailed = (order: Order, reason: string, now: Date) =>
-  transition(order, "FAILED", now, { attempts: order.attempts + 1, failureReason: reason, leaseExpiresAt: null })
+  transition(order, "PROCESSING", "FAILED", now, {
+    attempts: order.attempts + 1,
+    failureReason: reason,
+    leaseExpiresAt: null
+  })
 
 /** FAILED → PENDING by an operator: the order starts over with a fresh set of attempts. */
 export const reprocess = (order: Order, now: Date) =>
-  order.status === "FAILED"
-    ? transition(order, "PENDING", now, { attempts: 0, failureReason: null, leaseExpiresAt: null })
-    : Either.left(new InvalidTransition({ orderId: order.id, from: order.status, to: "PENDING" }))
+  transition(order, "FAILED", "PENDING", now, { attempts: 0, failureReason: null, leaseExpiresAt: null })

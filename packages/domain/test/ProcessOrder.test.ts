@@ -1,0 +1,96 @@
+import { describe, expect, it } from "@effect/vitest"
+import {
+  createOrder,
+  InMemory,
+  MemoryStore,
+  Outbox,
+  processOrder,
+  SimulatedOrderProcessor
+} from "@order-platform/domain"
+import { at, correlationId, sampleInput } from "@order-platform/domain/testing"
+import { Effect, HashMap, Option, TestClock } from "effect"
+
+const start = at("2026-03-01T00:00:00Z").getTime()
+const alwaysRejects = SimulatedOrderProcessor.layer({ failureProbability: 0, delayMs: 0, failFirstAttempts: 1_000 })
+const claimNow = (horizonMs = 0) =>
+  Effect.gen(function*() {
+    const outbox = yield* Outbox
+    const now = new Date(yield* TestClock.currentTimeMillis)
+    return yield* outbox.claimReady({ now, limit: 10, horizonMs, leaseMs: 1_000 })
+  })
+
+describe("ProcessOrder", () => {
+  it.effect("schedules each retry exactly base · 2^(n-1) later, capped, until the DLQ", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      yield* createOrder({ input: sampleInput(), correlationId: correlationId() })
+      const observedDelays: Array<number> = []
+      let waited = 0
+      for (;;) {
+        const [entry] = yield* claimNow()
+        if (entry === undefined) {
+          // Nothing is due yet: step a millisecond, so the delay observed is exact.
+          yield* TestClock.adjust(1)
+          waited++
+          continue
+        }
+        if (waited > 0) observedDelays.push(waited)
+        waited = 0
+        const outcome = yield* processOrder(entry.event)
+        const outbox = yield* Outbox
+        yield* outbox.markSent([entry.event.eventId], new Date(yield* TestClock.currentTimeMillis))
+        if (outcome._tag === "DeadLettered") break
+        expect(outcome._tag).toBe("RetryScheduled")
+        // Jump to one millisecond before the retry is due, to keep the loop short.
+        if (outcome._tag === "RetryScheduled") {
+          yield* TestClock.adjust(outcome.delayMs - 2)
+          waited = outcome.delayMs - 2
+        }
+      }
+      expect(observedDelays).toStrictEqual([100, 200, 400, 500])
+    }).pipe(Effect.provide(InMemory.make({
+      processor: alwaysRejects,
+      retry: { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 500 }
+    }))))
+
+  it.effect("a duplicate delivery and a stale one change nothing", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const store = yield* MemoryStore
+      const { order } = yield* createOrder({ input: sampleInput(), correlationId: correlationId() })
+      const [entry] = yield* claimNow()
+      expect((yield* processOrder(entry!.event))._tag).toBe("Processed")
+      const afterFirst = yield* store.read
+      expect(yield* processOrder(entry!.event)).toStrictEqual({ _tag: "Skipped", reason: "duplicate-or-stale" })
+      expect(yield* processOrder({ ...entry!.event, attempt: 3 })).toStrictEqual({
+        _tag: "Skipped",
+        reason: "duplicate-or-stale"
+      })
+      const afterDuplicates = yield* store.read
+      expect(afterDuplicates.orders).toStrictEqual(afterFirst.orders)
+      expect(afterDuplicates.outbox).toStrictEqual(afterFirst.outbox)
+      expect(afterDuplicates.dlq).toStrictEqual(afterFirst.dlq)
+      expect(Option.map(HashMap.get(afterDuplicates.orders, order.id), (o) => [o.status, o.version])).toStrictEqual(
+        Option.some(["PROCESSED", 3])
+      )
+    }).pipe(Effect.provide(InMemory.layer)))
+
+  it.effect("an event for an attempt that already failed is stale once the retry is scheduled", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      yield* createOrder({ input: sampleInput(), correlationId: correlationId() })
+      const [first] = yield* claimNow()
+      expect((yield* processOrder(first!.event))._tag).toBe("RetryScheduled")
+      expect((yield* processOrder(first!.event))._tag).toBe("Skipped")
+    }).pipe(Effect.provide(InMemory.make({ processor: alwaysRejects }))))
+
+  it.effect("a rejected business step keeps the correlation id on the retry event", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      yield* createOrder({ input: sampleInput(), correlationId: correlationId("trace-42") })
+      const [first] = yield* claimNow()
+      yield* processOrder(first!.event)
+      const [retry] = yield* claimNow(60_000)
+      expect(retry?.event).toMatchObject({ type: "OrderRetryScheduled", attempt: 1, correlationId: "trace-42" })
+    }).pipe(Effect.provide(InMemory.make({ processor: alwaysRejects }))))
+})
