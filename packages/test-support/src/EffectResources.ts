@@ -1,0 +1,40 @@
+import { Effect, type Scope } from "effect"
+import type { UnknownException } from "effect/Cause"
+import { startEmbeddedPostgres, type EmbeddedPostgresOptions, type EmbeddedPostgresServer } from "./EmbeddedPostgres.ts"
+import {
+  createFreshDatabase,
+  findOrStartPostgres,
+  type FindOrStartPostgresOptions,
+  type FreshDatabase,
+  type FreshDatabaseOptions,
+  type TestPostgres
+} from "./PostgresForTests.ts"
+import { startSqsEmulator, type SqsEmulator, type SqsEmulatorOptions } from "./SqsEmulator.ts"
+
+/** {@link startEmbeddedPostgres} as a scoped resource: stopped when the scope closes. */
+export const embeddedPostgresScoped = (
+  options: EmbeddedPostgresOptions
+): Effect.Effect<EmbeddedPostgresServer, UnknownException, Scope.Scope> =>
+  Effect.acquireRelease(Effect.tryPromise(() => startEmbeddedPostgres(options)), (server) => Effect.promise(server.stop))
+
+/** {@link findOrStartPostgres} as a scoped resource: an embedded server is stopped when the scope closes. */
+export const testPostgresScoped = (
+  options: FindOrStartPostgresOptions = {}
+): Effect.Effect<TestPostgres, UnknownException, Scope.Scope> =>
+  Effect.acquireRelease(Effect.tryPromise(() => findOrStartPostgres(options)), (server) => Effect.promise(server.stop))
+
+/** {@link createFreshDatabase} as a scoped resource: dropped when the scope closes. */
+export const freshDatabaseScoped = (
+  adminUrl: string,
+  prefix: string,
+  options: FreshDatabaseOptions = {}
+): Effect.Effect<FreshDatabase, UnknownException, Scope.Scope> =>
+  Effect.acquireRelease(Effect.tryPromise(() => createFreshDatabase(adminUrl, prefix, options)), (database) =>
+    Effect.promise(database.drop)
+  )
+
+/** {@link startSqsEmulator} as a scoped resource: stopped when the scope closes. */
+export const sqsEmulatorScoped = (
+  options: SqsEmulatorOptions = {}
+): Effect.Effect<SqsEmulator, UnknownException, Scope.Scope> =>
+  Effect.acquireRelease(Effect.tryPromise(() => startSqsEmulator(options)), (emulator) => Effect.promise(emulator.stop))

@@ -1,0 +1,12 @@
+/**
+ * @order-platform/test-support: finds or starts PostgreSQL and the SQS emulator for tests, the
+ * local launcher and benchmarks. Nothing starts and no process hook is installed on import.
+ * The vitest globalSetup lives in `./postgresGlobalSetup.ts` (referenced by path, not exported here).
+ */
+export * from "./EffectResources.ts"
+export * from "./EmbeddedPostgres.ts"
+export * from "./Errors.ts"
+export * from "./FreePort.ts"
+export * from "./PostgresForTests.ts"
+export * from "./PostgresUrl.ts"
+export * from "./SqsEmulator.ts"
