@@ -17,7 +17,9 @@ it.effect("an order that fails once is retried and then processed", () =>
     const deliver = Effect.gen(function*() {
       const now = new Date(yield* Clock.currentTimeMillis)
       const [entry] = yield* outbox.claimReady({ now, limit: 1, horizonMs: 0, leaseMs: 1_000 })
-      return yield* processOrder(entry!.event)
+      const outcome = yield* processOrder(entry!.event)
+      yield* outbox.markSent([entry!.event.eventId], now)
+      return outcome
     })
     expect((yield* deliver)._tag).toBe("RetryScheduled")
     yield* TestClock.adjust("1 second") // the default policy's first back-off
