@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net"
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs"
 import { LOOPBACK_HOST } from "./FreePort.ts"
 import { PortInUseError } from "./Errors.ts"
+import { persistentFauxqsStores } from "./FauxqsPersistence.ts"
 
 /** Region the emulator and its clients use unless told otherwise. */
 export const EMULATOR_REGION = "us-east-1"
@@ -18,6 +19,8 @@ export interface SqsEmulatorOptions {
   readonly port?: number
   /** Region used in queue ARNs/URLs when a request does not name one. Default us-east-1. */
   readonly region?: string
+  /** Keep queues and messages in this folder (SQLite) across restarts. Default: in memory. */
+  readonly dataDir?: string
 }
 
 /** A running in-process SQS emulator (fauxqs). */
@@ -32,7 +35,7 @@ export interface SqsEmulator {
 
 /**
  * Starts the fauxqs SQS emulator in this process, bound to 127.0.0.1 only (its `startFauxqs()`
- * and CLI bind 0.0.0.0), in memory. Supports the JSON protocol of the current AWS SDK, redrive to
+ * and CLI bind 0.0.0.0), in memory unless given a `dataDir`. Supports the JSON protocol of the current AWS SDK, redrive to
  * a DLQ, long polling, visibility timeouts and DelaySeconds; not StartMessageMoveTask.
  * Queue URLs it returns use a host like `sqs.us-east-1.localhost` that does not resolve: always
  * give clients the `endpoint` explicitly (see {@link createSqsClient}).
@@ -40,7 +43,13 @@ export interface SqsEmulator {
 export const startSqsEmulator = async (options: SqsEmulatorOptions = {}): Promise<SqsEmulator> => {
   const region = options.region ?? EMULATOR_REGION
   const { buildApp } = await import("fauxqs")
-  const app = buildApp({ logger: false, defaultRegion: region })
+  const persistent = options.dataDir === undefined ? undefined : await persistentFauxqsStores(options.dataDir)
+  const app = buildApp({
+    logger: false,
+    defaultRegion: region,
+    ...(persistent === undefined ? {} : { stores: persistent.stores as never })
+  })
+  if (persistent !== undefined) app.addHook("preClose", async () => persistent.close())
   try {
     await app.listen({ host: LOOPBACK_HOST, port: options.port ?? 0 })
   } catch (error) {

@@ -7,6 +7,9 @@ import {
   type Message,
   type SQSClient
 } from "@aws-sdk/client-sqs"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   createQueuePair,
@@ -87,6 +90,32 @@ describe("startSqsEmulator", () => {
       await polling
     } finally {
       client.destroy()
+    }
+  })
+})
+
+describe("startSqsEmulator with a dataDir", () => {
+  it("keeps queues and unconsumed messages across a restart", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "fauxqs-"))
+    try {
+      const first = await startSqsEmulator({ dataDir })
+      const { queueUrl } = await createQueuePair(first.endpoint, { name: "kept", maxReceiveCount: 3, visibilityTimeoutSeconds: 30 })
+      const firstClient = createSqsClient(first.endpoint)
+      await firstClient.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "survives" }))
+      firstClient.destroy()
+      await first.stop()
+
+      const second = await startSqsEmulator({ dataDir })
+      const secondClient = createSqsClient(second.endpoint)
+      try {
+        const { Messages = [] } = await secondClient.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }))
+        expect(Messages.map((message) => message.Body)).toStrictEqual(["survives"])
+      } finally {
+        secondClient.destroy()
+        await second.stop()
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
     }
   })
 })
