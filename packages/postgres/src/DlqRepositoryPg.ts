@@ -1,0 +1,57 @@
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { type DlqEntry, DlqRepository, OrderId } from "@order-platform/domain"
+import { Effect, Layer, Schema } from "effect"
+import { orPersistenceError } from "./Persistence.ts"
+import { DlqEntryFromRow } from "./Rows.ts"
+
+export const DlqRepositoryPg = Layer.effect(
+  DlqRepository,
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    const findOne = SqlSchema.findOne({
+      Request: OrderId,
+      Result: DlqEntryFromRow,
+      execute: (orderId) =>
+        sql`SELECT order_id, reason, attempts, correlation_id, failed_at FROM dlq_entries WHERE order_id = ${orderId}`
+    })
+
+    const findAll = SqlSchema.findAll({
+      Request: Schema.NonNegativeInt,
+      Result: DlqEntryFromRow,
+      execute: (limit) =>
+        sql`
+          SELECT order_id, reason, attempts, correlation_id, failed_at FROM dlq_entries
+          ORDER BY failed_at DESC, order_id DESC
+          LIMIT ${limit}
+        `
+    })
+
+    const add = Effect.fn("DlqRepositoryPg.add")(function*(entry: DlqEntry) {
+      yield* sql`
+        INSERT INTO dlq_entries (order_id, reason, attempts, correlation_id, failed_at)
+        VALUES (${entry.orderId}, ${entry.reason}, ${entry.attempts}, ${entry.correlationId}, ${entry.failedAt})
+        ON CONFLICT (order_id) DO UPDATE SET
+          reason = excluded.reason, attempts = excluded.attempts,
+          correlation_id = excluded.correlation_id, failed_at = excluded.failed_at
+      `.pipe(orPersistenceError("DlqRepository.add"))
+    })
+
+    const find = Effect.fn("DlqRepositoryPg.find")(function*(orderId: OrderId) {
+      return yield* findOne(orderId).pipe(orPersistenceError("DlqRepository.find"))
+    })
+
+    const list = Effect.fn("DlqRepositoryPg.list")(function*(limit: number) {
+      return yield* findAll(Math.max(0, Math.floor(limit))).pipe(orPersistenceError("DlqRepository.list"))
+    })
+
+    const remove = Effect.fn("DlqRepositoryPg.remove")(function*(orderId: OrderId) {
+      const removed = yield* sql`DELETE FROM dlq_entries WHERE order_id = ${orderId} RETURNING order_id`.pipe(
+        orPersistenceError("DlqRepository.remove")
+      )
+      return removed.length > 0
+    })
+
+    return DlqRepository.of({ add, find, list, remove })
+  })
+)

@@ -1,0 +1,67 @@
+import * as Reactivity from "@effect/experimental/Reactivity"
+import { SqlClient } from "@effect/sql"
+import { PgClient, PgMigrator } from "@effect/sql-pg"
+import { Effect, Layer } from "effect"
+import CreateOrders from "./migrations/0001_create_orders.ts"
+import CreateOutbox from "./migrations/0002_create_outbox.ts"
+import CreateDlqEntries from "./migrations/0003_create_dlq_entries.ts"
+import CreateIdempotencyKeys from "./migrations/0004_create_idempotency_keys.ts"
+
+/** Explicit imports, not a glob: the compiled image has no migration folder to scan. */
+export const migrations = {
+  "0001_create_orders": CreateOrders,
+  "0002_create_outbox": CreateOutbox,
+  "0003_create_dlq_entries": CreateDlqEntries,
+  "0004_create_idempotency_keys": CreateIdempotencyKeys
+}
+
+export const MIGRATIONS_TABLE = "effect_sql_migrations"
+
+/** The schema version this build needs: the highest migration id it ships. */
+export const EXPECTED_SCHEMA_VERSION = Math.max(...Object.keys(migrations).map((name) => Number.parseInt(name, 10)))
+
+/** Fixed `pg_advisory_lock` key that serialises migrators across processes ("ordmigr" in ASCII). */
+export const MIGRATION_LOCK_KEY = 0x6f72646d69677200n
+
+// No schema dump (`schemaDirectory`), so the migrator needs no pg_dump and no platform services.
+const migrate = PgMigrator.make({})({ loader: PgMigrator.fromRecord(migrations), table: MIGRATIONS_TABLE })
+
+/**
+ * Applies pending migrations and returns the ones this call applied. One reserved connection
+ * holds a session-level advisory lock and runs the migrator too, so concurrent callers (other
+ * tasks starting at the same time) wait and then find nothing left to do; it also works with a
+ * pool of one.
+ */
+export const runMigrations = Effect.gen(function*() {
+  const connection = yield* (yield* SqlClient.SqlClient).reserve
+  const session = yield* SqlClient.make({
+    acquirer: Effect.succeed(connection),
+    compiler: PgClient.makeCompiler(),
+    spanAttributes: [["db.system.name", "postgresql"]]
+  }).pipe(Effect.provide(Reactivity.layer))
+  const lockKey = MIGRATION_LOCK_KEY.toString()
+  yield* session`SELECT pg_advisory_lock(${lockKey}::bigint)`
+  return yield* migrate.pipe(
+    Effect.provideService(SqlClient.SqlClient, session),
+    // The migrator reports a failed migration as a defect; keep it in the typed channel.
+    Effect.catchAllDefect((defect) =>
+      defect instanceof PgMigrator.MigrationError ? Effect.fail(defect) : Effect.die(defect)
+    ),
+    Effect.ensuring(Effect.ignore(session`SELECT pg_advisory_unlock(${lockKey}::bigint)`))
+  )
+}).pipe(Effect.scoped, Effect.withSpan("Migrations.run"))
+
+/** Brings the schema up to date at start-up (the API owns this); logs what it applied. */
+export const MigrationsLayer = Layer.effectDiscard(
+  Effect.flatMap(
+    runMigrations,
+    (applied) =>
+      Effect.logInfo(applied.length === 0 ? "database schema is current" : "database migrations applied").pipe(
+        Effect.annotateLogs({
+          event: "db.migrated",
+          applied: applied.map(([id, name]) => `${String(id).padStart(4, "0")}_${name}`),
+          schemaVersion: EXPECTED_SCHEMA_VERSION
+        })
+      )
+  )
+)

@@ -1,0 +1,100 @@
+import { SqlClient, SqlSchema } from "@effect/sql"
+import {
+  type ClaimRequest,
+  type ListOrdersQuery,
+  type Order,
+  OrderAlreadyExists,
+  OrderId,
+  OrderRepository,
+  OrderVersionConflict
+} from "@order-platform/domain"
+import { Effect, Layer, Option, Schema } from "effect"
+import { orPersistenceError } from "./Persistence.ts"
+import { OrderFromRow } from "./Rows.ts"
+
+export const OrderRepositoryPg = Layer.effect(
+  OrderRepository,
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const columns = sql.literal(
+      "id, customer_id, items, currency, total_cents, status, attempts, failure_reason, lease_expires_at, " +
+        "created_at, updated_at, version"
+    )
+
+    const findOne = SqlSchema.findOne({
+      Request: OrderId,
+      Result: OrderFromRow,
+      execute: (id) => sql`SELECT ${columns} FROM orders WHERE id = ${id}`
+    })
+
+    // ON CONFLICT instead of catching the unique violation: a failed statement would abort the
+    // enclosing transaction, where the in-memory store lets the caller carry on.
+    const insert = Effect.fn("OrderRepositoryPg.insert")(function*(order: Order) {
+      const inserted = yield* sql`
+        INSERT INTO orders (${columns}) VALUES (
+          ${order.id}, ${order.customerId}, ${JSON.stringify(order.items)}::jsonb, ${order.currency},
+          ${order.totalCents}, ${order.status}, ${order.attempts}, ${order.failureReason},
+          ${order.leaseExpiresAt}, ${order.createdAt}, ${order.updatedAt}, ${order.version}
+        )
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id
+      `.pipe(orPersistenceError("OrderRepository.insert"))
+      if (inserted.length === 0) return yield* new OrderAlreadyExists({ orderId: order.id })
+    })
+
+    const findById = Effect.fn("OrderRepositoryPg.findById")(function*(id: OrderId) {
+      return yield* findOne(id).pipe(orPersistenceError("OrderRepository.findById"))
+    })
+
+    const list = Effect.fn("OrderRepositoryPg.list")(function*({ after, limit, status }: ListOrdersQuery) {
+      const filters = [
+        ...(status === undefined ? [] : [sql`status = ${status}`]),
+        ...(after === undefined ? [] : [sql`(created_at, id) < (${after.createdAt}, ${after.id})`])
+      ]
+      return yield* sql`
+        SELECT ${columns} FROM orders
+        WHERE ${sql.and(filters)}
+        ORDER BY created_at DESC, id DESC
+        LIMIT ${Math.max(0, limit)}
+      `.pipe(
+        Effect.flatMap(Schema.decodeUnknown(Schema.Array(OrderFromRow))),
+        orPersistenceError("OrderRepository.list")
+      )
+    })
+
+    // One conditional statement: of two racing workers exactly one sees its WHERE still true.
+    const claim = Effect.fn("OrderRepositoryPg.claim")(
+      function*({ attempt, leaseExpiresAt, now, orderId }: ClaimRequest) {
+        const rows = yield* sql`
+        UPDATE orders
+        SET status = 'PROCESSING', lease_expires_at = ${leaseExpiresAt}, updated_at = ${now}, version = version + 1
+        WHERE id = ${orderId} AND attempts = ${attempt}
+          AND (status = 'PENDING' OR (status = 'PROCESSING' AND lease_expires_at <= ${now}))
+        RETURNING ${columns}
+      `.pipe(
+          Effect.flatMap(Schema.decodeUnknown(Schema.Array(OrderFromRow))),
+          orPersistenceError("OrderRepository.claim")
+        )
+        return Option.fromNullable(rows[0])
+      }
+    )
+
+    const update = Effect.fn("OrderRepositoryPg.update")(function*(order: Order) {
+      const updated = yield* sql`
+        UPDATE orders SET
+          customer_id = ${order.customerId}, items = ${JSON.stringify(order.items)}::jsonb,
+          currency = ${order.currency}, total_cents = ${order.totalCents}, status = ${order.status},
+          attempts = ${order.attempts}, failure_reason = ${order.failureReason},
+          lease_expires_at = ${order.leaseExpiresAt}, created_at = ${order.createdAt},
+          updated_at = ${order.updatedAt}, version = ${order.version}
+        WHERE id = ${order.id} AND version = ${order.version - 1}
+        RETURNING id
+      `.pipe(orPersistenceError("OrderRepository.update"))
+      if (updated.length === 0) {
+        return yield* new OrderVersionConflict({ orderId: order.id, expectedVersion: order.version - 1 })
+      }
+    })
+
+    return OrderRepository.of({ insert, findById, list, claim, update })
+  })
+)

@@ -1,0 +1,15 @@
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+
+// The key is claimed before its order is inserted, in the same transaction: check the foreign
+// key at commit.
+export default Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql`
+    CREATE TABLE idempotency_keys (
+      key text PRIMARY KEY,
+      request_fingerprint text NOT NULL,
+      order_id uuid NOT NULL REFERENCES orders (id) DEFERRABLE INITIALLY DEFERRED,
+      created_at timestamptz NOT NULL
+    );
+    CREATE INDEX idempotency_keys_order_idx ON idempotency_keys (order_id);
+  `.unprepared)

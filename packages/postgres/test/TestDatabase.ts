@@ -1,0 +1,46 @@
+import { SqlClient } from "@effect/sql"
+import { createTestDatabase } from "@order-platform/test-support"
+import { Context, Effect, Layer, Redacted } from "effect"
+import type { DatabaseSettings } from "../src/DatabaseConfig.ts"
+import { MigrationsLayer } from "../src/Migrations.ts"
+import { pgClientLayer } from "../src/PgClientLive.ts"
+import { PostgresLayer } from "../src/PostgresLayer.ts"
+
+/** URL of this test file's own database. */
+export class TestDatabaseUrl extends Context.Tag("test/TestDatabaseUrl")<TestDatabaseUrl, string>() {}
+
+export const settingsFor = (url: string, overrides: Partial<DatabaseSettings> = {}): DatabaseSettings => ({
+  url: Redacted.make(url),
+  poolSize: 10,
+  connectTimeoutMs: 5_000,
+  statementTimeoutMs: 15_000,
+  ssl: false,
+  ...overrides
+})
+
+/** A fresh, empty database on the test server, dropped when the layer is released. */
+export const freshDatabase = (prefix: string) =>
+  Layer.scoped(
+    TestDatabaseUrl,
+    Effect.acquireRelease(
+      Effect.promise(() => createTestDatabase(prefix)),
+      (database) => Effect.promise(database.drop)
+    ).pipe(Effect.map((database) => database.url))
+  )
+
+/** A client on the fresh database. */
+export const clientOn = (overrides: Partial<DatabaseSettings> = {}) =>
+  Layer.unwrapEffect(Effect.map(TestDatabaseUrl, (url) => pgClientLayer(settingsFor(url, overrides))))
+
+/**
+ * Every port on a fresh, migrated database, plus the `SqlClient` (for raw checks) and the URL
+ * (for extra clients).
+ */
+export const migratedPostgres = (prefix: string, overrides: Partial<DatabaseSettings> = {}) =>
+  Layer.mergeAll(PostgresLayer, MigrationsLayer).pipe(
+    Layer.provideMerge(clientOn(overrides)),
+    Layer.provideMerge(freshDatabase(prefix))
+  )
+
+/** Runs raw SQL (tests only). */
+export const raw = (statement: string) => Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(statement))
