@@ -1,5 +1,3 @@
-import { join } from "node:path"
-import pg from "pg"
 import {
   createQueuePair,
   isPortFree,
@@ -10,6 +8,8 @@ import {
   waitForHttp,
   withDatabase
 } from "@order-platform/test-support"
+import { join } from "node:path"
+import pg from "pg"
 import type { LocalConfig } from "./LocalConfig.ts"
 import { type ProgramProcess, startProgram } from "./ProgramProcess.ts"
 
@@ -40,7 +40,9 @@ const ensureDatabase = async (serverUrl: string, database: string) => {
 
 /** Starts database, queue, API and worker in that order; `stop` takes them down in reverse. */
 export const startLocalStack = async (config: LocalConfig, log: (line: string) => void): Promise<RunningStack> => {
-  if (!(await isPortFree(config.apiPort))) throw new PortInUseError(config.apiPort, "the API (set PORT to another port)")
+  if (!(await isPortFree(config.apiPort))) {
+    throw new PortInUseError(config.apiPort, "the API (set PORT to another port)")
+  }
   // Programs stop first, in start order (API stops taking orders, then the worker drains);
   // then the queue and the database, in reverse start order.
   const programs: Array<() => Promise<unknown>> = []
@@ -101,7 +103,8 @@ export const startLocalStack = async (config: LocalConfig, log: (line: string) =
     const worker = startProgram("worker", "packages/worker/src/main.ts", programEnv)
     programs.push(() => worker.stop(config.drainMs + 25_000))
 
-    const watch = (program: ProgramProcess) => program.exited.then((code) => `${program.name} exited unexpectedly (code ${code})`)
+    const watch = (program: ProgramProcess) =>
+      program.exited.then((code) => `${program.name} exited unexpectedly (code ${code})`)
     return {
       apiUrl,
       summary: [

@@ -18,7 +18,9 @@ export const startProgram = (name: string, entryPoint: string, env: NodeJS.Proce
     stdio: ["ignore", "inherit", "inherit"],
     detached: true
   })
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(signal === null ? code : null)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code, signal) => resolve(signal === null ? code : null))
+  )
   // A launcher that dies without stopping in order must still not leave programs behind.
   const killOnExit = () => child.kill("SIGKILL")
   process.once("exit", killOnExit)

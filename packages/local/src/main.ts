@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process"
 import { DataDirectoryInUseError, PortInUseError } from "@order-platform/test-support"
+import { spawn } from "node:child_process"
 import { type LocalConfig, LocalConfigError, readLocalConfig } from "./LocalConfig.ts"
 import { startLocalStack } from "./LocalStack.ts"
 
@@ -18,11 +18,17 @@ const relayToSupervisedCopy = () => {
   const relay = () => copy.kill("SIGTERM")
   process.on("SIGINT", relay)
   process.on("SIGTERM", relay)
+  // npm exits on SIGTERM without waiting for its script; losing our parent means the same.
+  const parent = process.ppid
+  setInterval(() => process.ppid !== parent && relay(), 500).unref()
   copy.once("exit", (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)))
 }
 
 const portVariables = (config: LocalConfig): ReadonlyMap<number, string> =>
-  new Map([[config.apiPort, "PORT"], [config.embeddedPostgresPort, "LOCAL_POSTGRES_PORT"], [config.emulatorPort, "LOCAL_SQS_PORT"]])
+  new Map([[config.apiPort, "PORT"], [config.embeddedPostgresPort, "LOCAL_POSTGRES_PORT"], [
+    config.emulatorPort,
+    "LOCAL_SQS_PORT"
+  ]])
 
 const explainStartFailure = (error: unknown, config: LocalConfig | undefined): string => {
   if (error instanceof PortInUseError) {

@@ -60,8 +60,11 @@ export const assertTraversable = async (dataDir: string, user: OsUser): Promise<
   for (;;) {
     const info = await stat(dir).catch(() => undefined)
     if (info !== undefined) {
-      const allowed =
-        info.uid === user.uid ? (info.mode & 0o100) !== 0 : info.gid === user.gid ? (info.mode & 0o010) !== 0 : (info.mode & 0o001) !== 0
+      const allowed = info.uid === user.uid
+        ? (info.mode & 0o100) !== 0
+        : info.gid === user.gid
+        ? (info.mode & 0o010) !== 0
+        : (info.mode & 0o001) !== 0
       if (!allowed) {
         throw new Error(
           `Cannot start embedded PostgreSQL in ${dataDir}: as root it runs as the "postgres" user ` +

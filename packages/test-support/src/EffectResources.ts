@@ -1,6 +1,6 @@
 import { Effect, type Scope } from "effect"
 import type { UnknownException } from "effect/Cause"
-import { startEmbeddedPostgres, type EmbeddedPostgresOptions, type EmbeddedPostgresServer } from "./EmbeddedPostgres.ts"
+import { type EmbeddedPostgresOptions, type EmbeddedPostgresServer, startEmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import {
   createFreshDatabase,
   findOrStartPostgres,
@@ -9,13 +9,16 @@ import {
   type FreshDatabaseOptions,
   type TestPostgres
 } from "./PostgresForTests.ts"
-import { startSqsEmulator, type SqsEmulator, type SqsEmulatorOptions } from "./SqsEmulator.ts"
+import { type SqsEmulator, type SqsEmulatorOptions, startSqsEmulator } from "./SqsEmulator.ts"
 
 /** {@link startEmbeddedPostgres} as a scoped resource: stopped when the scope closes. */
 export const embeddedPostgresScoped = (
   options: EmbeddedPostgresOptions
 ): Effect.Effect<EmbeddedPostgresServer, UnknownException, Scope.Scope> =>
-  Effect.acquireRelease(Effect.tryPromise(() => startEmbeddedPostgres(options)), (server) => Effect.promise(server.stop))
+  Effect.acquireRelease(
+    Effect.tryPromise(() => startEmbeddedPostgres(options)),
+    (server) => Effect.promise(server.stop)
+  )
 
 /** {@link findOrStartPostgres} as a scoped resource: an embedded server is stopped when the scope closes. */
 export const testPostgresScoped = (
@@ -29,8 +32,9 @@ export const freshDatabaseScoped = (
   prefix: string,
   options: FreshDatabaseOptions = {}
 ): Effect.Effect<FreshDatabase, UnknownException, Scope.Scope> =>
-  Effect.acquireRelease(Effect.tryPromise(() => createFreshDatabase(adminUrl, prefix, options)), (database) =>
-    Effect.promise(database.drop)
+  Effect.acquireRelease(
+    Effect.tryPromise(() => createFreshDatabase(adminUrl, prefix, options)),
+    (database) => Effect.promise(database.drop)
   )
 
 /** {@link startSqsEmulator} as a scoped resource: stopped when the scope closes. */

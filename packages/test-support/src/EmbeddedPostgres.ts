@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process"
-import { mkdir, rm, stat } from "node:fs/promises"
 import { execFile } from "node:child_process"
+import { mkdir, rm, stat } from "node:fs/promises"
 import { dirname, resolve } from "node:path"
 import { promisify } from "node:util"
 import pg from "pg"
@@ -13,9 +13,9 @@ import {
   type OsUser
 } from "./DataDirectory.ts"
 import { loadEmbeddedPostgres } from "./EmbeddedPostgresModule.ts"
+import { DataDirectoryInUseError, EmbeddedPostgresStartError, PortInUseError } from "./Errors.ts"
 import { registerForCleanup } from "./ExitCleanup.ts"
 import { findFreePort, isPortFree, waitForPort } from "./FreePort.ts"
-import { DataDirectoryInUseError, EmbeddedPostgresStartError, PortInUseError } from "./Errors.ts"
 import { postgresUrl } from "./PostgresUrl.ts"
 
 const execFileAsync = promisify(execFile)
@@ -189,7 +189,7 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
 
   const timeoutMs = options.startTimeoutMs ?? 60_000
   // An automatically chosen port can be taken between probing and binding: retry with another.
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1;; attempt++) {
     const port = options.port ?? (await findFreePort())
     const instance = makeInstance(port)
     const child = () => (instance as unknown as { process?: ChildProcess }).process

@@ -35,7 +35,7 @@ const onSignal = (signal: NodeJS.Signals) => {
  * Registers a resource to be cleaned up if this process exits or is killed by a signal without
  * having stopped it. Returns a function that unregisters it (call it from the resource's stop).
  */
-export const registerForCleanup = (resource: ProcessResource): (() => void) => {
+export const registerForCleanup = (resource: ProcessResource): () => void => {
   if (!installed) {
     installed = true
     process.on("exit", onExit)

@@ -32,7 +32,9 @@ const loadFauxqsModule = async <T>(relativePath: string): Promise<T> =>
 export const persistentFauxqsStores = async (dataDir: string): Promise<PersistentFauxqsStores> => {
   mkdirSync(dataDir, { recursive: true })
   const [{ SqsStore }, { SnsStore }, { S3Store }, { PersistenceManager }] = await Promise.all([
-    loadFauxqsModule<{ SqsStore: new() => { allQueues: () => Iterable<QueueLike>; persistence: unknown } }>("./sqs/sqsStore.js"),
+    loadFauxqsModule<{ SqsStore: new() => { allQueues: () => Iterable<QueueLike>; persistence: unknown } }>(
+      "./sqs/sqsStore.js"
+    ),
     loadFauxqsModule<{ SnsStore: new() => { persistence: unknown } }>("./sns/snsStore.js"),
     loadFauxqsModule<{ S3Store: new() => { persistence: unknown } }>("./s3/s3Store.js"),
     loadFauxqsModule<{

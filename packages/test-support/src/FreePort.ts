@@ -118,7 +118,9 @@ export const waitForHttp = async (
       if (isReady(response.status)) return response.status
       last = `HTTP ${response.status}`
     } catch (error) {
-      last = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)
+      last = error instanceof Error
+        ? (error.cause instanceof Error ? error.cause.message : error.message)
+        : String(error)
     }
     if (Date.now() >= deadline) {
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${url} to be ready (last result: ${last})`)

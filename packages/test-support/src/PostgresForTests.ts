@@ -96,7 +96,7 @@ export interface FreshDatabaseOptions {
   readonly template?: string
 }
 
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`
+const quoteIdent = (name: string) => `"${name.replaceAll("\"", "\"\"")}"`
 
 /** `t_<prefix>_<10 hex>`, lower-case, only [a-z0-9_], within PostgreSQL's 63-byte limit. */
 const databaseName = (prefix: string): string => {

@@ -1,8 +1,8 @@
-import type { AddressInfo } from "node:net"
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs"
-import { LOOPBACK_HOST } from "./FreePort.ts"
+import type { AddressInfo } from "node:net"
 import { PortInUseError } from "./Errors.ts"
 import { persistentFauxqsStores } from "./FauxqsPersistence.ts"
+import { LOOPBACK_HOST } from "./FreePort.ts"
 
 /** Region the emulator and its clients use unless told otherwise. */
 export const EMULATOR_REGION = "us-east-1"
@@ -100,7 +100,9 @@ export interface QueuePair {
 }
 
 const queueArn = async (client: SQSClient, queueUrl: string): Promise<string> => {
-  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] })
+  )
   const arn = Attributes?.QueueArn
   if (arn === undefined) throw new Error(`The SQS endpoint returned no QueueArn for ${queueUrl}`)
   return arn

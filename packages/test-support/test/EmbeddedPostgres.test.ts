@@ -8,11 +8,11 @@ import pg from "pg"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import {
   DataDirectoryInUseError,
+  type EmbeddedPostgresServer,
   findFreePort,
   findOrStartPostgres,
   PortInUseError,
-  startEmbeddedPostgres,
-  type EmbeddedPostgresServer
+  startEmbeddedPostgres
 } from "../src/index.ts"
 
 const query = async (url: string, sql: string): Promise<Array<Record<string, unknown>>> => {
@@ -114,7 +114,9 @@ describe("startEmbeddedPostgres", () => {
 
     const started = performance.now()
     const second = await start({ dataDir })
-    console.info(`[timing] embedded PostgreSQL restart of an existing cluster: ${Math.round(performance.now() - started)} ms`)
+    console.info(
+      `[timing] embedded PostgreSQL restart of an existing cluster: ${Math.round(performance.now() - started)} ms`
+    )
     expect(second.initialised).toBe(false)
     expect(await query(second.url, "select id, note from kept order by id")).toEqual([
       { id: 1, note: "one" },
@@ -186,8 +188,14 @@ describe("startEmbeddedPostgres", () => {
   })
 
   it("is ready even when PostgreSQL logs to its own files instead of stderr", async () => {
-    const server = await start({ dataDir: join(scratch, "collector"), settings: { logging_collector: "on" }, startTimeoutMs: 15_000 })
-    expect(await query(server.url, "select current_setting('logging_collector') as collector")).toEqual([{ collector: "on" }])
+    const server = await start({
+      dataDir: join(scratch, "collector"),
+      settings: { logging_collector: "on" },
+      startTimeoutMs: 15_000
+    })
+    expect(await query(server.url, "select current_setting('logging_collector') as collector")).toEqual([{
+      collector: "on"
+    }])
   })
 
   it("rejects a non-empty directory that is not a cluster", async () => {

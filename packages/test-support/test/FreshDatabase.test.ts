@@ -1,14 +1,14 @@
 import { Effect } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import setup from "../src/postgresGlobalSetup.ts"
 import {
   createFreshDatabase,
   createTestDatabase,
   freshDatabaseScoped,
-  testDatabaseAdminUrl,
-  TEST_DATABASE_ADMIN_URL_ENV
+  TEST_DATABASE_ADMIN_URL_ENV,
+  testDatabaseAdminUrl
 } from "../src/index.ts"
+import setup from "../src/postgresGlobalSetup.ts"
 
 const query = async (url: string, sql: string): Promise<Array<Record<string, unknown>>> => {
   const client = new pg.Client({ connectionString: url })
@@ -103,7 +103,7 @@ describe("freshDatabaseScoped", () => {
   it("drops the database when the scope closes", async () => {
     const name = await Effect.runPromise(
       Effect.scoped(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const database = yield* freshDatabaseScoped(testDatabaseAdminUrl(), "scoped")
           const rows = yield* Effect.promise(() => query(database.url, "select current_database() as db"))
           expect(rows).toEqual([{ db: database.name }])

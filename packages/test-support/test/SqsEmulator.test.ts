@@ -2,9 +2,9 @@ import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
+  type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
-  type Message,
   type SQSClient
 } from "@aws-sdk/client-sqs"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -17,8 +17,8 @@ import {
   DLQ_MESSAGE_RETENTION_SECONDS,
   PortInUseError,
   QUEUE_MESSAGE_RETENTION_SECONDS,
-  startSqsEmulator,
-  type SqsEmulator
+  type SqsEmulator,
+  startSqsEmulator
 } from "../src/index.ts"
 
 let emulator: SqsEmulator
@@ -57,7 +57,11 @@ const counts = async (queueUrl: string) => {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed"
+      ]
     })
   )
   return {
@@ -81,8 +85,14 @@ describe("startSqsEmulator", () => {
     const other = await startSqsEmulator()
     const client = createSqsClient(other.endpoint)
     try {
-      const { queueUrl } = await createQueuePair(other.endpoint, { name: "idle", maxReceiveCount: 3, visibilityTimeoutSeconds: 30 })
-      const polling = client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 20 })).catch((e: unknown) => e)
+      const { queueUrl } = await createQueuePair(other.endpoint, {
+        name: "idle",
+        maxReceiveCount: 3,
+        visibilityTimeoutSeconds: 30
+      })
+      const polling = client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 20 })).catch((
+        e: unknown
+      ) => e)
       await sleep(200)
       const started = performance.now()
       await other.stop()
@@ -99,7 +109,11 @@ describe("startSqsEmulator with a dataDir", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "fauxqs-"))
     try {
       const first = await startSqsEmulator({ dataDir })
-      const { queueUrl } = await createQueuePair(first.endpoint, { name: "kept", maxReceiveCount: 3, visibilityTimeoutSeconds: 30 })
+      const { queueUrl } = await createQueuePair(first.endpoint, {
+        name: "kept",
+        maxReceiveCount: 3,
+        visibilityTimeoutSeconds: 30
+      })
       const firstClient = createSqsClient(first.endpoint)
       await firstClient.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "survives" }))
       firstClient.destroy()
@@ -108,7 +122,9 @@ describe("startSqsEmulator with a dataDir", () => {
       const second = await startSqsEmulator({ dataDir })
       const secondClient = createSqsClient(second.endpoint)
       try {
-        const { Messages = [] } = await secondClient.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }))
+        const { Messages = [] } = await secondClient.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 })
+        )
         expect(Messages.map((message) => message.Body)).toStrictEqual(["survives"])
       } finally {
         secondClient.destroy()
@@ -122,7 +138,11 @@ describe("startSqsEmulator with a dataDir", () => {
 
 describe("createQueuePair", () => {
   it("creates the DLQ and the main queue with Terraform's attributes and redrive policy", async () => {
-    const pair = await createQueuePair(emulator.endpoint, { name: "orders-attrs", maxReceiveCount: 5, visibilityTimeoutSeconds: 45 })
+    const pair = await createQueuePair(emulator.endpoint, {
+      name: "orders-attrs",
+      maxReceiveCount: 5,
+      visibilityTimeoutSeconds: 45
+    })
     expect(pair.queueUrl).toMatch(/\/orders-attrs$/)
     expect(pair.dlqUrl).toMatch(/\/orders-attrs-dlq$/)
     expect(pair.queueArn).toBe("arn:aws:sqs:us-east-1:000000000000:orders-attrs")
@@ -133,7 +153,10 @@ describe("createQueuePair", () => {
       MessageRetentionPeriod: String(QUEUE_MESSAGE_RETENTION_SECONDS),
       VisibilityTimeout: "45"
     })
-    expect(JSON.parse(main.Attributes?.RedrivePolicy ?? "{}")).toEqual({ deadLetterTargetArn: pair.dlqArn, maxReceiveCount: 5 })
+    expect(JSON.parse(main.Attributes?.RedrivePolicy ?? "{}")).toEqual({
+      deadLetterTargetArn: pair.dlqArn,
+      maxReceiveCount: 5
+    })
     const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: pair.dlqUrl, AttributeNames: ["All"] }))
     expect(dlq.Attributes).toMatchObject({ MessageRetentionPeriod: String(DLQ_MESSAGE_RETENTION_SECONDS) })
     expect(dlq.Attributes?.RedrivePolicy).toBeUndefined()
@@ -179,10 +202,22 @@ describe("fauxqs semantics the platform relies on", () => {
     const { queueUrl } = await newPair(5, 1)
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "heartbeat" }))
     const [message] = await receive(queueUrl)
-    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 5 }))
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: message?.ReceiptHandle,
+        VisibilityTimeout: 5
+      })
+    )
     await sleep(1_200)
     expect(await receive(queueUrl)).toEqual([])
-    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 0 }))
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: message?.ReceiptHandle,
+        VisibilityTimeout: 0
+      })
+    )
     expect((await receive(queueUrl)).map((m) => m.Body)).toEqual(["heartbeat"])
   })
 
@@ -194,7 +229,13 @@ describe("fauxqs semantics the platform relies on", () => {
       const [message] = await receive(queueUrl)
       expect(message?.Attributes?.ApproximateReceiveCount).toBe(String(receiveCount))
       // The worker crashed: the message becomes visible again without being deleted.
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 0 }))
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: message?.ReceiptHandle,
+          VisibilityTimeout: 0
+        })
+      )
     }
     expect(await receive(queueUrl)).toEqual([])
     expect(await counts(queueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 })
@@ -227,7 +268,9 @@ describe("fauxqs semantics the platform relies on", () => {
     const elapsed = performance.now() - started
     expect(messages.map((m) => m.Body)).toEqual(["wake up"])
     expect(elapsed).toBeLessThan(2_000)
-    console.info(`[timing] long poll (WaitTimeSeconds 10) woke after ${Math.round(elapsed)} ms (message sent at 300 ms)`)
+    console.info(
+      `[timing] long poll (WaitTimeSeconds 10) woke after ${Math.round(elapsed)} ms (message sent at 300 ms)`
+    )
   })
 
   it("an empty long poll waits about WaitTimeSeconds", async () => {
