@@ -1,0 +1,234 @@
+locals {
+  alb_dimension  = aws_lb.main.arn_suffix
+  tg_dimension   = aws_lb_target_group.api.arn_suffix
+  queue_name     = aws_sqs_queue.orders.name
+  dlq_name       = aws_sqs_queue.orders_dlq.name
+  db_identifier  = aws_db_instance.main.identifier
+  cluster_name   = aws_ecs_cluster.main.name
+  api_service    = aws_ecs_service.api.name
+  worker_service = aws_ecs_service.worker.name
+
+  dashboard = {
+    widgets = [
+      # Row 1: the load balancer (traffic, errors, latency, target health).
+      {
+        type   = "metric"
+        x      = 0
+        y      = 0
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "ALB requests and errors"
+          stat   = "Sum"
+          metrics = [
+            ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", local.alb_dimension],
+            ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", local.alb_dimension],
+            ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", local.alb_dimension, "TargetGroup", local.tg_dimension],
+            ["AWS/ApplicationELB", "HTTPCode_Target_4XX_Count", "LoadBalancer", local.alb_dimension, "TargetGroup", local.tg_dimension],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 8
+        y      = 0
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "API latency (target response time)"
+          metrics = [
+            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.alb_dimension, "TargetGroup", local.tg_dimension, { stat = "p50", label = "p50" }],
+            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.alb_dimension, "TargetGroup", local.tg_dimension, { stat = "p95", label = "p95" }],
+            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.alb_dimension, "TargetGroup", local.tg_dimension, { stat = "p99", label = "p99" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 16
+        y      = 0
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "API targets"
+          stat   = "Minimum"
+          metrics = [
+            ["AWS/ApplicationELB", "HealthyHostCount", "LoadBalancer", local.alb_dimension, "TargetGroup", local.tg_dimension],
+            ["AWS/ApplicationELB", "UnHealthyHostCount", "LoadBalancer", local.alb_dimension, "TargetGroup", local.tg_dimension],
+          ]
+        }
+      },
+      # Row 2: the queue (backlog, age, dead letters).
+      {
+        type   = "metric"
+        x      = 0
+        y      = 6
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "Queue backlog"
+          stat   = "Maximum"
+          metrics = [
+            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", local.queue_name],
+            ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", local.queue_name],
+            ["AWS/SQS", "ApproximateNumberOfMessagesDelayed", "QueueName", local.queue_name],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 8
+        y      = 6
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "Oldest message age (s)"
+          stat   = "Maximum"
+          metrics = [
+            ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", local.queue_name],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 16
+        y      = 6
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "SQS DLQ and business failures"
+          metrics = [
+            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", local.dlq_name, { stat = "Maximum", label = "SQS DLQ visible" }],
+            [var.metrics_namespace, "WorkerFailedCount", { stat = "Sum", label = "Business retries exhausted" }],
+          ]
+        }
+      },
+      # Row 3: the database.
+      {
+        type   = "metric"
+        x      = 0
+        y      = 12
+        width  = 8
+        height = 6
+        properties = {
+          region  = var.aws_region
+          view    = "timeSeries"
+          period  = 60
+          title   = "RDS CPU (%)"
+          stat    = "Average"
+          metrics = [["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", local.db_identifier]]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 8
+        y      = 12
+        width  = 8
+        height = 6
+        properties = {
+          region  = var.aws_region
+          view    = "timeSeries"
+          period  = 60
+          title   = "RDS connections"
+          stat    = "Maximum"
+          metrics = [["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", local.db_identifier]]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 16
+        y      = 12
+        width  = 8
+        height = 6
+        properties = {
+          region  = var.aws_region
+          view    = "timeSeries"
+          period  = 60
+          title   = "RDS free storage (bytes)"
+          stat    = "Minimum"
+          metrics = [["AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", local.db_identifier]]
+        }
+      },
+      # Row 4: the programs.
+      {
+        type   = "metric"
+        x      = 0
+        y      = 18
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "Application metrics (from logs)"
+          stat   = "Sum"
+          metrics = [
+            [var.metrics_namespace, "ApiErrorCount"],
+            [var.metrics_namespace, "WorkerFailedCount"],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 8
+        y      = 18
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "Running tasks"
+          stat   = "Average"
+          metrics = [
+            ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", local.cluster_name, "ServiceName", local.api_service],
+            ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", local.cluster_name, "ServiceName", local.worker_service],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 16
+        y      = 18
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "Task CPU and memory (%)"
+          stat   = "Average"
+          metrics = [
+            ["AWS/ECS", "CPUUtilization", "ClusterName", local.cluster_name, "ServiceName", local.api_service],
+            ["AWS/ECS", "CPUUtilization", "ClusterName", local.cluster_name, "ServiceName", local.worker_service],
+            ["AWS/ECS", "MemoryUtilization", "ClusterName", local.cluster_name, "ServiceName", local.api_service],
+            ["AWS/ECS", "MemoryUtilization", "ClusterName", local.cluster_name, "ServiceName", local.worker_service],
+          ]
+        }
+      },
+    ]
+  }
+}
+
+resource "aws_cloudwatch_dashboard" "main" {
+  dashboard_name = var.name_prefix
+  dashboard_body = jsonencode(local.dashboard)
+}

@@ -1,0 +1,149 @@
+# ---------------------------------------------------------------------------------------------
+# ADMIN_TOKEN: generated (or taken from the ephemeral variable admin_token) and written to Secrets
+# Manager through a write-only argument, so it is in neither the plan nor the state. A new value
+# is written when admin_token_version changes.
+# ---------------------------------------------------------------------------------------------
+
+ephemeral "aws_secretsmanager_random_password" "admin_token" {
+  count = var.generate_admin_token ? 1 : 0
+
+  password_length     = 48
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret" "admin_token" {
+  name_prefix             = "${var.name_prefix}/admin-token-"
+  description             = "ADMIN_TOKEN of the order API (bearer token of the admin routes)"
+  recovery_window_in_days = 7
+}
+
+resource "aws_secretsmanager_secret_version" "admin_token" {
+  secret_id                = aws_secretsmanager_secret.admin_token.id
+  secret_string_wo         = var.generate_admin_token ? ephemeral.aws_secretsmanager_random_password.admin_token[0].random_password : var.admin_token
+  secret_string_wo_version = var.admin_token_version
+}
+
+# ---------------------------------------------------------------------------------------------
+# Task definition and service
+# ---------------------------------------------------------------------------------------------
+
+locals {
+  api_container_name             = "api"
+  api_deployment_maximum_percent = 200
+
+  # Variable names exactly as the API reads them (test/cross-check-config.test.ts compares them
+  # with the program's Config calls). SQS_ENDPOINT stays unset: the SDK uses the regional endpoint.
+  api_container = {
+    name      = local.api_container_name
+    image     = "${aws_ecr_repository.program["api"].repository_url}:${var.image_tag}"
+    essential = true
+
+    portMappings = [
+      {
+        name          = "http"
+        containerPort = var.api_container_port
+        hostPort      = var.api_container_port
+        protocol      = "tcp"
+      },
+    ]
+
+    environment = [
+      { name = "PORT", value = tostring(var.api_container_port) },
+      { name = "PGHOST", value = aws_db_instance.main.address },
+      { name = "PGPORT", value = tostring(aws_db_instance.main.port) },
+      { name = "PGDATABASE", value = aws_db_instance.main.db_name },
+      { name = "PGUSER", value = aws_db_instance.main.username },
+      { name = "DATABASE_SSL", value = "true" },
+      { name = "DATABASE_POOL_SIZE", value = tostring(var.api_database_pool_size) },
+      { name = "SQS_QUEUE_URL", value = aws_sqs_queue.orders.url },
+      { name = "AWS_REGION", value = var.aws_region },
+      { name = "SHUTDOWN_DRAIN_MS", value = tostring(var.api_shutdown_drain_ms) },
+      { name = "LOG_LEVEL", value = var.log_level },
+    ]
+
+    secrets = [
+      { name = "PGPASSWORD", valueFrom = local.db_password_value_from },
+      { name = "ADMIN_TOKEN", valueFrom = aws_secretsmanager_secret.admin_token.arn },
+    ]
+
+    stopTimeout            = var.api_stop_timeout_seconds
+    readonlyRootFilesystem = true
+
+    linuxParameters = {
+      initProcessEnabled = true
+    }
+
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        "awslogs-group"         = aws_cloudwatch_log_group.api.name
+        "awslogs-region"        = var.aws_region
+        "awslogs-stream-prefix" = "api"
+        "mode"                  = "non-blocking"
+        "max-buffer-size"       = "25m"
+      }
+    }
+  }
+}
+
+resource "aws_ecs_task_definition" "api" {
+  family                   = "${var.name_prefix}-api"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.api_cpu
+  memory                   = var.api_memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.api_task.arn
+  container_definitions    = jsonencode([local.api_container])
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+}
+
+resource "aws_ecs_service" "api" {
+  name             = "${var.name_prefix}-api"
+  cluster          = aws_ecs_cluster.main.id
+  task_definition  = aws_ecs_task_definition.api.arn
+  desired_count    = var.api_desired_count
+  launch_type      = "FARGATE"
+  platform_version = "LATEST"
+
+  # Migrations run at start-up: give a new task time before failed health checks count.
+  health_check_grace_period_seconds  = 60
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = local.api_deployment_maximum_percent
+  enable_ecs_managed_tags            = true
+  propagate_tags                     = "SERVICE"
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = local.task_subnet_ids
+    security_groups  = [aws_security_group.api.id]
+    assign_public_ip = local.task_assign_public_ip
+  }
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.api.arn
+    container_name   = local.api_container_name
+    container_port   = var.api_container_port
+  }
+
+  lifecycle {
+    # The pipeline registers a revision per commit and rolls it out; Terraform does not roll
+    # the service back to its own revision (see the README, "How deploys and Terraform meet").
+    ignore_changes = [task_definition]
+  }
+
+  depends_on = [
+    aws_lb_listener.https,
+    aws_lb_listener.http_forward,
+    aws_iam_role_policy.execution,
+    aws_secretsmanager_secret_version.admin_token,
+  ]
+}

@@ -1,0 +1,106 @@
+locals {
+  worker_container_name             = "worker"
+  worker_deployment_maximum_percent = 200
+
+  # Variable names exactly as the worker reads them (test/cross-check-config.test.ts).
+  # SQS_VISIBILITY_TIMEOUT_SECONDS is the queue's own setting, so heartbeat and queue agree.
+  worker_container = {
+    name      = local.worker_container_name
+    image     = "${aws_ecr_repository.program["worker"].repository_url}:${var.image_tag}"
+    essential = true
+
+    environment = [
+      { name = "WORKER_MODE", value = "sqs-consumer" },
+      { name = "PGHOST", value = aws_db_instance.main.address },
+      { name = "PGPORT", value = tostring(aws_db_instance.main.port) },
+      { name = "PGDATABASE", value = aws_db_instance.main.db_name },
+      { name = "PGUSER", value = aws_db_instance.main.username },
+      { name = "DATABASE_SSL", value = "true" },
+      { name = "DATABASE_POOL_SIZE", value = tostring(var.worker_database_pool_size) },
+      { name = "SQS_QUEUE_URL", value = aws_sqs_queue.orders.url },
+      { name = "SQS_VISIBILITY_TIMEOUT_SECONDS", value = tostring(var.sqs_visibility_timeout_seconds) },
+      { name = "SQS_HEARTBEAT_INTERVAL_SECONDS", value = tostring(var.sqs_heartbeat_interval_seconds) },
+      { name = "AWS_REGION", value = var.aws_region },
+      { name = "WORKER_CONCURRENCY", value = tostring(var.worker_concurrency) },
+      { name = "MAX_ATTEMPTS", value = tostring(var.max_attempts) },
+      { name = "RETRY_BASE_DELAY_MS", value = tostring(var.retry_base_delay_ms) },
+      { name = "RETRY_MAX_DELAY_MS", value = tostring(var.retry_max_delay_ms) },
+      { name = "FAILURE_PROBABILITY", value = tostring(var.failure_probability) },
+      { name = "PROCESSING_DELAY_MS", value = tostring(var.processing_delay_ms) },
+      { name = "ORDER_LEASE_SECONDS", value = tostring(var.order_lease_seconds) },
+      { name = "SHUTDOWN_DRAIN_MS", value = tostring(var.worker_shutdown_drain_ms) },
+      { name = "LOG_LEVEL", value = var.log_level },
+    ]
+
+    secrets = [
+      { name = "PGPASSWORD", valueFrom = local.db_password_value_from },
+    ]
+
+    # SIGTERM, then SIGKILL after stopTimeout: longer than the worker's drain deadline.
+    stopTimeout            = var.worker_stop_timeout_seconds
+    readonlyRootFilesystem = true
+
+    linuxParameters = {
+      initProcessEnabled = true
+    }
+
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        "awslogs-group"         = aws_cloudwatch_log_group.worker.name
+        "awslogs-region"        = var.aws_region
+        "awslogs-stream-prefix" = "worker"
+        "mode"                  = "non-blocking"
+        "max-buffer-size"       = "25m"
+      }
+    }
+  }
+}
+
+resource "aws_ecs_task_definition" "worker" {
+  family                   = "${var.name_prefix}-worker"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.worker_cpu
+  memory                   = var.worker_memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.worker_task.arn
+  container_definitions    = jsonencode([local.worker_container])
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+}
+
+resource "aws_ecs_service" "worker" {
+  name             = "${var.name_prefix}-worker"
+  cluster          = aws_ecs_cluster.main.id
+  task_definition  = aws_ecs_task_definition.worker.arn
+  desired_count    = var.worker_min_count
+  launch_type      = "FARGATE"
+  platform_version = "LATEST"
+
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = local.worker_deployment_maximum_percent
+  enable_ecs_managed_tags            = true
+  propagate_tags                     = "SERVICE"
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = local.task_subnet_ids
+    security_groups  = [aws_security_group.worker.id]
+    assign_public_ip = local.task_assign_public_ip
+  }
+
+  lifecycle {
+    # Revisions come from the pipeline; the task count from autoscaling.
+    ignore_changes = [task_definition, desired_count]
+  }
+
+  depends_on = [aws_iam_role_policy.execution]
+}

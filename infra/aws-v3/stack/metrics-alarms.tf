@@ -1,0 +1,286 @@
+# Every row of the failure matrix raises an alarm on this topic (see the README's table).
+
+resource "aws_sns_topic" "alarms" {
+  name = "${var.name_prefix}-alarms"
+}
+
+resource "aws_sns_topic_subscription" "alarm_email" {
+  count = var.alarm_email != "" ? 1 : 0
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+data "aws_iam_policy_document" "alarms_topic" {
+  statement {
+    sid       = "CloudWatchAlarms"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:${var.aws_region}:${local.account_id}:alarm:${var.name_prefix}-*"]
+    }
+  }
+
+  statement {
+    sid       = "EventBridgeRules"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:events:${var.aws_region}:${local.account_id}:rule/${var.name_prefix}-*"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alarms" {
+  arn    = aws_sns_topic.alarms.arn
+  policy = data.aws_iam_policy_document.alarms_topic.json
+}
+
+# ---------------------------------------------------------------------------------------------
+# Worker stuck: messages wait although workers run.
+# ---------------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "worker_oldest_message_age" {
+  alarm_name          = "${var.name_prefix}-worker-stuck-oldest-message"
+  alarm_description   = "Worker stuck: the oldest message of ${aws_sqs_queue.orders.name} has waited more than ${var.alarm_oldest_message_age_seconds} s for 5 minutes."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = aws_sqs_queue.orders.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 5
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_oldest_message_age_seconds
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "worker_backlog" {
+  alarm_name          = "${var.name_prefix}-worker-stuck-backlog"
+  alarm_description   = "Worker stuck: more than ${var.alarm_backlog_messages} visible messages for 15 minutes, after autoscaling had its chance."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.orders.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 15
+  datapoints_to_alarm = 15
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_backlog_messages
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "worker_not_running" {
+  alarm_name          = "${var.name_prefix}-worker-not-running"
+  alarm_description   = "Worker crash: no worker task has been running for 3 minutes."
+  namespace           = "ECS/ContainerInsights"
+  metric_name         = "RunningTaskCount"
+  dimensions          = { ClusterName = aws_ecs_cluster.main.name, ServiceName = aws_ecs_service.worker.name }
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  treat_missing_data  = "breaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+# ---------------------------------------------------------------------------------------------
+# Dead letters: infrastructure failures (SQS DLQ) and business retry exhaustion (database DLQ).
+# ---------------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
+  alarm_name          = "${var.name_prefix}-sqs-dlq-not-empty"
+  alarm_description   = "DLQ growth: ${aws_sqs_queue.orders_dlq.name} holds messages the worker could not handle (crash, infrastructure error, poison message). Inspect, fix, redrive."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.orders_dlq.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "business_retries_exhausted" {
+  alarm_name          = "${var.name_prefix}-business-retries-exhausted"
+  alarm_description   = "Business retry exhaustion: orders reached FAILED and the business DLQ (log event order.failed). See GET /dlq."
+  namespace           = var.metrics_namespace
+  metric_name         = aws_cloudwatch_log_metric_filter.worker_failed.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+# ---------------------------------------------------------------------------------------------
+# API: broken deploy and slowness.
+# ---------------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "api_elb_5xx" {
+  alarm_name          = "${var.name_prefix}-api-elb-5xx"
+  alarm_description   = "API broken deploy: the load balancer answers 5xx (no healthy target, timeouts)."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HTTPCode_ELB_5XX_Count"
+  dimensions          = { LoadBalancer = aws_lb.main.arn_suffix }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_api_5xx_count
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_target_5xx" {
+  alarm_name          = "${var.name_prefix}-api-target-5xx"
+  alarm_description   = "API broken deploy: API tasks answer 5xx (infrastructure failures, logged at ERROR)."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HTTPCode_Target_5XX_Count"
+  dimensions          = { LoadBalancer = aws_lb.main.arn_suffix, TargetGroup = aws_lb_target_group.api.arn_suffix }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_api_5xx_count
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_logged_errors" {
+  alarm_name          = "${var.name_prefix}-api-logged-errors"
+  alarm_description   = "API errors: the API logged more than ${var.alarm_api_5xx_count} ERROR lines per minute, 3 minutes running."
+  namespace           = var.metrics_namespace
+  metric_name         = aws_cloudwatch_log_metric_filter.api_errors.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_api_5xx_count
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_no_healthy_targets" {
+  alarm_name          = "${var.name_prefix}-api-no-healthy-targets"
+  alarm_description   = "API broken deploy: no API task passes the readiness check."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HealthyHostCount"
+  dimensions          = { LoadBalancer = aws_lb.main.arn_suffix, TargetGroup = aws_lb_target_group.api.arn_suffix }
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  treat_missing_data  = "breaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_p95_latency" {
+  alarm_name          = "${var.name_prefix}-api-slow-p95"
+  alarm_description   = "Slow API: p95 target response time above ${var.alarm_api_p95_latency_seconds} s for 5 minutes."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "TargetResponseTime"
+  dimensions          = { LoadBalancer = aws_lb.main.arn_suffix, TargetGroup = aws_lb_target_group.api.arn_suffix }
+  extended_statistic  = "p95"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 5
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_api_p95_latency_seconds
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+# ---------------------------------------------------------------------------------------------
+# Database: overload, connections, disk.
+# ---------------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "db_cpu" {
+  alarm_name          = "${var.name_prefix}-db-cpu-high"
+  alarm_description   = "DB overload: RDS CPU above ${var.alarm_db_cpu_percent} % for 15 minutes."
+  namespace           = "AWS/RDS"
+  metric_name         = "CPUUtilization"
+  dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
+  statistic           = "Average"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_db_cpu_percent
+  treat_missing_data  = "missing"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "db_connections" {
+  alarm_name          = "${var.name_prefix}-db-connections-high"
+  alarm_description   = "DB overload: connections above 80 % of the instance's max_connections."
+  namespace           = "AWS/RDS"
+  metric_name         = "DatabaseConnections"
+  dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 5
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = floor(lookup(local.rds_max_connections, var.db_instance_class, 0) * 0.8)
+  treat_missing_data  = "missing"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "db_free_storage" {
+  alarm_name          = "${var.name_prefix}-db-free-storage-low"
+  alarm_description   = "Disk exhaustion: RDS free storage below ${var.alarm_db_free_storage_bytes} bytes (storage autoscaling tops out at ${var.db_max_allocated_storage_gb} GiB)."
+  namespace           = "AWS/RDS"
+  metric_name         = "FreeStorageSpace"
+  dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
+  statistic           = "Minimum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "LessThanThreshold"
+  threshold           = var.alarm_db_free_storage_bytes
+  treat_missing_data  = "missing"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}

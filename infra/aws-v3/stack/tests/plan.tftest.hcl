@@ -1,0 +1,242 @@
+# terraform test: real plans of this stack, offline. The AWS provider runs with fake
+# credentials and never reaches AWS: the data sources that would call it are overridden, and
+# ADMIN_TOKEN comes from the ephemeral variable (the generating ephemeral resource calls AWS).
+# Run it with `terraform init -backend=false && terraform test` (test/terraform-cli.test.ts does).
+
+provider "aws" {
+  region                      = "eu-west-1"
+  access_key                  = "offline"
+  secret_key                  = "offline"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
+
+override_data {
+  target = data.aws_availability_zones.available
+  values = {
+    names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+  }
+}
+
+override_data {
+  target = data.aws_caller_identity.current
+  values = {
+    account_id = "000000000000"
+  }
+}
+
+variables {
+  image_tag            = "0123456789abcdef0123456789abcdef01234567"
+  github_repository    = "example-org/order-platform"
+  generate_admin_token = false
+  admin_token          = "offline-plan-token-0123456789abcdef"
+}
+
+run "defaults" {
+  command = plan
+
+  assert {
+    condition     = length(aws_subnet.public) == 2 && length(aws_subnet.private) == 2
+    error_message = "One public and one private subnet per AZ, two AZs by default."
+  }
+
+  assert {
+    condition     = length(aws_nat_gateway.main) == 0 && local.task_assign_public_ip
+    error_message = "Default layout: tasks in public subnets with a public IP, no NAT gateway."
+  }
+
+  assert {
+    condition     = length(aws_lb_listener.http_forward) == 1 && length(aws_lb_listener.https) == 0 && length(aws_lb_listener.http_redirect) == 0
+    error_message = "Without a certificate the ALB serves plain HTTP only."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.orders.visibility_timeout_seconds == 30 && aws_sqs_queue.orders.message_retention_seconds == 345600
+    error_message = "Main queue: visibility timeout 30 s, retention 4 days."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.orders_dlq.message_retention_seconds == 1209600
+    error_message = "DLQ retention is 14 days."
+  }
+
+  assert {
+    condition     = local.orders_redrive_policy.maxReceiveCount == 5
+    error_message = "maxReceiveCount defaults to 5."
+  }
+
+  assert {
+    condition     = local.db_connections_peak == 60 && local.db_connections_peak <= local.rds_max_connections["db.t4g.micro"] - local.db_reserved_connections
+    error_message = "Default connection peak (2x2x5 + 5x2x4 = 60) fits db.t4g.micro."
+  }
+
+  assert {
+    condition     = local.worker_container.stopTimeout * 1000 > var.worker_shutdown_drain_ms && local.api_container.stopTimeout * 1000 > var.api_shutdown_drain_ms
+    error_message = "stopTimeout exceeds each program's drain deadline."
+  }
+
+  assert {
+    condition     = aws_appautoscaling_target.worker.min_capacity == 1 && aws_appautoscaling_target.worker.max_capacity == 5
+    error_message = "The worker scales between 1 and 5 tasks."
+  }
+
+  assert {
+    condition     = aws_db_instance.main.publicly_accessible == false && aws_db_instance.main.storage_encrypted && aws_db_instance.main.manage_master_user_password
+    error_message = "RDS is private, encrypted and keeps its password in Secrets Manager."
+  }
+
+  assert {
+    condition     = local.github_deploy_subject == "repo:example-org/order-platform:ref:refs/heads/main"
+    error_message = "The deploy role trusts one repository and one branch."
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecr_lifecycle_policy.program["api"].policy).rules[1].selection.countNumber == 30
+    error_message = "ECR keeps 30 tagged images."
+  }
+}
+
+run "https_with_certificate" {
+  command = plan
+
+  variables {
+    acm_certificate_arn = "arn:aws:acm:eu-west-1:000000000000:certificate/00000000-0000-0000-0000-000000000000"
+  }
+
+  assert {
+    condition     = length(aws_lb_listener.https) == 1 && length(aws_lb_listener.http_redirect) == 1 && length(aws_lb_listener.http_forward) == 0
+    error_message = "With a certificate: HTTPS, and HTTP only redirects."
+  }
+
+  assert {
+    condition     = aws_lb_listener.http_redirect[0].default_action[0].redirect[0].protocol == "HTTPS"
+    error_message = "HTTP redirects to HTTPS."
+  }
+
+  assert {
+    condition     = startswith(local.alb_url, "https://")
+    error_message = "The ALB URL output is https."
+  }
+}
+
+run "private_subnets_with_nat" {
+  command = plan
+
+  variables {
+    tasks_in_private_subnets = true
+    az_count                 = 3
+  }
+
+  assert {
+    condition     = length(aws_nat_gateway.main) == 1 && length(aws_route.private_nat) == 1 && !local.task_assign_public_ip
+    error_message = "Private layout: one NAT gateway, no public IPs on tasks."
+  }
+
+  assert {
+    condition     = length(aws_subnet.private) == 3
+    error_message = "az_count sets the number of subnets."
+  }
+}
+
+run "production_sizing_fits" {
+  command = plan
+
+  variables {
+    db_instance_class         = "db.t4g.medium"
+    api_desired_count         = 4
+    worker_max_count          = 10
+    worker_database_pool_size = 10
+  }
+}
+
+run "connection_budget_is_enforced" {
+  command = plan
+
+  variables {
+    worker_database_pool_size = 20
+  }
+
+  expect_failures = [aws_db_instance.main]
+}
+
+run "unknown_instance_class_is_rejected" {
+  command = plan
+
+  variables {
+    db_instance_class = "db.x9.huge"
+  }
+
+  expect_failures = [aws_db_instance.main]
+}
+
+run "stop_timeout_must_exceed_drain" {
+  command = plan
+
+  variables {
+    worker_stop_timeout_seconds = 15
+  }
+
+  expect_failures = [var.worker_stop_timeout_seconds]
+}
+
+run "deregistration_delay_must_be_shorter_than_drain" {
+  command = plan
+
+  variables {
+    alb_deregistration_delay_seconds = 10
+  }
+
+  expect_failures = [var.alb_deregistration_delay_seconds]
+}
+
+run "heartbeat_must_be_shorter_than_visibility" {
+  command = plan
+
+  variables {
+    sqs_heartbeat_interval_seconds = 30
+  }
+
+  expect_failures = [var.sqs_heartbeat_interval_seconds]
+}
+
+run "lease_must_outlast_the_business_step" {
+  command = plan
+
+  variables {
+    processing_delay_ms = 45000
+  }
+
+  expect_failures = [var.order_lease_seconds]
+}
+
+run "retry_delay_is_capped_by_sqs" {
+  command = plan
+
+  variables {
+    retry_max_delay_ms = 1000000
+  }
+
+  expect_failures = [var.retry_max_delay_ms]
+}
+
+run "mutable_image_tag_is_rejected" {
+  command = plan
+
+  variables {
+    image_tag = "latest"
+  }
+
+  expect_failures = [var.image_tag]
+}
+
+run "one_crash_must_not_dead_letter" {
+  command = plan
+
+  variables {
+    sqs_max_receive_count = 1
+  }
+
+  expect_failures = [var.sqs_max_receive_count]
+}

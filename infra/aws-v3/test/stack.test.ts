@@ -1,0 +1,447 @@
+/** What the issue asks of each part of the stack, beyond the Checkov/Trivy rules. */
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import {
+  block,
+  blocks,
+  containersOf,
+  containerVariable,
+  containerVariables,
+  dataSource,
+  evaluate,
+  evaluateNumber,
+  infraRoot,
+  isArray,
+  isObject,
+  type Json,
+  type JsonObject,
+  loadModule,
+  local,
+  localObject,
+  resource,
+  resourcesOfType
+} from "./support/terraform.ts"
+
+const stack = await loadModule(join(infraRoot, "stack"))
+const bootstrap = await loadModule(join(infraRoot, "bootstrap"))
+
+const statementsOf = (document: string): ReadonlyArray<JsonObject> =>
+  blocks(dataSource(stack, "aws_iam_policy_document", document), "statement")
+const actionsOf = (document: string): ReadonlyArray<Json> =>
+  statementsOf(document).flatMap((statement) => {
+    const actions = statement["actions"]
+    return isArray(actions) ? actions : []
+  })
+
+describe("network", () => {
+  it("public and private subnets in az_count (≥ 2) availability zones", () => {
+    expect(evaluateNumber(stack, "${var.az_count}")).toBeGreaterThanOrEqual(2)
+    expect(resource(stack, "aws_subnet", "public")["count"]).toBe("${var.az_count}")
+    expect(resource(stack, "aws_subnet", "private")["count"]).toBe("${var.az_count}")
+    expect(resource(stack, "aws_db_subnet_group", "main")["subnet_ids"]).toBe("${aws_subnet.private[*].id}")
+    expect(resource(stack, "aws_lb", "main")["subnets"]).toBe("${aws_subnet.public[*].id}")
+  })
+
+  it("tasks sit in public subnets with a public IP unless tasks_in_private_subnets adds a NAT gateway", () => {
+    expect(stack.variables.get("tasks_in_private_subnets")?.["default"]).toBe(false)
+    expect(local(stack, "task_subnet_ids")).toBe(
+      "${var.tasks_in_private_subnets ? aws_subnet.private[*].id : aws_subnet.public[*].id}"
+    )
+    expect(local(stack, "task_assign_public_ip")).toBe("${!var.tasks_in_private_subnets}")
+    for (const name of ["nat"]) {
+      expect(resource(stack, "aws_eip", name)["count"]).toBe("${var.tasks_in_private_subnets ? 1 : 0}")
+    }
+    expect(resource(stack, "aws_nat_gateway", "main")["count"]).toBe("${var.tasks_in_private_subnets ? 1 : 0}")
+    for (const service of ["api", "worker"]) {
+      const network = block(resource(stack, "aws_ecs_service", service), "network_configuration")
+      expect(network["subnets"]).toBe("${local.task_subnet_ids}")
+      expect(network["assign_public_ip"]).toBe("${local.task_assign_public_ip}")
+    }
+  })
+})
+
+describe("ECS services and task definitions", () => {
+  it.each(["api", "worker"])("%s: image from its ECR repository, tagged by var.image_tag", (program) => {
+    const [container] = containersOf(stack, program)
+    expect(container?.["image"]).toBe(`\${aws_ecr_repository.program["${program}"].repository_url}:\${var.image_tag}`)
+    expect(stack.variables.get("image_tag")).not.toHaveProperty("default")
+  })
+
+  it.each(["api", "worker"])("%s: init process enabled, awslogs to its own log group", (program) => {
+    const [container] = containersOf(stack, program)
+    expect(container?.["linuxParameters"]).toEqual({ initProcessEnabled: true })
+    const logging = container?.["logConfiguration"]
+    expect(isObject(logging) && isObject(logging["options"]) ? logging["options"]["awslogs-group"] : undefined).toBe(
+      `\${aws_cloudwatch_log_group.${program}.name}`
+    )
+  })
+
+  it.each(["api", "worker"])(
+    "%s: the DB password comes from the RDS-managed secret, never a plain variable",
+    (program) => {
+      const [container] = containersOf(stack, program)
+      if (container === undefined) throw new Error("no container")
+      expect(containerVariable(container, "PGPASSWORD")).toEqual({
+        name: "PGPASSWORD",
+        value: "${local.db_password_value_from}",
+        secret: true
+      })
+      expect(local(stack, "db_password_value_from")).toBe(
+        "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::"
+      )
+      const plain = containerVariables(container).filter((variable) => !variable.secret)
+      expect(plain.filter((variable) => /PASSWORD|TOKEN|SECRET|DATABASE_URL/.test(variable.name))).toEqual([])
+    }
+  )
+
+  it("API: ADMIN_TOKEN is injected from the Secrets Manager secret Terraform created", () => {
+    const [container] = containersOf(stack, "api")
+    if (container === undefined) throw new Error("no container")
+    expect(containerVariable(container, "ADMIN_TOKEN")).toEqual({
+      name: "ADMIN_TOKEN",
+      value: "${aws_secretsmanager_secret.admin_token.arn}",
+      secret: true
+    })
+    const version = resource(stack, "aws_secretsmanager_secret_version", "admin_token")
+    expect(version).not.toHaveProperty("secret_string")
+    expect(version["secret_string_wo"]).toMatch(/ephemeral\.aws_secretsmanager_random_password\.admin_token/)
+  })
+
+  it("the execution role may read exactly the two injected secrets", () => {
+    const read = statementsOf("execution").find((statement) => statement["sid"] === "ReadTaskSecrets")
+    expect(read?.["resources"]).toEqual([
+      "${aws_db_instance.main.master_user_secret[0].secret_arn}",
+      "${aws_secretsmanager_secret.admin_token.arn}"
+    ])
+  })
+
+  it("API is registered with the target group on its container port", () => {
+    const balancer = block(resource(stack, "aws_ecs_service", "api"), "load_balancer")
+    expect(balancer).toEqual({
+      target_group_arn: "${aws_lb_target_group.api.arn}",
+      container_name: "${local.api_container_name}",
+      container_port: "${var.api_container_port}"
+    })
+    const [container] = containersOf(stack, "api")
+    expect(container?.["name"]).toBe("${local.api_container_name}")
+  })
+
+  const ignored = (service: string): Json | undefined =>
+    block(resource(stack, "aws_ecs_service", service), "lifecycle")["ignore_changes"]
+
+  it.each(["api", "worker"])(
+    "%s: Terraform leaves rollouts to the pipeline (ignore_changes task_definition)",
+    (service) => {
+      expect(ignored(service)).toContain("${task_definition}")
+    }
+  )
+
+  it("worker: the desired count belongs to autoscaling", () => {
+    expect(ignored("worker")).toContain("${desired_count}")
+  })
+})
+
+describe("SQS", () => {
+  const main = resource(stack, "aws_sqs_queue", "orders")
+  const dlq = resource(stack, "aws_sqs_queue", "orders_dlq")
+
+  it("main queue: <prefix>-order-events, retention 4 days, long polling", () => {
+    expect(local(stack, "orders_queue_name")).toBe("${var.name_prefix}-order-events")
+    expect(main["message_retention_seconds"]).toBe(4 * 24 * 3600)
+    expect(main["receive_wait_time_seconds"]).toBe(20)
+  })
+
+  it("DLQ: retention 14 days, redrive allowed only from the main queue", () => {
+    expect(dlq["name"]).toBe("${local.orders_queue_name}-dlq")
+    expect(dlq["message_retention_seconds"]).toBe(14 * 24 * 3600)
+    expect(localObject(stack, "orders_dlq_redrive_allow_policy")).toEqual({
+      redrivePermission: "byQueue",
+      sourceQueueArns: ["${aws_sqs_queue.orders.arn}"]
+    })
+  })
+
+  it("redrive policy: to the DLQ after var.sqs_max_receive_count receives (default 5)", () => {
+    expect(main["redrive_policy"]).toBe("${jsonencode(local.orders_redrive_policy)}")
+    expect(localObject(stack, "orders_redrive_policy")).toEqual({
+      deadLetterTargetArn: "${aws_sqs_queue.orders_dlq.arn}",
+      maxReceiveCount: "${var.sqs_max_receive_count}"
+    })
+    expect(stack.variables.get("sqs_max_receive_count")?.["default"]).toBe(5)
+  })
+})
+
+describe("IAM", () => {
+  it("API task role: sqs:SendMessage on the main queue only", () => {
+    expect(statementsOf("api_task").map((statement) => [statement["actions"], statement["resources"]])).toEqual([
+      [["sqs:SendMessage"], ["${aws_sqs_queue.orders.arn}"]]
+    ])
+  })
+
+  it("worker task role: consume (+ send, for its relay) on the main queue only", () => {
+    expect([...actionsOf("worker_task")].sort()).toEqual([
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage"
+    ])
+    for (const statement of statementsOf("worker_task")) {
+      expect(statement["resources"]).toEqual(["${aws_sqs_queue.orders.arn}"])
+    }
+  })
+
+  it("deploy role: these ECR repositories, these services, RegisterTaskDefinition, PassRole on three roles", () => {
+    const bySid = new Map(statementsOf("github_deploy").map((statement) => [String(statement["sid"]), statement]))
+    expect(bySid.get("PushImages")?.["resources"]).toBe(
+      "${[for repository in aws_ecr_repository.program : repository.arn]}"
+    )
+    expect(bySid.get("RollOutServices")?.["resources"]).toEqual([
+      "${aws_ecs_service.api.id}",
+      "${aws_ecs_service.worker.id}"
+    ])
+    expect(bySid.get("TaskDefinitions")?.["actions"]).toContain("ecs:RegisterTaskDefinition")
+    const pass = bySid.get("PassTaskRoles")
+    expect(pass?.["actions"]).toEqual(["iam:PassRole"])
+    expect(pass?.["resources"]).toEqual([
+      "${aws_iam_role.execution.arn}",
+      "${aws_iam_role.api_task.arn}",
+      "${aws_iam_role.worker_task.arn}"
+    ])
+    expect(pass === undefined ? undefined : block(pass, "condition")).toEqual({
+      test: "StringEquals",
+      variable: "iam:PassedToService",
+      values: ["ecs-tasks.amazonaws.com"]
+    })
+  })
+
+  it("the GitHub OIDC provider is created, or looked up when the account has one", () => {
+    expect(resource(stack, "aws_iam_openid_connect_provider", "github")["count"]).toBe(
+      "${var.create_github_oidc_provider ? 1 : 0}"
+    )
+    expect(dataSource(stack, "aws_iam_openid_connect_provider", "github")["count"]).toBe(
+      "${var.create_github_oidc_provider ? 0 : 1}"
+    )
+    expect(resource(stack, "aws_iam_openid_connect_provider", "github")["client_id_list"]).toEqual([
+      "sts.amazonaws.com"
+    ])
+  })
+})
+
+describe("logs and metric filters", () => {
+  it("one log group per service", () => {
+    expect(resource(stack, "aws_cloudwatch_log_group", "api")["name"]).toBe("/ecs/${var.name_prefix}/api")
+    expect(resource(stack, "aws_cloudwatch_log_group", "worker")["name"]).toBe("/ecs/${var.name_prefix}/worker")
+  })
+
+  it("ApiErrorCount on the API log group, WorkerFailedCount on the worker's", () => {
+    const api = resource(stack, "aws_cloudwatch_log_metric_filter", "api_errors")
+    const worker = resource(stack, "aws_cloudwatch_log_metric_filter", "worker_failed")
+    expect(api["log_group_name"]).toBe("${aws_cloudwatch_log_group.api.name}")
+    expect(worker["log_group_name"]).toBe("${aws_cloudwatch_log_group.worker.name}")
+    expect(block(api, "metric_transformation")["name"]).toBe("ApiErrorCount")
+    expect(block(worker, "metric_transformation")["name"]).toBe("WorkerFailedCount")
+    expect(evaluate(stack, api["pattern"] ?? null)).toBe("{ $.level = \"ERROR\" }")
+    expect(evaluate(stack, worker["pattern"] ?? null)).toBe("{ $.event = \"order.failed\" }")
+  })
+})
+
+describe("alarms: every row of the failure matrix notifies the alarm topic", () => {
+  const alarms = resourcesOfType(stack, "aws_cloudwatch_metric_alarm")
+  const matrix: ReadonlyArray<readonly [string, string, string, string]> = [
+    ["worker stuck (oldest message age)", "worker_oldest_message_age", "AWS/SQS", "ApproximateAgeOfOldestMessage"],
+    ["worker stuck (sustained backlog)", "worker_backlog", "AWS/SQS", "ApproximateNumberOfMessagesVisible"],
+    ["worker crash (no running task)", "worker_not_running", "ECS/ContainerInsights", "RunningTaskCount"],
+    ["DLQ growth", "dlq_not_empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible"],
+    [
+      "business retry exhaustion",
+      "business_retries_exhausted",
+      "${var.metrics_namespace}",
+      "${aws_cloudwatch_log_metric_filter.worker_failed.metric_transformation[0].name}"
+    ],
+    ["API broken deploy (ELB 5xx)", "api_elb_5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"],
+    ["API broken deploy (target 5xx)", "api_target_5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"],
+    ["API broken deploy (no healthy target)", "api_no_healthy_targets", "AWS/ApplicationELB", "HealthyHostCount"],
+    ["slow API (p95)", "api_p95_latency", "AWS/ApplicationELB", "TargetResponseTime"],
+    ["DB overload (CPU)", "db_cpu", "AWS/RDS", "CPUUtilization"],
+    ["DB overload (connections)", "db_connections", "AWS/RDS", "DatabaseConnections"],
+    ["disk exhaustion", "db_free_storage", "AWS/RDS", "FreeStorageSpace"]
+  ]
+
+  it.each(matrix)("%s", (_, name, namespace, metric) => {
+    const alarm = alarms.get(name)
+    expect(alarm, name).toBeDefined()
+    expect(alarm?.["namespace"]).toBe(namespace)
+    expect(alarm?.["metric_name"]).toBe(metric)
+    expect(alarm?.["alarm_actions"]).toEqual(["${aws_sns_topic.alarms.arn}"])
+  })
+
+  it("DLQ growth alarms on any visible message of the DLQ", () => {
+    const alarm = alarms.get("dlq_not_empty")
+    expect(alarm?.["dimensions"]).toEqual({ QueueName: "${aws_sqs_queue.orders_dlq.name}" })
+    expect([alarm?.["comparison_operator"], alarm?.["threshold"]]).toEqual(["GreaterThanThreshold", 0])
+  })
+
+  it("slow API uses the p95 of the target response time", () => {
+    expect(alarms.get("api_p95_latency")?.["extended_statistic"]).toBe("p95")
+  })
+
+  it("every alarm not driving autoscaling notifies the topic", () => {
+    const scaling = new Set(["worker_backlog_high", "worker_queue_empty"])
+    for (const [name, alarm] of alarms) {
+      if (scaling.has(name)) continue
+      expect(alarm["alarm_actions"], name).toEqual(["${aws_sns_topic.alarms.arn}"])
+    }
+  })
+
+  it("the topic has an e-mail subscription when alarm_email is set", () => {
+    const subscription = resource(stack, "aws_sns_topic_subscription", "alarm_email")
+    expect(subscription["count"]).toBe("${var.alarm_email != \"\" ? 1 : 0}")
+    expect(subscription["protocol"]).toBe("email")
+  })
+})
+
+describe("EventBridge", () => {
+  it("worker crash: ECS tasks that stop without the scheduler asking go to the alarm topic", () => {
+    expect(resource(stack, "aws_cloudwatch_event_rule", "ecs_task_crashed")["event_pattern"]).toBe(
+      "${jsonencode(local.ecs_task_crashed_pattern)}"
+    )
+    const pattern = localObject(stack, "ecs_task_crashed_pattern")
+    expect(pattern["detail-type"]).toEqual(["ECS Task State Change"])
+    const detail = pattern["detail"]
+    expect(isObject(detail) ? [detail["lastStatus"], detail["stopCode"], detail["group"]] : undefined).toEqual([
+      ["STOPPED"],
+      ["EssentialContainerExited", "TaskFailedToStart"],
+      ["service:${aws_ecs_service.worker.name}", "service:${aws_ecs_service.api.name}"]
+    ])
+    expect(resource(stack, "aws_cloudwatch_event_target", "ecs_task_crashed")["arn"]).toBe(
+      "${aws_sns_topic.alarms.arn}"
+    )
+  })
+
+  it("ECS deployment failures go to the alarm topic", () => {
+    const pattern = localObject(stack, "ecs_deployment_failed_pattern")
+    expect(pattern["detail-type"]).toEqual(["ECS Deployment State Change"])
+    expect(pattern["detail"]).toEqual({ eventName: ["SERVICE_DEPLOYMENT_FAILED"] })
+    expect(resource(stack, "aws_cloudwatch_event_target", "ecs_deployment_failed")["arn"]).toBe(
+      "${aws_sns_topic.alarms.arn}"
+    )
+  })
+
+  it("the topic lets CloudWatch and EventBridge publish", () => {
+    const principals = blocks(dataSource(stack, "aws_iam_policy_document", "alarms_topic"), "statement").map(
+      (statement) => block(statement, "principals")["identifiers"]
+    )
+    expect(principals).toEqual([["cloudwatch.amazonaws.com"], ["events.amazonaws.com"]])
+  })
+})
+
+describe("dashboard", () => {
+  const namespaces = (): ReadonlySet<string> => {
+    const dashboard = localObject(stack, "dashboard")
+    const widgets = dashboard["widgets"]
+    const found = new Set<string>()
+    for (const widget of isArray(widgets) ? widgets : []) {
+      if (!isObject(widget) || !isObject(widget["properties"])) continue
+      const metrics = widget["properties"]["metrics"]
+      for (const metric of isArray(metrics) ? metrics : []) {
+        if (isArray(metric) && typeof metric[0] === "string") found.add(`${metric[0]} ${String(metric[1])}`)
+      }
+    }
+    return found
+  }
+
+  it("shows ALB, SQS, RDS, ECS and the application metrics", () => {
+    expect(resource(stack, "aws_cloudwatch_dashboard", "main")["dashboard_body"]).toBe("${jsonencode(local.dashboard)}")
+    expect([...namespaces()]).toEqual(
+      expect.arrayContaining([
+        "AWS/ApplicationELB RequestCount",
+        "AWS/ApplicationELB HTTPCode_ELB_5XX_Count",
+        "AWS/ApplicationELB TargetResponseTime",
+        "AWS/SQS ApproximateNumberOfMessagesVisible",
+        "AWS/SQS ApproximateAgeOfOldestMessage",
+        "AWS/RDS CPUUtilization",
+        "AWS/RDS DatabaseConnections",
+        "AWS/RDS FreeStorageSpace",
+        "ECS/ContainerInsights RunningTaskCount",
+        "${var.metrics_namespace} ApiErrorCount",
+        "${var.metrics_namespace} WorkerFailedCount"
+      ])
+    )
+  })
+})
+
+describe("worker autoscaling", () => {
+  const target = resource(stack, "aws_appautoscaling_target", "worker")
+
+  it("between 1 and 5 tasks", () => {
+    expect(evaluateNumber(stack, target["min_capacity"])).toBe(1)
+    expect(evaluateNumber(stack, target["max_capacity"])).toBe(5)
+    expect(target["resource_id"]).toBe("service/${aws_ecs_cluster.main.name}/${aws_ecs_service.worker.name}")
+  })
+
+  it("scale-out steps grow with the backlog (one more task per worker_backlog_per_task messages)", () => {
+    const policy = resource(stack, "aws_appautoscaling_policy", "worker_scale_out")
+    const configuration = block(policy, "step_scaling_policy_configuration")
+    const steps = blocks(configuration, "step_adjustment").map((step) => ({
+      lower: evaluateNumber(stack, step["metric_interval_lower_bound"]),
+      upper: step["metric_interval_upper_bound"] === undefined
+        ? Infinity
+        : evaluateNumber(stack, step["metric_interval_upper_bound"]),
+      adjustment: evaluateNumber(stack, step["scaling_adjustment"])
+    }))
+    const perTask = evaluateNumber(stack, "${var.worker_backlog_per_task}")
+    expect(steps).toEqual([
+      { lower: 0, upper: perTask, adjustment: 1 },
+      { lower: perTask, upper: 2 * perTask, adjustment: 2 },
+      { lower: 2 * perTask, upper: 3 * perTask, adjustment: 3 },
+      { lower: 3 * perTask, upper: Infinity, adjustment: 4 }
+    ])
+    expect(configuration["adjustment_type"]).toBe("ChangeInCapacity")
+    const alarm = resource(stack, "aws_cloudwatch_metric_alarm", "worker_backlog_high")
+    expect(alarm["alarm_actions"]).toEqual(["${aws_appautoscaling_policy.worker_scale_out.arn}"])
+    expect(alarm["metric_name"]).toBe("ApproximateNumberOfMessagesVisible")
+  })
+
+  it("scale-in removes one task after the queue stayed empty for a sustained period", () => {
+    const configuration = block(
+      resource(stack, "aws_appautoscaling_policy", "worker_scale_in"),
+      "step_scaling_policy_configuration"
+    )
+    expect(blocks(configuration, "step_adjustment")).toEqual([{
+      metric_interval_upper_bound: 0,
+      scaling_adjustment: -1
+    }])
+    const alarm = resource(stack, "aws_cloudwatch_metric_alarm", "worker_queue_empty")
+    expect(alarm["alarm_actions"]).toEqual(["${aws_appautoscaling_policy.worker_scale_in.arn}"])
+    expect(evaluateNumber(stack, alarm["evaluation_periods"])).toBeGreaterThanOrEqual(10)
+    expect([alarm["comparison_operator"], alarm["threshold"]]).toEqual(["LessThanOrEqualToThreshold", 0])
+    const queries = blocks(alarm, "metric_query")
+    expect(queries.map((query) => query["expression"] ?? block(query, "metric")["metric_name"])).toEqual([
+      "visible + inflight",
+      "ApproximateNumberOfMessagesVisible",
+      "ApproximateNumberOfMessagesNotVisible"
+    ])
+  })
+})
+
+describe("ECR", () => {
+  it("one repository per program, each with a lifecycle policy", () => {
+    expect(local(stack, "programs")).toBe("${toset([\"api\", \"worker\"])}")
+    expect(resource(stack, "aws_ecr_repository", "program")["for_each"]).toBe("${local.programs}")
+    expect(resource(stack, "aws_ecr_lifecycle_policy", "program")["for_each"]).toBe("${local.programs}")
+    const rules = localObject(stack, "ecr_lifecycle_policy")["rules"]
+    expect(isArray(rules) ? rules.length : 0).toBe(2)
+  })
+})
+
+describe("outputs", () => {
+  it.each(["alb_url", "sqs_queue_url", "sqs_dlq_url", "ecr_repository_urls", "deploy_role_arn"])("%s", (name) => {
+    expect(stack.outputs.has(name)).toBe(true)
+  })
+
+  it("bootstrap outputs what the stack's backend needs", () => {
+    for (const name of ["state_bucket", "lock_table", "region", "backend_config"]) {
+      expect(bootstrap.outputs.has(name), name).toBe(true)
+    }
+  })
+})

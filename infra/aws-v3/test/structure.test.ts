@@ -1,0 +1,215 @@
+import { parse } from "@cdktf/hcl2json"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import {
+  blocks,
+  expressions,
+  infraRoot,
+  isObject,
+  type Json,
+  type JsonObject,
+  loadModule,
+  referencesIn,
+  tfFileNames,
+  type TfModule
+} from "./support/terraform.ts"
+
+const modules = ["bootstrap", "stack"] as const
+const dirOf = (name: (typeof modules)[number]): string => join(infraRoot, name)
+
+/** Every file an operator or a check reads: Terraform, examples, backend config. */
+const configFiles = (): ReadonlyArray<string> =>
+  modules.flatMap((name) =>
+    readdirSync(dirOf(name))
+      .filter((file) => /\.(tf|tfvars|example|hcl)$/.test(file))
+      .map((file) => join(dirOf(name), file))
+  )
+
+/** Names that may start a reference besides declared objects (iterators are added per module). */
+const builtinRoots = new Set(["each", "count", "self", "path", "terraform"])
+
+/** `type = number` and `ignore_changes = [x]` name types and attributes, not objects. */
+const notReferences = /^\.variable\.[^.]+\[\d+\]\.type$|\.lifecycle\[\d+\]\.ignore_changes\[\d+\]$/
+
+/** Labels of `dynamic "x"` blocks: their iterator `x` is a valid reference root. */
+const dynamicLabels = (value: Json, into: Set<string>): Set<string> => {
+  if (Array.isArray(value)) { for (const item of value) dynamicLabels(item as Json, into) }
+  else if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === "dynamic" && isObject(item)) { for (const label of Object.keys(item)) into.add(label) }
+      dynamicLabels(item, into)
+    }
+  }
+  return into
+}
+
+const unresolved = async (mod: TfModule): Promise<ReadonlyArray<string>> => {
+  const problems: Array<string> = []
+  for (const file of mod.files) {
+    const iterators = dynamicLabels(file.json, new Set())
+    for (const { path, expression } of expressions(file.json)) {
+      if (notReferences.test(path)) continue
+      for (const reference of await referencesIn(expression)) {
+        const [root, first, second] = reference.split(".")
+        const where = `${file.name} ${path}: ${reference}`
+        if (root === undefined || builtinRoots.has(root) || iterators.has(root)) continue
+        if (root === "var") {
+          if (first === undefined || !mod.variables.has(first)) problems.push(`${where} (no such variable)`)
+        } else if (root === "local") {
+          if (first === undefined || !mod.locals.has(first)) problems.push(`${where} (no such local)`)
+        } else if (root === "data") {
+          if (first === undefined || second === undefined || mod.data.get(first)?.has(second) !== true) {
+            problems.push(`${where} (no such data source)`)
+          }
+        } else if (root === "ephemeral") {
+          if (first === undefined || second === undefined || mod.ephemerals.get(first)?.has(second) !== true) {
+            problems.push(`${where} (no such ephemeral resource)`)
+          }
+        } else if (root === "module") {
+          if (first === undefined || !mod.modules.has(first)) problems.push(`${where} (no such module)`)
+        } else if (first === undefined || mod.resources.get(root)?.has(first) !== true) {
+          problems.push(`${where} (no such resource)`)
+        }
+      }
+    }
+  }
+  return problems
+}
+
+const usedVariables = async (mod: TfModule): Promise<ReadonlySet<string>> => {
+  const used = new Set<string>()
+  for (const file of mod.files) {
+    for (const { expression } of expressions(file.json)) {
+      for (const reference of await referencesIn(expression)) {
+        const [root, name] = reference.split(".")
+        if (root === "var" && name !== undefined) used.add(name)
+      }
+    }
+  }
+  return used
+}
+
+describe.each(modules)("%s", (name) => {
+  it.each(tfFileNames(dirOf(name)))("%s parses", async (file) => {
+    const json = await parse(file, readFileSync(join(dirOf(name), file), "utf8"))
+    expect(Object.keys(json).length).toBeGreaterThan(0)
+  })
+
+  it("every reference (resource, data, ephemeral, var, local, module) resolves to a declaration", async () => {
+    expect(await unresolved(await loadModule(dirOf(name)))).toEqual([])
+  })
+
+  it("every variable has a type and a description", async () => {
+    const mod = await loadModule(dirOf(name))
+    const missing = [...mod.variables].flatMap(([variable, body]) => [
+      ...(typeof body["type"] === "string" ? [] : [`${variable}: type`]),
+      ...(typeof body["description"] === "string" && body["description"].length > 10
+        ? []
+        : [`${variable}: description`])
+    ])
+    expect(missing).toEqual([])
+  })
+
+  it("every variable is used", async () => {
+    const mod = await loadModule(dirOf(name))
+    const used = await usedVariables(mod)
+    expect([...mod.variables.keys()].filter((variable) => !used.has(variable))).toEqual([])
+  })
+
+  it("every output has a description and none exposes a secret value", async () => {
+    const mod = await loadModule(dirOf(name))
+    for (const [output, body] of mod.outputs) {
+      expect(typeof body["description"], output).toBe("string")
+      const value = JSON.stringify(body["value"])
+      expect(value, output).not.toMatch(/ephemeral\.|secret_string|random_password|\.password\b/)
+    }
+  })
+
+  it("pins Terraform 1.11+ and the AWS provider 5.100+ (write-only arguments, ephemeral resources)", async () => {
+    const mod = await loadModule(dirOf(name))
+    const settings = mod.files.flatMap((file) => blocks(file.json, "terraform"))
+    const required = settings.map((body) => body["required_version"]).find((value) => value !== undefined)
+    expect(required).toMatch(/>= 1\.11/)
+    const providers = settings.flatMap((body) => blocks(body, "required_providers"))
+    const aws = providers.map((body) => body["aws"]).find(isObject)
+    expect(aws?.["source"]).toBe("hashicorp/aws")
+    expect(aws?.["version"]).toBe(">= 5.100, < 7.0")
+  })
+})
+
+describe("stack layout", () => {
+  it("has one file per concern", () => {
+    const expected = [
+      "network",
+      "alb",
+      "ecs-api",
+      "ecs-worker",
+      "rds",
+      "sqs",
+      "iam",
+      "logs",
+      "metrics-alarms",
+      "events",
+      "dashboard",
+      "autoscaling",
+      "ecr",
+      "github-oidc",
+      "variables",
+      "outputs",
+      "versions",
+      "backend"
+    ]
+    const present = new Set(tfFileNames(dirOf("stack")))
+    expect(expected.filter((concern) => !present.has(`${concern}.tf`))).toEqual([])
+    expect(existsSync(join(dirOf("stack"), "terraform.tfvars.example"))).toBe(true)
+  })
+
+  it("uses a partial S3 backend whose settings the bootstrap layer outputs", async () => {
+    const stack = await loadModule(dirOf("stack"))
+    const backend = stack.files
+      .flatMap((file) => blocks(file.json, "terraform"))
+      .map((body) => body["backend"])
+      .find(isObject)
+    expect(backend === undefined ? [] : Object.keys(backend)).toEqual(["s3"])
+
+    const bootstrap = await loadModule(dirOf("bootstrap"))
+    const rendered = String(bootstrap.outputs.get("backend_config")?.["value"])
+    const example = readFileSync(join(dirOf("stack"), "backend.hcl.example"), "utf8")
+    const keysOf = (text: string): ReadonlyArray<string> =>
+      [...text.matchAll(/^\s*([a-z_]+)\s*=/gm)].map((match) => match[1] ?? "").sort()
+    expect(keysOf(example)).toEqual(keysOf(rendered))
+    expect(keysOf(example)).toEqual(["bucket", "dynamodb_table", "encrypt", "key", "region"])
+  })
+
+  it("terraform.tfvars.example sets only declared variables, and every required one", async () => {
+    const stack = await loadModule(dirOf("stack"))
+    const example = (await parse(
+      "terraform.tfvars",
+      readFileSync(join(dirOf("stack"), "terraform.tfvars.example"), "utf8")
+    )) as JsonObject
+    const set = Object.keys(example)
+    expect(set.filter((key) => !stack.variables.has(key))).toEqual([])
+    const required = [...stack.variables].filter(([, body]) => !("default" in body)).map(([key]) => key)
+    expect(required.filter((key) => !set.includes(key))).toEqual([])
+  })
+})
+
+describe("no hard-coded account IDs or secrets", () => {
+  const rules: ReadonlyArray<readonly [string, RegExp]> = [
+    ["a 12-digit account ID", /(?<![\d.])\d{12}(?![\d.])/],
+    ["an ARN with an account ID", /arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:/],
+    ["an AWS access key", /\b(AKIA|ASIA)[A-Z0-9]{16}\b/],
+    ["a private key", /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
+    ["a literal password", /\b(password|master_password|secret_string|token)\s*=\s*"[^"$]/i]
+  ]
+
+  it.each(rules)("no %s", (_, pattern) => {
+    const found = configFiles().flatMap((path) =>
+      readFileSync(path, "utf8")
+        .split("\n")
+        .flatMap((text, index) => (pattern.test(text) ? [`${path}:${index + 1}: ${text.trim()}`] : []))
+    )
+    expect(found).toEqual([])
+  })
+})

@@ -1,0 +1,86 @@
+/**
+ * Log lines the metric-filter cross-check runs the CloudWatch patterns against, produced by the
+ * programs' own code: the JSON logger both programs install (`makeJsonLogger` from
+ * @order-platform/domain), the worker's order processing (`createOrder` + `processOrder` on the
+ * in-memory kit, with a business step that always refuses and one attempt allowed, so the order
+ * ends FAILED), and the API's handling of an infrastructure failure (`orServiceUnavailable`,
+ * inside the correlation annotation its request middleware adds).
+ */
+import {
+  type CorrelationId,
+  createOrder,
+  type CreateOrderInput,
+  InMemory,
+  makeJsonLogger,
+  Outbox,
+  PersistenceError,
+  processOrder,
+  SimulatedOrderProcessor
+} from "@order-platform/domain"
+import { Clock, Effect, Layer, Logger, LogLevel } from "effect"
+import { orServiceUnavailable } from "../../../../packages/api/src/InfrastructureFailure.ts"
+
+export interface CapturedLogs {
+  readonly origin: "programs" | "samples"
+  readonly note: string
+  readonly api: ReadonlyArray<string>
+  readonly worker: ReadonlyArray<string>
+}
+
+const input = {
+  customerId: "customer-metric-filters",
+  currency: "EUR",
+  items: [{ sku: "SKU-1", quantity: 1, unitPriceCents: 1200 }]
+} as unknown as CreateOrderInput
+
+const capturing = (service: "api" | "worker") => {
+  const lines: Array<string> = []
+  const layer = Logger.replace(Logger.defaultLogger, makeJsonLogger(service, (line) => lines.push(line.trimEnd())))
+  return { lines, layer }
+}
+
+/** Creates an order (as the API would: its lines are not the worker's) and delivers its event once. */
+const createAndDeliver = (correlationId: string) =>
+  Effect.gen(function*() {
+    yield* createOrder({ input, correlationId: correlationId as CorrelationId }).pipe(
+      Logger.withMinimumLogLevel(LogLevel.None)
+    )
+    const outbox = yield* Outbox
+    const now = new Date(yield* Clock.currentTimeMillis)
+    const [entry] = yield* outbox.claimReady({ now, limit: 1, horizonMs: 0, leaseMs: 1_000 })
+    if (entry === undefined) return yield* Effect.dieMessage("the outbox held no event")
+    return yield* processOrder(entry.event)
+  })
+
+const workerLines = async (): Promise<ReadonlyArray<string>> => {
+  const { layer, lines } = capturing("worker")
+  const refusing = InMemory.make({
+    processor: SimulatedOrderProcessor.layer({ failureProbability: 1, delayMs: 0 }),
+    retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }
+  })
+  await Effect.runPromise(createAndDeliver("metric-filters-failed").pipe(Effect.provide(Layer.merge(refusing, layer))))
+  await Effect.runPromise(
+    createAndDeliver("metric-filters-processed").pipe(Effect.provide(Layer.merge(InMemory.layer, layer)))
+  )
+  return lines
+}
+
+const apiLines = async (): Promise<ReadonlyArray<string>> => {
+  const { layer, lines } = capturing("api")
+  const storageDown = Effect.fail(
+    new PersistenceError({ operation: "orders.insert", cause: new Error("connection refused") })
+  )
+  const request = Effect.gen(function*() {
+    yield* createOrder({ input, correlationId: "metric-filters-api" as CorrelationId })
+    yield* Effect.exit(orServiceUnavailable(storageDown))
+  }).pipe(Effect.annotateLogs("correlationId", "metric-filters-api"))
+  await Effect.runPromise(request.pipe(Effect.provide(Layer.merge(InMemory.layer, layer))))
+  return lines
+}
+
+export const captureProgramLogLines = async (): Promise<CapturedLogs> => ({
+  origin: "programs",
+  note: "lines written by the programs' JSON logger from the worker's and the API's own code paths",
+  api: await apiLines(),
+  worker: await workerLines()
+})
