@@ -7,5 +7,6 @@ export default [
   "packages/test-support",
   "packages/local",
   "infra/aws-v3",
-  "bench"
+  "bench",
+  "deploy"
 ]

@@ -1,0 +1,287 @@
+/**
+ * Static checks of Dockerfile.api, Dockerfile.worker and .dockerignore: what the images must be
+ * (multi-stage, pinned Node 24, non-root, exec-form CMD, production mode, labelled with the commit)
+ * and that their recipe is consistent with the repository (every COPY source exists, every
+ * --from names an earlier stage, exactly the workspaces the program needs, in build order).
+ */
+import { validate } from "dockerfile-utils"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { openBuildContext, resolveContextSource } from "../scripts/lib/context.ts"
+import { finalStage, inheritedSteps, rootImage, stageConfig } from "../scripts/lib/dockerfile-model.ts"
+import { readWorkspaces, runtimeWorkspaces } from "../scripts/lib/workspaces.ts"
+import {
+  type CopyStep,
+  images,
+  isNpmCi,
+  loadImage,
+  npmCommands,
+  repoRoot,
+  type RunStep,
+  workspaceFlags
+} from "./support.ts"
+
+const context = openBuildContext(repoRoot)
+const workspaces = readWorkspaces(repoRoot)
+const DEV_ONLY_WORKSPACES = ["packages/test-support", "packages/local", "bench", "infra/aws-v3"]
+const NODE_24_SLIM = /^24\.\d+\.\d+-(bookworm|trixie)-slim$/
+
+describe.each(images)("$file", (spec) => {
+  const model = loadImage(spec)
+  const final = finalStage(model)
+  const finalConfig = stageConfig(model, final)
+  const needed = runtimeWorkspaces(workspaces, spec.folder)
+  const allSteps = model.stages.flatMap((stage) => stage.steps.map((step) => ({ stage, step })))
+  const runs = allSteps.filter((entry): entry is { stage: typeof entry.stage; step: RunStep } =>
+    entry.step.kind === "run"
+  )
+  const copies = allSteps.filter((entry): entry is { stage: typeof entry.stage; step: CopyStep } =>
+    entry.step.kind === "copy"
+  )
+
+  it("is valid for dockerfile-utils (no diagnostic at all) and for the rehearsal's model", () => {
+    const diagnostics = validate(model.text).map((diagnostic) =>
+      `line ${diagnostic.range.start.line + 1}: ${diagnostic.message}`
+    )
+    expect(diagnostics).toEqual([])
+    expect(model.errors).toEqual([])
+    expect(allSteps.filter(({ step }) => step.kind === "unsupported").map(({ step }) => step.line)).toEqual([])
+  })
+
+  it("is multi-stage, with a runtime stage that starts from a fresh base image", () => {
+    expect(model.stages.length).toBeGreaterThanOrEqual(3)
+    expect(final.base.kind).toBe("image")
+    expect(final.name).toBe("runtime")
+  })
+
+  it("pins every base image to an exact Node.js 24 LTS slim release (no latest, no floating tag)", () => {
+    for (const stage of model.stages) {
+      const image = rootImage(model, stage)
+      expect(image.name, `stage ${stage.name ?? stage.index}`).toBe("node")
+      expect(image.tag ?? "", `stage ${stage.name ?? stage.index}`).toMatch(NODE_24_SLIM)
+      expect(image.reference).not.toMatch(/latest/)
+    }
+  })
+
+  it("runs as the unprivileged node user", () => {
+    expect(finalConfig.user).toBeDefined()
+    expect(["root", "0", "0:0", "root:root"]).not.toContain(finalConfig.user)
+    expect(finalConfig.user).toBe("node")
+  })
+
+  it(`starts packages/${spec.program}/dist/main.js with plain node, in exec form`, () => {
+    expect(finalConfig.entrypoint).toBeUndefined()
+    expect(finalConfig.cmd?.execForm).toBe(true)
+    expect(finalConfig.cmd?.argv).toEqual(["node", `packages/${spec.program}/dist/main.js`])
+    expect(finalConfig.workdir).toBe("/app")
+  })
+
+  it("sets NODE_ENV=production in the runtime stage", () => {
+    expect(finalConfig.env.get("NODE_ENV")).toBe("production")
+  })
+
+  if (spec.program === "api") {
+    it("EXPOSEs the API port 8080 (PORT's default, the target group's port)", () => {
+      expect(finalConfig.exposed).toEqual(["8080"])
+    })
+  } else {
+    it("EXPOSEs no port (the worker serves no HTTP)", () => {
+      expect(finalConfig.exposed).toEqual([])
+    })
+  }
+
+  it("labels the image with OCI annotations, the revision coming from the GIT_SHA build arg", () => {
+    expect(finalConfig.labels.get("org.opencontainers.image.revision")).toBe("${GIT_SHA}")
+    expect(finalConfig.labels.get("org.opencontainers.image.title")).toBe(`order-platform-${spec.program}`)
+    expect(finalConfig.labels.has("org.opencontainers.image.source")).toBe(true)
+    const steps = final.steps
+    const arg = steps.findIndex((step) => step.kind === "arg" && step.name === "GIT_SHA")
+    const label = steps.findIndex((step) =>
+      step.kind === "label" && step.labels.some(([name]) => name === "org.opencontainers.image.revision")
+    )
+    expect(arg).toBeGreaterThanOrEqual(0)
+    expect(arg).toBeLessThan(label)
+    // Last in the file: a new commit changes only this metadata, every layer above stays cached.
+    expect(steps.slice(arg).every((step) => step.kind === "arg" || step.kind === "label")).toBe(true)
+  })
+
+  it("takes every COPY source from the build context, where it exists and is not excluded by .dockerignore", () => {
+    const fromContext = copies.filter(({ step }) => step.origin.kind === "context")
+    expect(fromContext.length).toBeGreaterThan(0)
+    for (const { step } of fromContext) {
+      for (const source of step.sources) {
+        expect(resolveContextSource(context, source), `line ${step.line}: COPY ${source}`).not.toEqual([])
+      }
+      if (step.sources.length > 1) expect(step.destination, `line ${step.line}`).toMatch(/\/$/)
+    }
+  })
+
+  it("names an earlier build stage in every COPY --from", () => {
+    const fromStages = copies.filter(({ step }) => step.fromFlag !== undefined)
+    expect(fromStages.length).toBeGreaterThan(0)
+    for (const { stage, step } of fromStages) {
+      expect(step.origin.kind, `line ${step.line}: --from=${step.fromFlag ?? ""}`).toBe("stage")
+      if (step.origin.kind === "stage") expect(step.origin.stage, `line ${step.line}`).toBeLessThan(stage.index)
+    }
+  })
+
+  it(`installs with npm ci exactly the workspaces ${spec.program} needs (${needed.join(", ")})`, () => {
+    const installs = runs.flatMap(({ stage, step }) =>
+      npmCommands(step).filter(isNpmCi).map((words) => ({ stage, step, words }))
+    )
+    expect(installs.length).toBe(2)
+    for (const { step, words } of installs) {
+      expect([...workspaceFlags(words)].sort(), `line ${step.line}`).toEqual([...needed].sort())
+      for (const devOnly of DEV_ONLY_WORKSPACES) expect(workspaceFlags(words)).not.toContain(devOnly)
+    }
+    // The manifests: the root ones and exactly the needed workspaces'.
+    const manifestSources = copies
+      .filter(({ step }) => step.origin.kind === "context")
+      .flatMap(({ step }) => step.sources)
+      .filter((source) => source.endsWith("package.json") || source.endsWith("package-lock.json"))
+    expect([...manifestSources].sort()).toEqual(
+      ["package-lock.json", "package.json", ...needed.map((folder) => `${folder}/package.json`)].sort()
+    )
+  })
+
+  it("builds the runtime node_modules with npm ci --omit=dev, and the final stage takes them from there", () => {
+    const nodeModulesCopy = final.steps.find((step): step is CopyStep =>
+      step.kind === "copy" &&
+      step.sources.some((source) => source === "/app/" || source === "/app" || source.startsWith("/app/node_modules"))
+    )
+    expect(nodeModulesCopy).toBeDefined()
+    const origin = nodeModulesCopy?.origin
+    expect(origin?.kind).toBe("stage")
+    if (origin?.kind !== "stage") return
+    const depsStage = model.stages[origin.stage]
+    expect(depsStage).toBeDefined()
+    if (depsStage === undefined) return
+    const installs = inheritedSteps(model, depsStage)
+      .filter((step): step is RunStep => step.kind === "run")
+      .flatMap((step) => npmCommands(step).filter(isNpmCi))
+    expect(installs.length).toBe(1)
+    expect(installs[0]).toContain("--omit=dev")
+    // Nothing but manifests and the install in that stage: no sources, no build output.
+    const sources = inheritedSteps(model, depsStage).filter((step): step is CopyStep => step.kind === "copy").flatMap((
+      step
+    ) => step.sources)
+    expect(sources.every((source) => /(^|\/)package(-lock)?\.json$/.test(source))).toBe(true)
+  })
+
+  it("compiles every needed workspace in dependency order", () => {
+    const builds = runs.flatMap(({ step }) =>
+      npmCommands(step).filter((words) => words[1] === "run" && words[2] === "build")
+    )
+    const order = builds.flatMap((words) => workspaceFlags(words))
+    expect([...order].sort()).toEqual([...needed].sort())
+    for (const [position, folder] of order.entries()) {
+      const workspace = workspaces.find((candidate) => candidate.folder === folder)
+      for (const dependency of workspace?.workspaceDependencies ?? []) {
+        const dependencyFolder = workspaces.find((candidate) => candidate.name === dependency)?.folder ?? dependency
+        expect(order.indexOf(dependencyFolder), `${folder} needs ${dependencyFolder} built first`).toBeLessThan(
+          position
+        )
+      }
+    }
+  })
+
+  it("copies dependency manifests before installing and sources only after (cache-friendly layer order)", () => {
+    for (const stage of model.stages) {
+      const steps = inheritedSteps(model, stage)
+      const firstInstall = steps.findIndex((step) => step.kind === "run" && npmCommands(step).some(isNpmCi))
+      if (firstInstall === -1) continue
+      const before = steps.slice(0, firstInstall).filter((step): step is CopyStep => step.kind === "copy")
+      for (const step of before) {
+        for (const source of step.sources) {
+          expect(source, `line ${step.line}`).toMatch(/(^|\/)(package\.json|package-lock\.json|\.npmrc)$/)
+        }
+      }
+      const sourceCopies = steps.filter((step): step is CopyStep =>
+        step.kind === "copy" && step.sources.some((source) => /(^|\/)src\/?$|tsconfig/.test(source))
+      )
+      for (const step of sourceCopies) expect(steps.indexOf(step), `line ${step.line}`).toBeGreaterThan(firstInstall)
+    }
+  })
+
+  it("ships no sources, tests, test kits or development-only packages in the runtime stage", () => {
+    expect(final.steps.filter((step) => step.kind === "run")).toEqual([])
+    const finalCopies = final.steps.filter((step): step is CopyStep => step.kind === "copy")
+    for (const step of finalCopies) {
+      expect(step.origin.kind, `line ${step.line}: the runtime stage copies from build stages only`).toBe("stage")
+      for (const source of step.sources) {
+        const segments = source.split("/")
+        for (const forbidden of ["src", "test", "tests", "testing", "test-support", "local", "bench", "infra"]) {
+          expect(segments, `line ${step.line}: ${source}`).not.toContain(forbidden)
+        }
+      }
+    }
+    const dists = finalCopies.flatMap((step) => step.sources).filter((source) => source.endsWith("/dist"))
+    expect([...dists].sort()).toEqual(needed.map((folder) => `/app/${folder}/dist`).sort())
+  })
+})
+
+describe("both images", () => {
+  it("use one and the same base image", () => {
+    const references = new Set(images.flatMap((spec) => {
+      const model = loadImage(spec)
+      return model.stages.map((stage) => rootImage(model, stage).reference)
+    }))
+    expect(references.size).toBe(1)
+  })
+
+  it("use the Node.js version of the developers and CI (scripts/use-node24.sh)", () => {
+    const script = readFileSync(join(repoRoot, "scripts", "use-node24.sh"), "utf8")
+    const version = /NODE24_VERSION:-([\d.]+)/.exec(script)?.[1]
+    const model = loadImage(images[0] as (typeof images)[number])
+    expect(rootImage(model, finalStage(model)).tag).toBe(`${version ?? "?"}-bookworm-slim`)
+  })
+})
+
+describe(".dockerignore", () => {
+  const ignored = [
+    "node_modules/effect/package.json",
+    "packages/domain/node_modules/x/index.js",
+    "packages/domain/dist/index.js",
+    "packages/domain/dist/.tsbuildinfo",
+    "packages/domain/test/InMemoryContract.test.ts",
+    "packages/domain/testing/index.ts",
+    "packages/domain/vitest.config.ts",
+    "packages/api/src/Server.test.ts",
+    "packages/test-support/src/index.ts",
+    "packages/test-support/package.json",
+    "packages/local/src/main.ts",
+    "infra/aws-v3/stack/main.tf",
+    "infra/aws-v3/stack/.terraform/providers/x",
+    ".git/HEAD",
+    ".github/workflows/ci.yml",
+    "bench/package.json",
+    "deploy/test/dockerfiles.test.ts",
+    "docs/RUNBOOK.md",
+    "README.md",
+    ".env",
+    "packages/api/.env.local",
+    "coverage/index.html",
+    "vitest.workspace.ts",
+    "tsconfig.json"
+  ]
+  const kept = [
+    "package.json",
+    "package-lock.json",
+    "tsconfig.base.json",
+    "packages/domain/package.json",
+    "packages/domain/tsconfig.build.json",
+    "packages/domain/src/index.ts",
+    "packages/domain/src/usecases/CreateOrder.ts",
+    "packages/api/src/main.ts",
+    "packages/worker/src/main.ts"
+  ]
+
+  it.each(ignored)("keeps %s out of the build context", (path) => {
+    expect(context.ignore.isIgnored(path)).toBe(true)
+  })
+
+  it.each(kept)("lets %s into the build context", (path) => {
+    expect(context.ignore.isIgnored(path)).toBe(false)
+  })
+})

