@@ -1,0 +1,45 @@
+import type { MachineInfo } from "./Context.ts"
+import type { BenchOptions, ScenarioId } from "./Options.ts"
+import type { Percentiles } from "./Stats.ts"
+
+/** One line of the table. `ratio` is always ours ÷ baseline. */
+export interface Row {
+  readonly scenario: string
+  readonly metric: string
+  readonly unit: string
+  /** Throughput: higher is better; times and memory: lower is better. */
+  readonly better: "higher" | "lower"
+  readonly ours: number | undefined
+  readonly baseline?: number | undefined
+  readonly ratio?: number | undefined
+  readonly oursLatency?: Percentiles | undefined
+  readonly baselineLatency?: Percentiles | undefined
+  /** A target on the ratio (ours ÷ baseline ≥ target.min), and whether this run met it. */
+  readonly target?: { readonly min: number; readonly met: boolean } | undefined
+  readonly note?: string | undefined
+}
+
+export interface ScenarioResult {
+  readonly id: ScenarioId
+  readonly title: string
+  readonly status: "ok" | "unavailable" | "failed"
+  readonly reason?: string | undefined
+  readonly seconds: number
+  readonly rows: ReadonlyArray<Row>
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+export interface BenchResult {
+  readonly startedAt: string
+  readonly finishedAt: string
+  readonly seconds: number
+  readonly command: string
+  readonly machine: MachineInfo
+  readonly options: BenchOptions
+  readonly scenarios: ReadonlyArray<ScenarioResult>
+}
+
+export const withTarget = (row: Omit<Row, "target">, min: number): Row => ({
+  ...row,
+  target: row.ratio === undefined ? undefined : { min, met: row.ratio >= min }
+})

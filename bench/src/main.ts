@@ -1,0 +1,28 @@
+import { parseOptions, USAGE } from "./Options.ts"
+import { formatMarkdown, formatTable, writeResult } from "./Report.ts"
+import { runSuite } from "./Suite.ts"
+
+// npm run bench -- [flags]: every scenario, a table on stdout, JSON under bench/results.
+let options
+try {
+  options = parseOptions(process.argv.slice(2))
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`)
+  process.exit(2)
+}
+if (options === undefined) {
+  console.log(USAGE)
+  process.exit(0)
+}
+
+const result = await runSuite(options)
+const path = writeResult(result, options.outDir)
+if (options.json) {
+  console.log(JSON.stringify(result, null, 2))
+} else {
+  console.log(formatTable(result))
+  if (options.markdown) console.log(`\n${formatMarkdown(result)}`)
+  console.log(`\nResults: ${path}`)
+}
+const failed = result.scenarios.filter((scenario) => scenario.status === "failed")
+process.exit(failed.length === 0 ? 0 : 1)

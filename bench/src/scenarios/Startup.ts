@@ -1,0 +1,168 @@
+import type { BenchContext } from "../Context.ts"
+import { failOnExit, type Program, waitForOk } from "../Programs.ts"
+import type { Row } from "../Results.ts"
+import { median, ratio, round, sleep } from "../Stats.ts"
+
+export interface StartupSample {
+  readonly readyMs: number
+  readonly rssIdleMiB: number | undefined
+}
+
+export interface StartupResult {
+  readonly api: ReadonlyArray<StartupSample>
+  readonly baselineServer: ReadonlyArray<StartupSample>
+  readonly workerOutbox: ReadonlyArray<StartupSample>
+  readonly workerSqs: ReadonlyArray<StartupSample>
+  readonly baselineWorker: ReadonlyArray<StartupSample>
+  readonly rows: ReadonlyArray<Row>
+}
+
+/** Memory read after the other scenarios, reported with this one. */
+export interface MemoryAfterLoad {
+  readonly apiAfterIngest?: { readonly ours: number | undefined; readonly baseline: number | undefined } | undefined
+  readonly workerAfterDrain?: { readonly ours: number | undefined; readonly baseline: number | undefined } | undefined
+  readonly outboxWorkerAfterDrain?: number | undefined
+  /** First start of the API, on an empty database (migrations applied). */
+  readonly apiColdStartMs?: number | undefined
+}
+
+const IDLE_SETTLE_MS = 1_000
+
+const sample = async (program: Program, ready: Promise<number>): Promise<StartupSample> => {
+  try {
+    const readyAt = await Promise.race([ready, failOnExit(program)])
+    await sleep(IDLE_SETTLE_MS)
+    return { readyMs: round(readyAt - program.spawnedAt, 1), rssIdleMiB: program.rssMiB() }
+  } finally {
+    await program.stop()
+  }
+}
+
+const summary = (samples: ReadonlyArray<StartupSample>) => ({
+  readyMs: median(samples.map((s) => s.readyMs)),
+  rssIdleMiB: median(samples.flatMap((s) => (s.rssIdleMiB === undefined ? [] : [s.rssIdleMiB])))
+})
+
+/**
+ * Scenario 5: spawn → ready (API: /health/ready answers 200; baseline: /health), spawn → first
+ * receive or claim (workers: their `worker.polling` line), and resident memory once idle; the
+ * median of `startupRuns` spawns on an already migrated database.
+ */
+export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Promise<StartupResult> => {
+  const { options, progress } = ctx
+  const database = await ctx.freshDatabase("startup")
+  const queue = await ctx.newQueue("startup")
+  const api: Array<StartupSample> = []
+  const baselineServer: Array<StartupSample> = []
+  const workerOutbox: Array<StartupSample> = []
+  const workerSqs: Array<StartupSample> = []
+  const baselineWorker: Array<StartupSample> = []
+  for (let run = 1; run <= options.startupRuns; run++) {
+    progress.update(`run ${run}/${options.startupRuns}: API`)
+    const ours = await ctx.startApi(database.url, "startup")
+    api.push(await sample(ours.program, waitForOk(`${ours.url}/health/ready`, ours.program, 120_000, 5)))
+    progress.update(`run ${run}/${options.startupRuns}: baseline server`)
+    const hand = await ctx.startBaselineServer(database.url)
+    baselineServer.push(await sample(hand.program, waitForOk(`${hand.url}/health`, hand.program, 120_000, 5)))
+    progress.update(`run ${run}/${options.startupRuns}: worker (outbox)`)
+    const outbox = await ctx.startWorker(database.url, "outbox", "startup")
+    workerOutbox.push(await sample(outbox, outbox.waitForEvent("worker.polling", 120_000).then((event) => event.at)))
+    progress.update(`run ${run}/${options.startupRuns}: worker (sqs-consumer)`)
+    const sqs = await ctx.startWorker(database.url, "sqs-consumer", "startup", queue)
+    workerSqs.push(await sample(sqs, sqs.waitForEvent("worker.polling", 120_000).then((event) => event.at)))
+    progress.update(`run ${run}/${options.startupRuns}: baseline worker`)
+    const baseline = await ctx.startBaselineWorker(database.url, queue)
+    baselineWorker.push(
+      await sample(baseline, baseline.waitForEvent("worker.polling", 120_000).then((event) => event.at))
+    )
+  }
+  const s = {
+    api: summary(api),
+    baselineServer: summary(baselineServer),
+    workerOutbox: summary(workerOutbox),
+    workerSqs: summary(workerSqs),
+    baselineWorker: summary(baselineWorker)
+  }
+  const runs = `median of ${options.startupRuns}`
+  const rows: Array<Row> = [
+    {
+      scenario: "5 start-up, API",
+      metric: `spawn → /health/ready 200 (${runs})`,
+      unit: "ms",
+      better: "lower",
+      ours: s.api.readyMs,
+      baseline: s.baselineServer.readyMs,
+      ratio: ratio(s.api.readyMs, s.baselineServer.readyMs),
+      note: memory.apiColdStartMs === undefined
+        ? "migrated database"
+        : `migrated database; first start on an empty one (migrations): ${memory.apiColdStartMs} ms`
+    },
+    {
+      scenario: "5 start-up, worker sqs-consumer",
+      metric: `spawn → first receive (${runs})`,
+      unit: "ms",
+      better: "lower",
+      ours: s.workerSqs.readyMs,
+      baseline: s.baselineWorker.readyMs,
+      ratio: ratio(s.workerSqs.readyMs, s.baselineWorker.readyMs)
+    },
+    {
+      scenario: "5 start-up, worker outbox",
+      metric: `spawn → first claim (${runs})`,
+      unit: "ms",
+      better: "lower",
+      ours: s.workerOutbox.readyMs
+    },
+    {
+      scenario: "5 memory, API",
+      metric: "RSS idle",
+      unit: "MiB",
+      better: "lower",
+      ours: s.api.rssIdleMiB,
+      baseline: s.baselineServer.rssIdleMiB,
+      ratio: ratio(s.api.rssIdleMiB, s.baselineServer.rssIdleMiB)
+    },
+    ...(memory.apiAfterIngest === undefined ? [] : [{
+      scenario: "5 memory, API",
+      metric: "RSS at the end of scenario 1",
+      unit: "MiB",
+      better: "lower" as const,
+      ours: memory.apiAfterIngest.ours,
+      baseline: memory.apiAfterIngest.baseline,
+      ratio: ratio(memory.apiAfterIngest.ours, memory.apiAfterIngest.baseline)
+    }]),
+    {
+      scenario: "5 memory, worker sqs-consumer",
+      metric: "RSS idle",
+      unit: "MiB",
+      better: "lower",
+      ours: s.workerSqs.rssIdleMiB,
+      baseline: s.baselineWorker.rssIdleMiB,
+      ratio: ratio(s.workerSqs.rssIdleMiB, s.baselineWorker.rssIdleMiB)
+    },
+    ...(memory.workerAfterDrain === undefined ? [] : [{
+      scenario: "5 memory, worker sqs-consumer",
+      metric: "RSS at the end of scenario 3",
+      unit: "MiB",
+      better: "lower" as const,
+      ours: memory.workerAfterDrain.ours,
+      baseline: memory.workerAfterDrain.baseline,
+      ratio: ratio(memory.workerAfterDrain.ours, memory.workerAfterDrain.baseline)
+    }]),
+    {
+      scenario: "5 memory, worker outbox",
+      metric: "RSS idle",
+      unit: "MiB",
+      better: "lower",
+      ours: s.workerOutbox.rssIdleMiB
+    },
+    ...(memory.outboxWorkerAfterDrain === undefined ? [] : [{
+      scenario: "5 memory, worker outbox",
+      metric: "RSS at the end of scenario 3",
+      unit: "MiB",
+      better: "lower" as const,
+      ours: memory.outboxWorkerAfterDrain
+    }])
+  ]
+  return { api, baselineServer, workerOutbox, workerSqs, baselineWorker, rows }
+}

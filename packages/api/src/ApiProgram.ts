@@ -1,0 +1,50 @@
+import { jsonLoggerLayer, type Outbox, OutboxSignal } from "@order-platform/domain"
+import { DatabaseConfig, MigrationsLayer, PgClientLive, PostgresLayer } from "@order-platform/postgres"
+import { OutboxRelayLayer } from "@order-platform/sqs"
+import { Config, type ConfigError, Effect, Layer, Option } from "effect"
+import { ApiConfig } from "./ApiConfig.ts"
+import { type ApiServerOptions, makeApiServer } from "./ApiServer.ts"
+import { ReadinessCheckPg } from "./ReadinessCheck.ts"
+
+/** Storage ports on PostgreSQL (DATABASE_URL or PG*), migrated at start-up, and its readiness check. */
+export const PostgresStorageLive = Layer.mergeAll(PostgresLayer, ReadinessCheckPg, MigrationsLayer).pipe(
+  Layer.provide(PgClientLive)
+)
+
+/**
+ * The outbox relay the API runs next to the server: the SQS relay of @order-platform/sqs when
+ * SQS_QUEUE_URL is set (its `OutboxSignal` reaches the handlers, so a commit is published at
+ * once, and a sweep catches the rest); otherwise a signal that wakes nobody (workers then claim
+ * outbox rows themselves).
+ */
+export const RelayLayer: Layer.Layer<OutboxSignal, ConfigError.ConfigError, Outbox> = Layer.unwrapEffect(
+  Effect.map(
+    Config.option(Config.nonEmptyString("SQS_QUEUE_URL")),
+    (queueUrl): Layer.Layer<OutboxSignal, ConfigError.ConfigError, Outbox> =>
+      Option.isNone(queueUrl) ? Layer.succeed(OutboxSignal, { wake: Effect.void }) : OutboxRelayLayer
+  )
+)
+
+/** Every setting is read before anything connects: bad configuration fails fast, naming the variable. */
+const ConfigCheck = Layer.effectDiscard(Effect.all([ApiConfig, DatabaseConfig], { discard: true }))
+
+/** Built first and released last: "api.stopped" is written after the server drained and the pool closed. */
+const Lifecycle = Layer.scopedDiscard(
+  Effect.addFinalizer(() => Effect.logInfo("api stopped").pipe(Effect.annotateLogs("event", "api.stopped")))
+)
+
+/**
+ * The whole API program from the environment: JSON logs (LOG_LEVEL), PostgreSQL with migrations,
+ * the relay, and the server. The local launcher and benchmarks start it with `Layer.launch` or
+ * build it to read the bound address from `HttpServer.HttpServer`.
+ */
+export const makeApiProgram = (options: ApiServerOptions = {}) =>
+  makeApiServer(options).pipe(
+    Layer.provide(RelayLayer),
+    Layer.provide(PostgresStorageLive),
+    Layer.provide(Lifecycle),
+    Layer.provide(ConfigCheck),
+    Layer.provide(jsonLoggerLayer("api"))
+  )
+
+export const ApiProgramLive = makeApiProgram()

@@ -1,0 +1,38 @@
+import { HttpApi } from "@effect/platform"
+
+export interface Route {
+  readonly method: string
+  readonly pattern: RegExp
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+const toPattern = (path: string) =>
+  new RegExp(
+    `^${path.split("/").map((segment) => segment.startsWith(":") ? "[^/]+" : escapeRegExp(segment)).join("/")}$`,
+    "i"
+  )
+
+/** As the router sees a path: duplicate and trailing slashes ignored, static parts case-insensitive. */
+const normalize = (path: string) => {
+  const collapsed = path.replace(/\/{2,}/g, "/")
+  return collapsed.length > 1 && collapsed.endsWith("/") ? collapsed.slice(0, -1) : collapsed
+}
+
+/** Every route of the contract plus the extra GET routes (docs), to tell a 405 from a 404. */
+export const routeTable = (api: HttpApi.HttpApi.Any, extraGetPaths: ReadonlyArray<string>): ReadonlyArray<Route> => {
+  const routes: Array<Route> = extraGetPaths.map((path) => ({ method: "GET", pattern: toPattern(path) }))
+  HttpApi.reflect(api as HttpApi.HttpApi.AnyWithProps, {
+    onGroup: () => undefined,
+    onEndpoint: ({ endpoint }) => void routes.push({ method: endpoint.method, pattern: toPattern(endpoint.path) })
+  })
+  return routes
+}
+
+/** The methods a path answers to (HEAD wherever GET is); empty when no route has this path. */
+export const allowedMethods = (routes: ReadonlyArray<Route>, path: string): ReadonlyArray<string> => {
+  const normalized = normalize(path)
+  const methods = new Set(routes.filter((route) => route.pattern.test(normalized)).map((route) => route.method))
+  if (methods.has("GET")) methods.add("HEAD")
+  return [...methods].sort()
+}

@@ -1,0 +1,105 @@
+import { SqlClient } from "@effect/sql"
+import { expect, layer } from "@effect/vitest"
+import { DlqEntryNotFound, type OrderId } from "@order-platform/domain"
+import { Effect } from "effect"
+import { Forbidden, Unauthorized } from "../src/HttpErrors.ts"
+import { ADMIN_TOKEN, apiTestServer, client, rawRequest } from "./ApiTestServer.ts"
+import { seedDeadLetteredOrder } from "./Seed.ts"
+
+layer(apiTestServer("api_dlq"), { excludeTestServices: true, timeout: "60 seconds" })("dlq with ADMIN_TOKEN", (it) => {
+  it.effect("lists dead-lettered orders and reprocesses one: 202, PENDING with fresh attempts, announced", () =>
+    Effect.gen(function*() {
+      const { entry, order } = yield* seedDeadLetteredOrder()
+      const admin = yield* client({ admin: true, correlationId: "reprocess-test-1" })
+
+      const listed = yield* admin.dlq.list({ urlParams: {} })
+      expect(listed.entries).toContainEqual(entry)
+
+      const [reprocessed, response] = yield* admin.dlq.reprocess({ path: { orderId: order.id }, withResponse: true })
+      expect(response.status).toBe(202)
+      expect(response.headers["x-correlation-id"]).toBe("reprocess-test-1")
+      expect(reprocessed).toMatchObject({ id: order.id, status: "PENDING", attempts: 0, version: order.version + 1 })
+
+      const after = yield* admin.dlq.list({ urlParams: { limit: 100 } })
+      expect(after.entries.map((e) => e.orderId)).not.toContain(order.id)
+
+      const sql = yield* SqlClient.SqlClient
+      const events = yield* sql<{ type: string; correlationId: string }>`
+        SELECT type, correlation_id FROM outbox WHERE order_id = ${order.id}`
+      expect(events).toEqual([{ type: "OrderReprocessed", correlationId: "reprocess-test-1" }])
+
+      const again = yield* Effect.flip(admin.dlq.reprocess({ path: { orderId: order.id } }))
+      expect(again).toEqual(new DlqEntryNotFound({ orderId: order.id }))
+    }))
+
+  it.effect("lists newest failure first and honours limit", () =>
+    Effect.gen(function*() {
+      const older = yield* seedDeadLetteredOrder(new Date(Date.now() - 10_000))
+      const newer = yield* seedDeadLetteredOrder(new Date(Date.now() + 10_000))
+      const admin = yield* client({ admin: true })
+      const page = yield* admin.dlq.list({ urlParams: { limit: 1 } })
+      expect(page.entries.map((e) => e.orderId)).toEqual([newer.order.id])
+      const all = yield* admin.dlq.list({ urlParams: { limit: 100 } })
+      const ids = all.entries.map((e) => e.orderId)
+      expect(ids.indexOf(newer.order.id)).toBeLessThan(ids.indexOf(older.order.id))
+    }))
+
+  it.effect("without a token or with a wrong one: 401 with a challenge, and nothing changes", () =>
+    Effect.gen(function*() {
+      const { order } = yield* seedDeadLetteredOrder()
+      const anonymous = yield* client()
+      expect(yield* Effect.flip(anonymous.dlq.list({ urlParams: {} }))).toBeInstanceOf(Unauthorized)
+      expect(yield* Effect.flip(anonymous.dlq.reprocess({ path: { orderId: order.id } }))).toBeInstanceOf(Unauthorized)
+
+      for (
+        const authorization of ["Bearer wrong-token", `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}`, `Bearer ${ADMIN_TOKEN}x`]
+      ) {
+        const response = yield* rawRequest(`/dlq/${order.id}/reprocess`, { method: "POST", headers: { authorization } })
+        expect(response.status).toBe(401)
+        expect(response.headers.get("www-authenticate")).toBe("Bearer realm=\"admin\"")
+        expect(response.body).toEqual({ error: "Unauthorized", message: "invalid bearer token" })
+      }
+      const missing = yield* rawRequest("/dlq")
+      expect(missing.body).toMatchObject({
+        error: "Unauthorized",
+        message: expect.stringContaining("missing bearer token")
+      })
+
+      const admin = yield* client({ admin: true })
+      expect(yield* admin.orders.get({ path: { id: order.id } })).toMatchObject({ status: "FAILED", attempts: 5 })
+      const listed = yield* admin.dlq.list({ urlParams: { limit: 100 } })
+      expect(listed.entries.map((e) => e.orderId)).toContain(order.id)
+    }))
+
+  it.effect("a non-UUID order id is a 400 ValidationError (checked after authentication)", () =>
+    Effect.gen(function*() {
+      const response = yield* rawRequest("/dlq/not-a-uuid/reprocess", {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` }
+      })
+      expect(response.status).toBe(400)
+      expect(response.body).toMatchObject({ error: "ValidationError", details: { issues: [{ path: "orderId" }] } })
+    }))
+})
+
+layer(apiTestServer("api_dlq_off", { adminToken: null }), { excludeTestServices: true, timeout: "60 seconds" })(
+  "dlq without ADMIN_TOKEN",
+  (it) => {
+    it.effect("admin routes answer 403 and say why, whatever the request carries", () =>
+      Effect.gen(function*() {
+        const { order } = yield* seedDeadLetteredOrder()
+        const withToken = yield* client({ admin: true })
+        const forbidden = yield* Effect.flip(withToken.dlq.list({ urlParams: {} }))
+        expect(forbidden).toEqual(
+          new Forbidden({ message: "admin routes are disabled: no ADMIN_TOKEN is configured on the server" })
+        )
+        expect(yield* Effect.flip(withToken.dlq.reprocess({ path: { orderId: order.id as OrderId } }))).toBeInstanceOf(
+          Forbidden
+        )
+        const anonymous = yield* rawRequest("/dlq")
+        expect(anonymous.status).toBe(403)
+        expect(anonymous.body).toMatchObject({ error: "Forbidden" })
+        expect(yield* withToken.orders.get({ path: { id: order.id } })).toMatchObject({ status: "FAILED" })
+      }))
+  }
+)

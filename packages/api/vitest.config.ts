@@ -1,0 +1,7 @@
+import { mergeConfig } from "vitest/config"
+import { sharedProject } from "../../vitest.shared.ts"
+
+// One PostgreSQL server per run (DATABASE_URL, else embedded); each test file creates its own database.
+export default mergeConfig(sharedProject("api"), {
+  test: { globalSetup: ["../test-support/src/postgresGlobalSetup.ts"] }
+})

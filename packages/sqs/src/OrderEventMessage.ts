@@ -1,0 +1,34 @@
+import { isCorrelationId, type OrderEvent, OrderEventFromJson, type OutboxEntry } from "@order-platform/domain"
+import { Either, ParseResult, Schema } from "effect"
+import type { OutgoingMessage, ReceivedMessage } from "./SqsQueue.ts"
+
+/** SQS refuses DelaySeconds above 15 minutes; the relay never claims further ahead than this. */
+export const MAX_DELAY_SECONDS = 900
+
+export const delaySecondsUntil = (availableAt: Date, now: Date): number =>
+  Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((availableAt.getTime() - now.getTime()) / 1000)))
+
+const encodeBody = Schema.encodeSync(OrderEventFromJson)
+const decodeBody = Schema.decodeUnknownEither(OrderEventFromJson)
+
+/** An outbox entry as a message: the event as JSON body, its ids as attributes, its delay in DelaySeconds. */
+export const toOutgoingMessage = (entry: OutboxEntry, now: Date): OutgoingMessage => ({
+  id: entry.event.eventId,
+  body: encodeBody(entry.event),
+  attributes: {
+    correlationId: entry.event.correlationId,
+    eventId: entry.event.eventId,
+    eventType: entry.event.type
+  },
+  delaySeconds: delaySecondsUntil(entry.availableAt, now)
+})
+
+/** The event in the body, or why it is not one (the body is the contract; attributes are for humans and logs). */
+export const decodeOrderEvent = (message: ReceivedMessage): Either.Either<OrderEvent, string> =>
+  Either.mapLeft(decodeBody(message.body), (error) => ParseResult.TreeFormatter.formatErrorSync(error))
+
+/** The correlation id attribute, if it is a valid one: lets even an undecodable message be traced. */
+export const correlationIdAttribute = (message: ReceivedMessage): string | undefined => {
+  const value = message.attributes["correlationId"]
+  return isCorrelationId(value) ? value : undefined
+}

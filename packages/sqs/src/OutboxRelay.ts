@@ -1,0 +1,181 @@
+import { type EventId, Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
+import { Array as Arr, Cause, Clock, Config, type ConfigError, Effect, Either, Layer, Queue } from "effect"
+import { MAX_DELAY_SECONDS, toOutgoingMessage } from "./OrderEventMessage.ts"
+import { describePublishError } from "./PublishErrorText.ts"
+import { SqsQueue } from "./SqsQueue.ts"
+
+export interface OutboxRelaySettings {
+  /** Time between sweeps when nothing wakes the relay; also the base of its back-off. */
+  readonly sweepIntervalMs: number
+  /** Entries claimed per round (sent as batches of 10). Default 100. */
+  readonly claimLimit?: number | undefined
+  /** How long a claim keeps other relays off an entry this one has not settled. Default 30 s. */
+  readonly leaseMs?: number | undefined
+}
+
+export interface RelayRound {
+  readonly claimed: number
+  readonly sent: number
+  readonly failed: number
+  /** A whole SendMessageBatch call failed: SQS itself is unreachable or refusing us. */
+  readonly transportDown: boolean
+}
+
+const SEND_BATCH_SIZE = 10
+const MAX_BACKOFF_MS = 30_000
+const ENTRY_BACKOFF_BASE_MS = 1_000
+const ENTRY_BACKOFF_MAX_MS = 60_000
+
+const backoffMs = (baseMs: number, maxMs: number, failures: number) =>
+  Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30))
+
+/** Never earlier than the entry's own availability: a send failure must not shorten a business delay. */
+const retryAtFor = (entry: OutboxEntry, now: Date) =>
+  new Date(Math.max(
+    entry.availableAt.getTime(),
+    now.getTime() + backoffMs(ENTRY_BACKOFF_BASE_MS, ENTRY_BACKOFF_MAX_MS, entry.deliveryAttempts)
+  ))
+
+const sendBatch = (entries: ReadonlyArray<OutboxEntry>, now: Date) =>
+  Effect.gen(function*() {
+    const queue = yield* SqsQueue
+    const result = yield* Effect.either(queue.sendBatch(entries.map((entry) => toOutgoingMessage(entry, now))))
+    if (Either.isLeft(result)) {
+      const error = describePublishError(result.left)
+      return { sent: [] as Array<EventId>, failed: entries.map((entry) => ({ entry, error })), transportDown: true }
+    }
+    const sent = new Set(result.right.sent)
+    const errors = new Map(result.right.failed.map(({ error, id }) => [id, error]))
+    const [failedEntries, sentEntries] = Arr.partition(entries, (entry) => sent.has(entry.event.eventId))
+    return {
+      sent: sentEntries.map((entry) => entry.event.eventId),
+      failed: failedEntries.map((entry) => ({
+        entry,
+        error: errors.get(entry.event.eventId) ?? "SQS returned no result for this entry"
+      })),
+      transportDown: false
+    }
+  })
+
+const release = (entry: OutboxEntry, error: string, now: Date) =>
+  Effect.gen(function*() {
+    const outbox = yield* Outbox
+    yield* Effect.logWarning("outbox event not published, will retry").pipe(
+      Effect.annotateLogs({
+        event: "outbox.publish_failed",
+        orderId: entry.event.orderId,
+        correlationId: entry.event.correlationId,
+        eventId: entry.event.eventId,
+        deliveryAttempts: entry.deliveryAttempts,
+        error
+      })
+    )
+    // If this fails too, the claim simply lapses and another round picks the entry up.
+    yield* outbox.release(entry.event.eventId, { error, retryAt: retryAtFor(entry, now) }).pipe(
+      Effect.catchAll((failure) =>
+        Effect.logWarning("could not release an outbox claim; it lapses on its own", Cause.fail(failure))
+      )
+    )
+  })
+
+/**
+ * One relay round: claim what is due within SQS's 15-minute delay horizon, send it in batches of
+ * 10 with the remaining delay as DelaySeconds, mark what SQS accepted as sent and give the rest
+ * back with a back-off. Claims are exclusive, so any number of relays may run side by side.
+ */
+export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
+  function*(options: { readonly limit: number; readonly leaseMs: number }) {
+    const outbox = yield* Outbox
+    const now = new Date(yield* Clock.currentTimeMillis)
+    const entries = yield* outbox.claimReady({
+      now,
+      limit: options.limit,
+      horizonMs: MAX_DELAY_SECONDS * 1000,
+      leaseMs: options.leaseMs
+    })
+    if (entries.length === 0) return { claimed: 0, sent: 0, failed: 0, transportDown: false } satisfies RelayRound
+    const results = yield* Effect.forEach(Arr.chunksOf(entries, SEND_BATCH_SIZE), (batch) => sendBatch(batch, now), {
+      concurrency: 4
+    })
+    const sent = results.flatMap((result) => result.sent)
+    const failed = results.flatMap((result) => result.failed)
+    yield* outbox.markSent(sent, new Date(yield* Clock.currentTimeMillis))
+    yield* Effect.forEach(failed, ({ entry, error }) => release(entry, error, now), { discard: true })
+    if (sent.length > 0) {
+      yield* Effect.logDebug("outbox events published").pipe(
+        Effect.annotateLogs({ event: "outbox.published", count: sent.length })
+      )
+    }
+    return {
+      claimed: entries.length,
+      sent: sent.length,
+      failed: failed.length,
+      transportDown: results.some((result) => result.transportDown)
+    } satisfies RelayRound
+  }
+)
+
+/**
+ * Rounds until the backlog is empty; false when SQS or the database failed on the way. Entries SQS
+ * rejected one by one stop the rounds too (they would be claimed again at once) but not the relay.
+ */
+const drainBacklog = (limit: number, leaseMs: number): Effect.Effect<boolean, never, Outbox | SqsQueue> =>
+  relayOnce({ limit, leaseMs }).pipe(
+    Effect.flatMap((round) =>
+      round.transportDown
+        ? Effect.succeed(false)
+        : round.claimed < limit || round.failed > 0
+        ? Effect.succeed(true)
+        : drainBacklog(limit, leaseMs)
+    ),
+    Effect.catchAllCause((cause: Cause.Cause<PersistenceError>) =>
+      Effect.as(
+        Effect.logWarning("outbox relay round failed", cause).pipe(
+          Effect.annotateLogs({ event: "outbox.relay_failed" })
+        ),
+        false
+      )
+    )
+  )
+
+const makeRelay = (settings: OutboxRelaySettings) =>
+  Effect.gen(function*() {
+    const wakes = yield* Queue.dropping<void>(1)
+    const limit = settings.claimLimit ?? 100
+    const leaseMs = settings.leaseMs ?? 30_000
+    const loop = (failures: number): Effect.Effect<never, never, Outbox | SqsQueue> =>
+      Effect.flatMap(drainBacklog(limit, leaseMs), (ok) => {
+        const next = ok ? 0 : failures + 1
+        // While SQS or the database is failing, wake-ups are ignored and sweeps back off.
+        const pause = next === 0
+          ? Effect.asVoid(Effect.timeoutOption(Queue.take(wakes), settings.sweepIntervalMs))
+          : Effect.sleep(backoffMs(settings.sweepIntervalMs, Math.max(MAX_BACKOFF_MS, settings.sweepIntervalMs), next))
+        return Effect.zipRight(pause, loop(next))
+      })
+    yield* Effect.forkScoped(loop(0))
+    return OutboxSignal.of({ wake: Effect.asVoid(Queue.offer(wakes, undefined)) })
+  })
+
+export const OutboxRelayConfig: Config.Config<OutboxRelaySettings> = Config.all({
+  sweepIntervalMs: Config.integer("OUTBOX_POLL_INTERVAL_MS").pipe(
+    Config.validate({ message: "OUTBOX_POLL_INTERVAL_MS must be a positive integer", validation: (n) => n >= 1 }),
+    Config.withDefault(1_000)
+  )
+})
+
+const relayLayer = (settings: OutboxRelaySettings): Layer.Layer<OutboxSignal, never, Outbox | SqsQueue> =>
+  Layer.scoped(OutboxSignal, makeRelay(settings))
+
+export const OutboxRelay = {
+  /** Runs the relay in the background for the layer's lifetime; its `OutboxSignal` wakes it after a commit. */
+  layer: relayLayer,
+  fromConfig: Layer.unwrapEffect(Effect.map(OutboxRelayConfig, relayLayer))
+}
+
+/**
+ * The relay with its own SQS client from the environment (SQS_QUEUE_URL, SQS_ENDPOINT, AWS_REGION,
+ * OUTBOX_POLL_INTERVAL_MS): what a program that writes orders adds to publish them. Needs `Outbox`.
+ */
+export const OutboxRelayLayer: Layer.Layer<OutboxSignal, ConfigError.ConfigError, Outbox> = OutboxRelay.fromConfig.pipe(
+  Layer.provide(SqsQueue.fromConfig)
+)

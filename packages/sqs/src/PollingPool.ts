@@ -1,0 +1,128 @@
+import { Clock, Effect, Either, Fiber, FiberSet, type Scope } from "effect"
+
+export interface PollingPoolSettings {
+  /** Items processed at once. */
+  readonly concurrency: number
+  /** Most items one fetch may ask for (SQS: 10). */
+  readonly maxBatch: number
+  /** At shutdown, how long in-flight items and a fetch still under way may take before they are given back. */
+  readonly drainMs: number
+}
+
+/** Where a pool's items come from and what it does with them. */
+export interface PollingSource<A, E, R> {
+  /** Up to `max` items; may wait (a long poll). */
+  readonly fetch: (max: number) => Effect.Effect<ReadonlyArray<A>, E, R>
+  /** One item, start to finish; interrupted (and expected to give the item back) past the drain deadline. */
+  readonly process: (item: A) => Effect.Effect<void, never, R>
+  /** An item that arrived after shutdown began: hand it back for someone else at once. */
+  readonly giveBack: (item: A) => Effect.Effect<void, never, R>
+  /** After a failed fetch (`failures` in a row): log and back off. */
+  readonly onFetchFailure: (error: E, failures: number) => Effect.Effect<void, never, R>
+  /** After a successful fetch: e.g. wait before the next one when the source ran dry. */
+  readonly afterFetch: (fetched: number, asked: number, elapsedMs: number) => Effect.Effect<void, never, R>
+}
+
+const DRAIN_CHECK_INTERVAL_MS = 20
+const FETCH_SETTLE_MS = 1_000
+
+/**
+ * Polls `source` in the background until the enclosing scope closes, never holding more items
+ * than it has free slots for: each fetch asks for as many as are free right now, and the next one
+ * starts as soon as a slot frees, not when a whole batch is done. A fetch runs in its own fiber
+ * and dispatches what it got itself, so stopping the loop never strands fetched items: what
+ * arrives after shutdown began is given back at once. Closing the scope stops fetching at once and
+ * waits up to `drainMs` for in-flight work and for a fetch still under way (a long poll is better
+ * left to return than aborted); then it interrupts the unfinished work, which gives its items back,
+ * and abandons the fetch.
+ */
+export const runPollingPool = <A, E, R>(
+  settings: PollingPoolSettings,
+  source: PollingSource<A, E, R>
+): Effect.Effect<void, never, Scope.Scope | R> =>
+  Effect.gen(function*() {
+    const permits = yield* Effect.makeSemaphore(settings.concurrency)
+    const inFlight = yield* FiberSet.make<void, never>()
+    const fetching = yield* FiberSet.make<Either.Either<number, E>, never>()
+    let stopping = false
+
+    const dispatch = (items: ReadonlyArray<A>, asked: number) =>
+      Effect.gen(function*() {
+        if (items.length < asked) yield* permits.release(asked - items.length)
+        if (stopping) {
+          yield* permits.release(items.length)
+          yield* Effect.forEach(items, source.giveBack, { concurrency: "unbounded", discard: true })
+          return 0
+        }
+        for (const item of items) {
+          yield* FiberSet.run(inFlight, source.process(item).pipe(Effect.ensuring(permits.release(1))))
+        }
+        return items.length
+      })
+
+    const fetchAndDispatch = (asked: number) =>
+      source.fetch(asked).pipe(
+        Effect.tapError(() => permits.release(asked)),
+        Effect.flatMap((items) => dispatch(items, asked)),
+        Effect.either
+      )
+
+    const poll = Effect.gen(function*() {
+      let failures = 0
+      while (!stopping) {
+        yield* permits.take(1)
+        // Fibers that already gave their permit back may still count as busy: an underestimate, never more.
+        const busy = yield* FiberSet.size(inFlight)
+        const asked = Math.max(1, Math.min(settings.maxBatch, settings.concurrency - busy))
+        if (asked > 1) yield* permits.take(asked - 1)
+        const started = yield* Clock.currentTimeMillis
+        const result = yield* Fiber.join(yield* FiberSet.run(fetching, fetchAndDispatch(asked)))
+        if (Either.isLeft(result)) {
+          failures++
+          yield* source.onFetchFailure(result.left, failures)
+          continue
+        }
+        failures = 0
+        yield* source.afterFetch(result.right, asked, (yield* Clock.currentTimeMillis) - started)
+      }
+    })
+
+    const waitUntil = (done: Effect.Effect<boolean>, deadline: number) =>
+      Effect.gen(function*() {
+        while (!(yield* done) && (yield* Clock.currentTimeMillis) < deadline) {
+          yield* Effect.sleep(DRAIN_CHECK_INTERVAL_MS)
+        }
+      })
+    const isEmpty = <X, Y>(set: FiberSet.FiberSet<X, Y>) => Effect.map(FiberSet.size(set), (size) => size === 0)
+
+    // Finalizers run uninterruptibly, so no timeout could cut an await short: watch the sets instead.
+    const drain = Effect.gen(function*() {
+      const deadline = (yield* Clock.currentTimeMillis) + settings.drainMs
+      yield* Effect.logInfo("stopped polling; draining in-flight work").pipe(
+        Effect.annotateLogs({
+          event: "worker.draining",
+          inFlight: yield* FiberSet.size(inFlight),
+          drainMs: settings.drainMs
+        })
+      )
+      yield* waitUntil(Effect.zipWith(isEmpty(inFlight), isEmpty(fetching), (a, b) => a && b), deadline)
+      const unfinished = yield* FiberSet.size(inFlight)
+      if (unfinished > 0) {
+        yield* Effect.logWarning("drain deadline passed; giving unfinished work back for redelivery").pipe(
+          Effect.annotateLogs({ event: "worker.drain_timeout", released: unfinished })
+        )
+        // Given back before any fetch is aborted: a long poll still under way receives what was
+        // released and hands it straight back, where an aborted one might take it on the server
+        // side and hide it for a whole visibility timeout.
+        yield* FiberSet.clear(inFlight)
+        yield* waitUntil(isEmpty(fetching), (yield* Clock.currentTimeMillis) + FETCH_SETTLE_MS)
+      }
+      yield* FiberSet.clear(fetching)
+    })
+
+    // Finalizers run in reverse order: raise the flag, stop the loop, drain, then (the FiberSets)
+    // interrupt any straggler.
+    yield* Effect.addFinalizer(() => drain)
+    yield* Effect.forkScoped(poll)
+    yield* Effect.addFinalizer(() => Effect.sync(() => (stopping = true)))
+  })

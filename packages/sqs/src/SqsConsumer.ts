@@ -1,0 +1,165 @@
+import type { OrderEvent, PublishError } from "@order-platform/domain"
+import { Cause, Effect, Either, type Scope } from "effect"
+import { correlationIdAttribute, decodeOrderEvent } from "./OrderEventMessage.ts"
+import { runPollingPool } from "./PollingPool.ts"
+import { describePublishError } from "./PublishErrorText.ts"
+import type { SqsPollingSettings } from "./SqsConsumerConfig.ts"
+import { type ReceivedMessage, SqsQueue } from "./SqsQueue.ts"
+
+export interface SqsConsumerSettings extends SqsPollingSettings {
+  /** Messages processed at once; receives ask only for as many as there are free slots. */
+  readonly concurrency: number
+  /** At shutdown, how long in-flight messages may run before they are released for redelivery. */
+  readonly drainMs: number
+}
+
+/** What to do with a message once its handler is done. */
+export type MessageDisposition =
+  | { readonly _tag: "Delete" }
+  /** Leave it: visible again `afterSeconds` from now, or when its visibility timeout lapses. */
+  | { readonly _tag: "Redeliver"; readonly afterSeconds?: number | undefined }
+
+export const MessageDisposition = {
+  delete: { _tag: "Delete" } as MessageDisposition,
+  redeliver: (afterSeconds?: number): MessageDisposition => ({ _tag: "Redeliver", afterSeconds })
+}
+
+const MAX_MESSAGES_PER_RECEIVE = 10
+const MAX_VISIBILITY_SECONDS = 43_200
+const RECEIVE_BACKOFF_BASE_MS = 500
+const RECEIVE_BACKOFF_MAX_MS = 20_000
+// A receive that returns empty at once (no long polling, or an endpoint cutting it short) must not spin.
+const MIN_EMPTY_RECEIVE_MS = 1_000
+
+const warn = (message: string, event: string, error: PublishError) =>
+  Effect.logWarning(message).pipe(Effect.annotateLogs({ event, error: describePublishError(error) }))
+
+const receiveBackoffMs = (failures: number) =>
+  Math.min(RECEIVE_BACKOFF_MAX_MS, RECEIVE_BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 30))
+
+/**
+ * Long-polls the queue in the background until the enclosing scope closes, handing each decoded
+ * order event to `handle` with at most `concurrency` in flight. A message is deleted only when its
+ * handler says so; while it runs, a heartbeat keeps it invisible. A body that is not an order
+ * event is logged once per receive and left alone, so the queue's redrive policy moves it to the
+ * DLQ. Closing the scope stops polling at once, lets in-flight messages finish within `drainMs`,
+ * and makes the rest (and anything a long poll still under way returns) visible again at once.
+ */
+export const consumeOrderEvents = <R>(
+  settings: SqsConsumerSettings,
+  handle: (event: OrderEvent, message: ReceivedMessage) => Effect.Effect<MessageDisposition, never, R>
+): Effect.Effect<void, never, SqsQueue | Scope.Scope | R> =>
+  Effect.gen(function*() {
+    const queue = yield* SqsQueue
+
+    const heartbeat = (message: ReceivedMessage) =>
+      Effect.sleep(settings.heartbeatIntervalSeconds * 1000).pipe(
+        Effect.zipRight(queue.changeVisibility(message.receiptHandle, settings.visibilityTimeoutSeconds)),
+        Effect.tap(() =>
+          Effect.logDebug("message visibility extended").pipe(Effect.annotateLogs({ event: "sqs.heartbeat" }))
+        ),
+        Effect.catchAll((error) => warn("could not extend message visibility", "sqs.heartbeat_failed", error)),
+        Effect.forever
+      )
+
+    const settle = (message: ReceivedMessage, disposition: MessageDisposition) =>
+      disposition._tag === "Delete"
+        ? queue.delete(message.receiptHandle).pipe(
+          Effect.retry({ times: 2 }),
+          Effect.catchAll((error) =>
+            warn(
+              "could not delete a finished message; its redelivery will be skipped as a duplicate",
+              "sqs.delete_failed",
+              error
+            )
+          )
+        )
+        : disposition.afterSeconds === undefined
+        ? Effect.void
+        : queue.changeVisibility(
+          message.receiptHandle,
+          Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(disposition.afterSeconds)))
+        ).pipe(Effect.catchAll((error) => warn("could not reschedule a message", "sqs.reschedule_failed", error)))
+
+    const release = (message: ReceivedMessage) =>
+      queue.changeVisibility(message.receiptHandle, 0).pipe(
+        Effect.zipRight(
+          Effect.logInfo("message released for redelivery").pipe(Effect.annotateLogs({ event: "sqs.released" }))
+        ),
+        Effect.catchAll((error) =>
+          warn("could not release a message; it returns after its visibility timeout", "sqs.release_failed", error)
+        )
+      )
+
+    const processEvent = (event: OrderEvent, message: ReceivedMessage) =>
+      Effect.scoped(Effect.zipRight(Effect.forkScoped(heartbeat(message)), handle(event, message))).pipe(
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause)
+            ? Effect.failCause(cause)
+            : Effect.as(
+              Effect.logError("message handler crashed; message left for redelivery", cause),
+              MessageDisposition.redeliver()
+            )
+        ),
+        Effect.flatMap((disposition) => settle(message, disposition)),
+        Effect.onInterrupt(() => release(message)),
+        Effect.annotateLogs({ correlationId: event.correlationId, orderId: event.orderId })
+      )
+
+    const processMessage = (message: ReceivedMessage) =>
+      Either.match(decodeOrderEvent(message), {
+        onRight: (event) => processEvent(event, message),
+        onLeft: (reason) => {
+          const correlationId = correlationIdAttribute(message)
+          return Effect.logError("message is not an order event; left for the queue's redrive policy").pipe(
+            Effect.annotateLogs({
+              event: "sqs.message_undecodable",
+              reason,
+              ...(correlationId === undefined ? {} : { correlationId })
+            })
+          )
+        }
+      }).pipe(Effect.annotateLogs({ messageId: message.messageId, receiveCount: message.receiveCount }))
+
+    yield* Effect.logInfo("polling SQS").pipe(
+      Effect.annotateLogs({ event: "worker.polling", queueUrl: queue.queueUrl, concurrency: settings.concurrency })
+    )
+    yield* runPollingPool({
+      concurrency: settings.concurrency,
+      maxBatch: MAX_MESSAGES_PER_RECEIVE,
+      drainMs: settings.drainMs
+    }, {
+      fetch: (max) =>
+        queue.receive({
+          maxMessages: max,
+          waitTimeSeconds: settings.waitTimeSeconds,
+          visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds
+        }),
+      process: processMessage,
+      giveBack: (message) =>
+        release(message).pipe(
+          Effect.annotateLogs(Either.match(decodeOrderEvent(message), {
+            onLeft: () => ({ messageId: message.messageId }),
+            onRight: (event) => ({
+              messageId: message.messageId,
+              orderId: event.orderId,
+              correlationId: event.correlationId
+            })
+          }))
+        ),
+      onFetchFailure: (error, failures) => {
+        const backoff = receiveBackoffMs(failures)
+        return Effect.logWarning("receiving from SQS failed; backing off").pipe(
+          Effect.annotateLogs({
+            event: "sqs.receive_failed",
+            error: describePublishError(error),
+            failures,
+            backoffMs: backoff
+          }),
+          Effect.zipRight(Effect.sleep(backoff))
+        )
+      },
+      afterFetch: (fetched, _asked, elapsedMs) =>
+        fetched === 0 && elapsedMs < MIN_EMPTY_RECEIVE_MS ? Effect.sleep(MIN_EMPTY_RECEIVE_MS - elapsedMs) : Effect.void
+    })
+  })

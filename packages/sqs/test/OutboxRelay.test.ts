@@ -1,0 +1,207 @@
+import { expect, layer } from "@effect/vitest"
+import { InMemory, MemoryStore, type OrderEvent, Outbox, OutboxSignal } from "@order-platform/domain"
+import { EMULATOR_REGION } from "@order-platform/test-support"
+import { Effect, HashMap, Layer, Schedule } from "effect"
+import { OutboxRelay, relayOnce } from "../src/OutboxRelay.ts"
+import { SqsQueue } from "../src/SqsQueue.ts"
+import { counts, drainVisible, Emulator, freshQueue, orderEvent } from "./support/SqsTestKit.ts"
+
+const rowOf = (event: OrderEvent) =>
+  Effect.flatMap(MemoryStore, (store) => store.read).pipe(
+    Effect.map((state) => HashMap.unsafeGet(state.outbox, event.eventId))
+  )
+
+const appendAll = (events: ReadonlyArray<OrderEvent>, availableAt = new Date()) =>
+  Effect.flatMap(
+    Outbox,
+    (outbox) => Effect.forEach(events, (event) => outbox.append(event, availableAt), { discard: true })
+  )
+
+const allSent = (events: ReadonlyArray<OrderEvent>) =>
+  Effect.forEach(events, (event) => Effect.filterOrFail(rowOf(event), (row) => row.status === "SENT", () => "not yet"))
+    .pipe(
+      Effect.retry(Schedule.spaced("50 millis")),
+      Effect.timeout("10 seconds")
+    )
+
+// Nothing listens on port 1: every call fails to connect.
+const unreachable = SqsQueue.layer({
+  queueUrl: "http://127.0.0.1:1/000000000000/nowhere",
+  endpoint: "http://127.0.0.1:1",
+  region: EMULATOR_REGION
+})
+
+layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
+  it.scoped("publishes due and delayed entries with attributes and DelaySeconds, then marks them sent", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const due = orderEvent()
+      const delayed = orderEvent(1)
+      yield* Effect.gen(function*() {
+        const outbox = yield* Outbox
+        const now = new Date()
+        yield* outbox.append(due, now)
+        yield* outbox.append(delayed, new Date(now.getTime() + 3_000))
+        expect(yield* relayOnce({ limit: 100, leaseMs: 30_000 })).toStrictEqual({
+          claimed: 2,
+          sent: 2,
+          failed: 0,
+          transportDown: false
+        })
+        expect((yield* rowOf(due)).status).toBe("SENT")
+        expect((yield* rowOf(delayed)).status).toBe("SENT")
+        expect((yield* relayOnce({ limit: 100, leaseMs: 30_000 })).claimed).toBe(0)
+      }).pipe(Effect.provide(Layer.merge(InMemory.storesLayer, queue.layer)))
+
+      expect(yield* counts(queue.client, queue.pair.queueUrl)).toStrictEqual({ visible: 1, inFlight: 0, delayed: 1 })
+      const [message] = yield* drainVisible(queue.client, queue.pair.queueUrl)
+      expect(JSON.parse(message?.Body ?? "")).toStrictEqual(due)
+      expect(message?.MessageAttributes).toMatchObject({
+        correlationId: { DataType: "String", StringValue: due.correlationId },
+        eventId: { DataType: "String", StringValue: due.eventId },
+        eventType: { DataType: "String", StringValue: "OrderCreated" }
+      })
+    }))
+
+  it.scoped("sends a backlog larger than one SendMessageBatch as several batches of at most 10", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const events = Array.from({ length: 25 }, () => orderEvent())
+      const sent = yield* Effect.gen(function*() {
+        yield* appendAll(events)
+        return yield* relayOnce({ limit: 100, leaseMs: 30_000 })
+      }).pipe(Effect.provide(Layer.merge(InMemory.storesLayer, queue.layer)))
+      expect(sent.sent).toBe(25)
+      const messages = yield* drainVisible(queue.client, queue.pair.queueUrl)
+      expect(new Set(messages.map((message) => JSON.parse(message.Body ?? "").eventId))).toStrictEqual(
+        new Set(events.map((event) => event.eventId))
+      )
+    }))
+
+  it.scoped("when SQS is unreachable, gives every entry back with the error and a back-off, never before its due time", () =>
+    Effect.gen(function*() {
+      const due = orderEvent()
+      const delayed = orderEvent(1)
+      const before = Date.now()
+      const delayedUntil = new Date(before + 600_000)
+      yield* Effect.gen(function*() {
+        const outbox = yield* Outbox
+        yield* outbox.append(due, new Date(before))
+        yield* outbox.append(delayed, delayedUntil)
+        const round = yield* relayOnce({ limit: 100, leaseMs: 30_000 })
+        expect(round).toMatchObject({ claimed: 2, sent: 0, failed: 2, transportDown: true })
+        const dueRow = yield* rowOf(due)
+        expect(dueRow).toMatchObject({ status: "PENDING", claimedUntil: null, deliveryAttempts: 1 })
+        expect(dueRow.lastError).toMatch(/SendMessageBatch.*ECONNREFUSED/)
+        expect(dueRow.availableAt.getTime()).toBeGreaterThanOrEqual(before + 1_000)
+        expect((yield* rowOf(delayed)).availableAt).toStrictEqual(delayedUntil)
+      }).pipe(Effect.provide(Layer.merge(InMemory.storesLayer, unreachable)))
+    }))
+
+  it.scoped("gives back only the entries SQS rejected, with SQS's reason", () =>
+    Effect.gen(function*() {
+      const [accepted, rejected] = [orderEvent(), orderEvent()]
+      const picky = Layer.succeed(
+        SqsQueue,
+        SqsQueue.of({
+          queueUrl: "http://fake/queue",
+          sendBatch: (messages) =>
+            Effect.succeed({
+              sent: messages.filter((message) => message.id !== rejected.eventId).map((message) => message.id),
+              failed: [{ id: rejected.eventId, error: "InvalidMessageContents: nope" }]
+            }),
+          receive: () => Effect.succeed([]),
+          delete: () => Effect.void,
+          changeVisibility: () => Effect.void
+        })
+      )
+      yield* Effect.gen(function*() {
+        yield* appendAll([accepted, rejected])
+        expect(yield* relayOnce({ limit: 100, leaseMs: 30_000 })).toStrictEqual({
+          claimed: 2,
+          sent: 1,
+          failed: 1,
+          transportDown: false
+        })
+        expect((yield* rowOf(accepted)).status).toBe("SENT")
+        expect(yield* rowOf(rejected)).toMatchObject({ status: "PENDING", lastError: "InvalidMessageContents: nope" })
+      }).pipe(Effect.provide(Layer.merge(InMemory.storesLayer, picky)))
+    }))
+
+  it.scoped("as a layer: a wake-up publishes at once, the sweep publishes what nobody announced", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const woken = orderEvent()
+      const swept = orderEvent()
+      yield* Effect.gen(function*() {
+        const signal = yield* OutboxSignal
+        yield* appendAll([woken])
+        yield* signal.wake
+        yield* allSent([woken])
+      }).pipe(
+        Effect.provide(
+          OutboxRelay.layer({ sweepIntervalMs: 60_000 }).pipe(
+            Layer.provideMerge(InMemory.storesLayer),
+            Layer.provide(queue.layer)
+          )
+        ),
+        Effect.timeout("3 seconds")
+      )
+      yield* Effect.gen(function*() {
+        yield* appendAll([swept])
+        yield* allSent([swept])
+      }).pipe(
+        Effect.provide(
+          OutboxRelay.layer({ sweepIntervalMs: 200 }).pipe(
+            Layer.provideMerge(InMemory.storesLayer),
+            Layer.provide(queue.layer)
+          )
+        ),
+        Effect.timeout("3 seconds")
+      )
+      expect((yield* drainVisible(queue.client, queue.pair.queueUrl)).length).toBe(2)
+    }))
+
+  it.scoped("several relays at once publish every entry exactly once", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const events = Array.from({ length: 60 }, () => orderEvent())
+      yield* Effect.gen(function*() {
+        const relays = yield* Effect.forEach([1, 2, 3], () =>
+          Layer.build(Layer.fresh(OutboxRelay.layer({ sweepIntervalMs: 50, claimLimit: 7 }))))
+        for (const chunk of [events.slice(0, 20), events.slice(20, 40), events.slice(40)]) {
+          yield* appendAll(chunk)
+          yield* Effect.forEach(relays, (context) =>
+            OutboxSignal.pipe(
+              Effect.flatMap((signal) =>
+                signal.wake
+              ),
+              Effect.provide(context)
+            ))
+        }
+        yield* allSent(events)
+      }).pipe(Effect.scoped, Effect.provide(Layer.merge(InMemory.storesLayer, queue.layer)))
+      const messages = yield* drainVisible(queue.client, queue.pair.queueUrl)
+      expect(messages).toHaveLength(60)
+      expect(new Set(messages.map((message) => JSON.parse(message.Body ?? "").eventId)).size).toBe(60)
+    }))
+
+  it.scoped("backs off while SQS is unreachable instead of retrying every sweep", () =>
+    Effect.gen(function*() {
+      const event = orderEvent()
+      yield* Effect.gen(function*() {
+        yield* appendAll([event])
+        yield* Effect.sleep("2500 millis")
+        // A sweep every 100 ms would have tried ~25 times; the back-off doubles the pause each failure.
+        expect((yield* rowOf(event)).deliveryAttempts).toBeLessThanOrEqual(6)
+        expect((yield* rowOf(event)).deliveryAttempts).toBeGreaterThanOrEqual(2)
+      }).pipe(
+        Effect.provide(
+          OutboxRelay.layer({ sweepIntervalMs: 100 }).pipe(
+            Layer.provideMerge(InMemory.storesLayer),
+            Layer.provide(unreachable)
+          )
+        )
+      )
+    }))
+})

@@ -1,0 +1,196 @@
+import { expect, layer } from "@effect/vitest"
+import type { OrderEvent } from "@order-platform/domain"
+import { EMULATOR_REGION } from "@order-platform/test-support"
+import { Context, Deferred, Effect, Exit, Layer, Ref, Schedule, Scope } from "effect"
+import { consumeOrderEvents, MessageDisposition, type SqsConsumerSettings } from "../src/SqsConsumer.ts"
+import { type ReceivedMessage, SqsQueue } from "../src/SqsQueue.ts"
+import {
+  counts,
+  drainVisible,
+  Emulator,
+  freshQueue,
+  orderEvent,
+  sendRaw,
+  type TestQueue
+} from "./support/SqsTestKit.ts"
+
+const settings = (overrides: Partial<SqsConsumerSettings> = {}): SqsConsumerSettings => ({
+  concurrency: 4,
+  drainMs: 5_000,
+  visibilityTimeoutSeconds: 30,
+  heartbeatIntervalSeconds: 10,
+  waitTimeSeconds: 1,
+  ...overrides
+})
+
+type Handler = (event: OrderEvent, message: ReceivedMessage) => Effect.Effect<MessageDisposition>
+
+/** Starts a consumer in its own scope over `queue` (counting receives); closing the scope is the shutdown. */
+const startConsumer = (queue: Layer.Layer<SqsQueue>, consumerSettings: SqsConsumerSettings, handler: Handler) =>
+  Effect.gen(function*() {
+    const receives = yield* Ref.make(0)
+    const sqs = Context.get(yield* Layer.build(queue), SqsQueue)
+    const counting = SqsQueue.of({
+      ...sqs,
+      receive: (request) => Effect.zipRight(Ref.update(receives, (n) => n + 1), sqs.receive(request))
+    })
+    const scope = yield* Scope.make()
+    yield* consumeOrderEvents(consumerSettings, handler).pipe(
+      Scope.extend(scope),
+      Effect.provideService(SqsQueue, counting)
+    )
+    return { receives, stop: Scope.close(scope, Exit.void) }
+  })
+
+const send = (queue: TestQueue, events: ReadonlyArray<OrderEvent>) =>
+  Effect.forEach(events, (event) => sendRaw(queue.client, queue.pair.queueUrl, JSON.stringify(event)), {
+    discard: true
+  })
+
+const waitFor = <E>(check: Effect.Effect<boolean, E>) =>
+  Effect.filterOrFail(check, (ok) => ok, () => "not yet").pipe(
+    Effect.retry(Schedule.spaced("50 millis")),
+    Effect.timeout("15 seconds")
+  )
+
+const isEmpty = (queue: TestQueue) =>
+  Effect.map(counts(queue.client, queue.pair.queueUrl), (c) => c.visible + c.inFlight + c.delayed === 0)
+
+layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) => {
+  it.scoped("processes at most `concurrency` messages at once whatever the batch size, deleting each when done", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const running = yield* Ref.make(0)
+      const peak = yield* Ref.make(0)
+      const handled = yield* Ref.make(0)
+      yield* send(queue, Array.from({ length: 12 }, () => orderEvent()))
+      yield* startConsumer(queue.layer, settings({ concurrency: 3 }), () =>
+        Effect.gen(function*() {
+          const now = yield* Ref.updateAndGet(running, (n) => n + 1)
+          yield* Ref.update(peak, (max) => Math.max(max, now))
+          yield* Effect.sleep("150 millis")
+          yield* Ref.update(running, (n) => n - 1)
+          yield* Ref.update(handled, (n) => n + 1)
+          return MessageDisposition.delete
+        }))
+      yield* waitFor(Effect.map(Ref.get(handled), (n) => n === 12))
+      yield* waitFor(isEmpty(queue))
+      expect(yield* Ref.get(peak)).toBe(3)
+    }))
+
+  it.scoped("asks for more as soon as a slot frees, without waiting for the rest of its batch", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const gate = yield* Deferred.make<void>()
+      const slow = orderEvent()
+      const fast = Array.from({ length: 5 }, () => orderEvent())
+      const fastDone = yield* Ref.make(0)
+      yield* send(queue, [slow, ...fast])
+      yield* startConsumer(queue.layer, settings({ concurrency: 2 }), (event) =>
+        event.eventId === slow.eventId
+          ? Effect.as(Deferred.await(gate), MessageDisposition.delete)
+          : Effect.as(Ref.update(fastDone, (n) => n + 1), MessageDisposition.delete))
+      yield* waitFor(Effect.map(Ref.get(fastDone), (n) => n === 5))
+      expect(yield* Deferred.isDone(gate)).toBe(false)
+      yield* Deferred.succeed(gate, undefined)
+      yield* waitFor(isEmpty(queue))
+    }))
+
+  it.scoped("leaves a message it is told to redeliver, and it comes back after the requested delay", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const seen = yield* Ref.make<ReadonlyArray<readonly [number, number]>>([])
+      yield* send(queue, [orderEvent()])
+      yield* startConsumer(queue.layer, settings(), (_, message) =>
+        Effect.gen(function*() {
+          yield* Ref.update(seen, (all) => [...all, [message.receiveCount, Date.now()] as const])
+          return message.receiveCount === 1 ? MessageDisposition.redeliver(1) : MessageDisposition.delete
+        }))
+      yield* waitFor(isEmpty(queue))
+      const [first, second] = yield* Ref.get(seen)
+      expect([first?.[0], second?.[0]]).toStrictEqual([1, 2])
+      expect((second?.[1] ?? 0) - (first?.[1] ?? 0)).toBeGreaterThanOrEqual(900)
+    }))
+
+  it.scoped("at shutdown lets in-flight messages finish within the deadline, and deletes them", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const started = yield* Ref.make(0)
+      yield* send(queue, [orderEvent(), orderEvent()])
+      const consumer = yield* startConsumer(
+        queue.layer,
+        settings(),
+        () =>
+          Effect.as(
+            Effect.zipRight(Ref.update(started, (n) => n + 1), Effect.sleep("500 millis")),
+            MessageDisposition.delete
+          )
+      )
+      yield* waitFor(Effect.map(Ref.get(started), (n) => n === 2))
+      yield* consumer.stop
+      expect(yield* isEmpty(queue)).toBe(true)
+    }))
+
+  it.scoped("past the drain deadline makes unfinished messages visible again at once", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const started = yield* Ref.make(0)
+      yield* send(queue, [orderEvent(), orderEvent()])
+      const consumer = yield* startConsumer(queue.layer, settings({ drainMs: 200 }), () =>
+        Effect.zipRight(
+          Ref.update(started, (n) => n + 1),
+          Effect.never
+        ))
+      yield* waitFor(Effect.map(Ref.get(started), (n) => n === 2))
+      yield* consumer.stop
+      expect(yield* counts(queue.client, queue.pair.queueUrl)).toStrictEqual({ visible: 2, inFlight: 0, delayed: 0 })
+    }))
+
+  it.scoped("at shutdown lets a long poll under way return within the deadline, and hands back what it brings", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const handled = yield* Ref.make(0)
+      const consumer = yield* startConsumer(
+        queue.layer,
+        settings({ waitTimeSeconds: 3, drainMs: 2_000 }),
+        () => Effect.as(Ref.update(handled, (n) => n + 1), MessageDisposition.delete)
+      )
+      yield* Effect.sleep("300 millis")
+      const stopping = yield* Effect.fork(consumer.stop)
+      yield* Effect.sleep("200 millis")
+      yield* send(queue, [orderEvent()])
+      yield* stopping.await
+      expect(yield* Ref.get(handled)).toBe(0)
+      expect(yield* counts(queue.client, queue.pair.queueUrl)).toStrictEqual({ visible: 1, inFlight: 0, delayed: 0 })
+      // Received once (by the poll that was under way), then handed back.
+      const [message] = yield* drainVisible(queue.client, queue.pair.queueUrl)
+      expect(message?.Attributes?.ApproximateReceiveCount).toBe("2")
+    }))
+
+  it.scoped("does not spin on an empty queue, even without long polling", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const longPolling = yield* startConsumer(queue.layer, settings({ waitTimeSeconds: 1 }), () =>
+        Effect.succeed(MessageDisposition.delete))
+      const shortPolling = yield* startConsumer(queue.layer, settings({ waitTimeSeconds: 0 }), () =>
+        Effect.succeed(MessageDisposition.delete))
+      yield* Effect.sleep("2500 millis")
+      expect(yield* Ref.get(longPolling.receives)).toBeLessThanOrEqual(3)
+      expect(yield* Ref.get(shortPolling.receives)).toBeLessThanOrEqual(3)
+    }))
+
+  it.scoped("backs off, exponentially, while receiving fails", () =>
+    Effect.gen(function*() {
+      const unreachable = SqsQueue.layer({
+        queueUrl: "http://127.0.0.1:1/000000000000/nowhere",
+        endpoint: "http://127.0.0.1:1",
+        region: EMULATOR_REGION
+      })
+      const consumer = yield* startConsumer(unreachable, settings(), () => Effect.succeed(MessageDisposition.delete))
+      yield* Effect.sleep("3 seconds")
+      // Pauses of 0.5, 1 and 2 s: at most 4 attempts in 3 s (a tight loop would make hundreds).
+      const attempts = yield* Ref.get(consumer.receives)
+      expect(attempts).toBeGreaterThanOrEqual(2)
+      expect(attempts).toBeLessThanOrEqual(4)
+    }))
+})

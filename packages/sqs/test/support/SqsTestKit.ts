@@ -1,0 +1,110 @@
+import {
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient
+} from "@aws-sdk/client-sqs"
+import { type CorrelationId, type EventId, type OrderEvent, type OrderId } from "@order-platform/domain"
+import {
+  createQueuePair,
+  createSqsClient,
+  EMULATOR_REGION,
+  type QueuePair,
+  type SqsEmulator,
+  sqsEmulatorScoped
+} from "@order-platform/test-support"
+import { Context, Effect, Layer, Logger } from "effect"
+import { SqsQueue } from "../../src/SqsQueue.ts"
+
+// The default AWS credential chain reads these; the emulator accepts any. Never in config code.
+Object.assign(process.env, { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" })
+
+/** One emulator per test file, on 127.0.0.1. */
+export class Emulator extends Context.Tag("test/Emulator")<Emulator, SqsEmulator>() {
+  /** With logging silenced: the code under test logs plenty, the tests look at outcomes. */
+  static readonly layer = Layer.scoped(Emulator, Effect.orDie(sqsEmulatorScoped())).pipe(
+    Layer.merge(Logger.replace(Logger.defaultLogger, Logger.none))
+  )
+}
+
+let queueCounter = 0
+
+export interface TestQueue {
+  readonly pair: QueuePair
+  /** The adapter under test, on the main queue. */
+  readonly layer: Layer.Layer<SqsQueue>
+  /** A plain SDK client, to look at the queues from outside. */
+  readonly client: SQSClient
+}
+
+/** A new queue pair (redrive to `<name>-dlq` like Terraform) and the adapter on it. */
+export const freshQueue = (
+  options: { readonly maxReceiveCount?: number; readonly visibilityTimeoutSeconds?: number } = {}
+) =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator
+    const pair = yield* Effect.promise(() =>
+      createQueuePair(emulator.endpoint, {
+        name: `sqs-test-${process.pid}-${++queueCounter}`,
+        maxReceiveCount: options.maxReceiveCount ?? 5,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30
+      })
+    )
+    const client = yield* Effect.acquireRelease(
+      Effect.sync(() => createSqsClient(emulator.endpoint)),
+      (client) => Effect.sync(() => client.destroy())
+    )
+    const layer = SqsQueue.layer({ queueUrl: pair.queueUrl, endpoint: emulator.endpoint, region: EMULATOR_REGION })
+    return { pair, layer, client } satisfies TestQueue
+  })
+
+export const counts = (client: SQSClient, queueUrl: string) =>
+  Effect.promise(async () => {
+    const { Attributes = {} } = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: [
+          "ApproximateNumberOfMessages",
+          "ApproximateNumberOfMessagesNotVisible",
+          "ApproximateNumberOfMessagesDelayed"
+        ]
+      })
+    )
+    return {
+      visible: Number(Attributes["ApproximateNumberOfMessages"] ?? 0),
+      inFlight: Number(Attributes["ApproximateNumberOfMessagesNotVisible"] ?? 0),
+      delayed: Number(Attributes["ApproximateNumberOfMessagesDelayed"] ?? 0)
+    }
+  })
+
+/** Receives (and hides for 60 s) everything visible right now. */
+export const drainVisible = (client: SQSClient, queueUrl: string) =>
+  Effect.promise(async () => {
+    const all: Array<Message> = []
+    while (true) {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 60,
+          MessageAttributeNames: ["All"],
+          MessageSystemAttributeNames: ["ApproximateReceiveCount"]
+        })
+      )
+      if (Messages.length === 0) return all
+      all.push(...Messages)
+    }
+  })
+
+export const sendRaw = (client: SQSClient, queueUrl: string, body: string) =>
+  Effect.promise(() => client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body })))
+
+export const orderEvent = (attempt = 0): OrderEvent => ({
+  eventId: crypto.randomUUID() as EventId,
+  type: attempt === 0 ? "OrderCreated" : "OrderRetryScheduled",
+  orderId: crypto.randomUUID() as OrderId,
+  attempt,
+  correlationId: `corr-${crypto.randomUUID().slice(0, 8)}` as CorrelationId
+})

@@ -1,0 +1,104 @@
+import { Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
+import { runPollingPool } from "@order-platform/sqs"
+import { Cause, Clock, Effect, Layer, Queue } from "effect"
+import { deliverEvent, type DeliveryVerdict } from "./Delivery.ts"
+import type { WorkerSettings } from "./WorkerConfig.ts"
+
+const RETRY_BACKOFF_BASE_MS = 1_000
+const RETRY_BACKOFF_MAX_MS = 60_000
+const CLAIM_BACKOFF_MAX_MS = 30_000
+
+const backoffMs = (baseMs: number, maxMs: number, failures: number) =>
+  Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30))
+
+const warnPersistence = (message: string, error: PersistenceError) =>
+  Effect.logWarning(message, Cause.fail(error)).pipe(Effect.annotateLogs({ event: "outbox.settle_failed" }))
+
+const makeOutboxPoller = (settings: WorkerSettings) =>
+  Effect.gen(function*() {
+    const outbox = yield* Outbox
+    const wakes = yield* Queue.dropping<void>(1)
+    const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
+    const signal = OutboxSignal.of({ wake: Effect.asVoid(Queue.offer(wakes, undefined)) })
+
+    // A row that is neither settled nor released (the worker died) returns to the pool with the
+    // order's lease, and its next delivery then takes the order over.
+    const claimLeaseMs = settings.orderLeaseMs
+
+    const settle = (entry: OutboxEntry, verdict: DeliveryVerdict) =>
+      Effect.gen(function*() {
+        const at = yield* now
+        if (verdict._tag === "Done") return yield* outbox.markSent([entry.event.eventId], at)
+        const retryAt = verdict.notBefore ??
+          new Date(at.getTime() + backoffMs(RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, entry.deliveryAttempts))
+        yield* outbox.release(entry.event.eventId, { error: verdict.reason, retryAt })
+      }).pipe(
+        Effect.catchAll((error) =>
+          warnPersistence("could not settle an outbox row; its claim lapses on its own", error)
+        )
+      )
+
+    const releaseAtShutdown = (entry: OutboxEntry) =>
+      Effect.flatMap(
+        now,
+        (at) => outbox.release(entry.event.eventId, { error: "worker shut down before finishing", retryAt: at })
+      ).pipe(
+        Effect.zipRight(
+          Effect.logInfo("outbox row released for redelivery").pipe(Effect.annotateLogs({ event: "outbox.released" }))
+        ),
+        Effect.catchAll((error) =>
+          warnPersistence("could not release an outbox row; its claim lapses on its own", error)
+        )
+      )
+
+    const processEntry = (entry: OutboxEntry) =>
+      deliverEvent(entry.event, { leaseMs: settings.orderLeaseMs }).pipe(
+        Effect.flatMap((verdict) => settle(entry, verdict)),
+        Effect.onInterrupt(() => releaseAtShutdown(entry)),
+        Effect.provideService(OutboxSignal, signal),
+        Effect.annotateLogs({ orderId: entry.event.orderId, correlationId: entry.event.correlationId })
+      )
+
+    yield* Effect.logInfo("polling the outbox").pipe(
+      Effect.annotateLogs({
+        event: "worker.polling",
+        concurrency: settings.concurrency,
+        pollIntervalMs: settings.pollIntervalMs
+      })
+    )
+    yield* runPollingPool({
+      concurrency: settings.concurrency,
+      maxBatch: settings.concurrency,
+      drainMs: settings.drainMs
+    }, {
+      fetch: (max) =>
+        Effect.flatMap(now, (at) => outbox.claimReady({ now: at, limit: max, horizonMs: 0, leaseMs: claimLeaseMs })),
+      process: processEntry,
+      giveBack: (entry) => releaseAtShutdown(entry).pipe(Effect.annotateLogs({ orderId: entry.event.orderId })),
+      onFetchFailure: (error, failures) => {
+        const backoff = backoffMs(
+          settings.pollIntervalMs,
+          Math.max(CLAIM_BACKOFF_MAX_MS, settings.pollIntervalMs),
+          failures
+        )
+        return Effect.logWarning("claiming outbox rows failed; backing off", Cause.fail(error)).pipe(
+          Effect.annotateLogs({ event: "outbox.claim_failed", failures, backoffMs: backoff }),
+          Effect.zipRight(Effect.sleep(backoff))
+        )
+      },
+      // Fewer than asked for: the backlog is empty, so wait for a wake-up or the next poll.
+      afterFetch: (fetched, asked) =>
+        fetched < asked ? Effect.asVoid(Effect.timeoutOption(Queue.take(wakes), settings.pollIntervalMs)) : Effect.void
+    })
+    yield* Effect.logInfo("worker started").pipe(
+      Effect.annotateLogs({ event: "worker.started", mode: "outbox", concurrency: settings.concurrency })
+    )
+    return signal
+  })
+
+/**
+ * `WORKER_MODE=outbox`: claims ready outbox rows straight from PostgreSQL (FOR UPDATE SKIP
+ * LOCKED, so workers never share a row), runs each through the shared delivery, and marks it sent
+ * or gives it back. Its `OutboxSignal` lets this process's own commits wake it.
+ */
+export const OutboxMode = (settings: WorkerSettings) => Layer.scoped(OutboxSignal, makeOutboxPoller(settings))

@@ -1,0 +1,68 @@
+import { jsonLoggerLayer, makeJsonLogger, RetryPolicy, SimulatedOrderProcessor } from "@order-platform/domain"
+import { checkSchemaCurrent, PgClientLive, PostgresLayer } from "@order-platform/postgres"
+import { Cause, Effect, Exit, FiberRef, HashSet, Layer, LogLevel } from "effect"
+import { OutboxMode } from "./OutboxMode.ts"
+import { SqsConsumerMode } from "./SqsConsumerMode.ts"
+import { loadWorkerConfiguration, type WorkerConfiguration } from "./WorkerConfig.ts"
+
+/** The worker never migrates: it refuses to start on a schema older than the one it was built for. */
+const SchemaChecked = Layer.effectDiscard(
+  Effect.flatMap(
+    checkSchemaCurrent,
+    ({ current }) =>
+      Effect.logInfo("database schema is current").pipe(
+        Effect.annotateLogs({ event: "db.schema_checked", schemaVersion: current })
+      )
+  )
+)
+
+const Storage = SchemaChecked.pipe(Layer.provideMerge(PostgresLayer), Layer.provideMerge(PgClientLive))
+
+const Business = Layer.merge(RetryPolicy.fromConfig, SimulatedOrderProcessor.fromConfig)
+
+// Built first, so its finalizer runs last, after the drain; silent when the start-up failed.
+const Lifecycle = Layer.scopedDiscard(
+  Effect.addFinalizer((exit) =>
+    Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
+      ? Effect.void
+      : Effect.logInfo("worker stopped").pipe(Effect.annotateLogs({ event: "worker.stopped" }))
+  )
+)
+
+const deliveryFor = (configuration: WorkerConfiguration) =>
+  configuration.mode === "outbox"
+    ? Layer.discard(OutboxMode(configuration.settings))
+    : SqsConsumerMode(configuration.settings, configuration)
+
+/**
+ * The worker without a logger: everything from the environment, the mode chosen by WORKER_MODE.
+ * Configuration is read and checked first, then the database is connected and its schema checked.
+ */
+export const WorkerCore = Layer.unwrapEffect(
+  Effect.map(loadWorkerConfiguration, (configuration) =>
+    deliveryFor(configuration).pipe(
+      Layer.provide(Storage),
+      Layer.provide(Business),
+      Layer.provide(Lifecycle)
+    ))
+)
+
+// Reported here, in JSON whatever LOG_LEVEL says (it may be the culprit), with the reason in the message.
+const reportStartFailure = (cause: Cause.Cause<unknown>) =>
+  Effect.logError(
+    `worker failed to start: ${(Cause.pretty(cause).split("\n")[0] ?? "unknown cause").replace(/^Error: /, "")}`,
+    cause
+  ).pipe(
+    Effect.annotateLogs({ event: "worker.start_failed" }),
+    Effect.locally(FiberRef.currentLoggers, HashSet.make(makeJsonLogger("worker"))),
+    Effect.locally(FiberRef.currentMinimumLogLevel, LogLevel.Info)
+  )
+
+/**
+ * The worker program: JSON logs on stdout (LOG_LEVEL), run by `main.ts` until SIGTERM. A start-up
+ * failure is logged once, as `worker.start_failed`, and fails the layer.
+ */
+export const WorkerLive = WorkerCore.pipe(
+  Layer.provide(jsonLoggerLayer("worker")),
+  Layer.tapErrorCause(reportStartFailure)
+)

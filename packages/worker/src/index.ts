@@ -1,0 +1,5 @@
+export * from "./Delivery.ts"
+export * from "./OutboxMode.ts"
+export * from "./SqsConsumerMode.ts"
+export * from "./WorkerConfig.ts"
+export * from "./WorkerLive.ts"

@@ -1,0 +1,187 @@
+import type { Order } from "@order-platform/domain"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import type { WorkerMode } from "../src/WorkerConfig.ts"
+import { linesWith, type LogLine } from "./support/InProcessWorker.ts"
+import { type Scenario, startTestPlatform, type TestPlatform } from "./support/TestPlatform.ts"
+import { spawnWorker, type WorkerProcess } from "./support/WorkerProcess.ts"
+
+let platform: TestPlatform
+beforeAll(async () => {
+  platform = await startTestPlatform()
+})
+afterAll(() => platform?.close())
+
+const MODES: ReadonlyArray<WorkerMode> = ["outbox", "sqs-consumer"]
+const waitLong = { timeout: 30_000, interval: 100 }
+
+const started = (line: LogLine) => line["event"] === "worker.started"
+const processing = (order: Order) => (line: LogLine) =>
+  line["event"] === "order.processing" && line["orderId"] === order.id
+
+const waitForStatus = (scenario: Scenario, orders: ReadonlyArray<Order>, status: Order["status"]) =>
+  vi.waitFor(async () => {
+    for (const order of orders) expect((await scenario.order(order.id)).status).toBe(status)
+  }, waitLong)
+
+const waitForQuiet = (scenario: Scenario, orders: ReadonlyArray<Order>) =>
+  vi.waitFor(async () => {
+    for (const order of orders) {
+      for (const row of await scenario.outboxRows(order.id)) expect(row.status).toBe("SENT")
+    }
+    expect(await scenario.queueCounts()).toStrictEqual({ main: 0, dlq: 0 })
+  }, waitLong)
+
+const processedIn = (worker: WorkerProcess, order: Order) =>
+  linesWith(worker.logs, { event: "order.processed", orderId: order.id })
+
+/** Runs `body` with a scenario, then kills whatever worker processes it left running. */
+const withScenario =
+  (mode: WorkerMode, body: (scenario: Scenario, spawned: Array<WorkerProcess>) => Promise<void>) => async () => {
+    const scenario = await platform.scenario(mode)
+    const spawned: Array<WorkerProcess> = []
+    try {
+      await body(scenario, spawned)
+    } finally {
+      for (const worker of spawned) {
+        if (worker.child.exitCode === null && worker.child.signalCode === null) worker.kill("SIGKILL")
+      }
+      await Promise.all(spawned.map((worker) => worker.exited))
+      await scenario.close()
+    }
+  }
+
+const spawnInto = (spawned: Array<WorkerProcess>, env: Parameters<typeof spawnWorker>[0]) => {
+  const worker = spawnWorker(env)
+  spawned.push(worker)
+  return worker
+}
+
+for (const mode of MODES) {
+  describe.concurrent(`worker process in ${mode} mode`, () => {
+    it(
+      "SIGKILL mid-processing, then a restarted worker: the order is processed exactly once",
+      withScenario(mode, async (scenario, spawned) => {
+        const env = scenario.workerEnv({
+          PROCESSING_DELAY_MS: "1500",
+          ORDER_LEASE_SECONDS: "3",
+          SQS_VISIBILITY_TIMEOUT_SECONDS: "3",
+          SQS_HEARTBEAT_INTERVAL_SECONDS: "1"
+        })
+        const first = spawnInto(spawned, env)
+        await first.waitForLog(started)
+        const [order] = await scenario.createOrders(1) as [Order]
+        await first.waitForLog(processing(order))
+        first.kill("SIGKILL")
+        expect((await first.exited).signal).toBe("SIGKILL")
+        expect((await scenario.order(order.id)).status).toBe("PROCESSING")
+
+        const second = spawnInto(spawned, env)
+        await waitForStatus(scenario, [order], "PROCESSED")
+        await waitForQuiet(scenario, [order])
+        expect(processedIn(first, order)).toHaveLength(0)
+        expect(processedIn(second, order)).toHaveLength(1)
+        expect((await scenario.order(order.id)).attempts).toBe(0)
+        second.kill("SIGTERM")
+        expect((await second.exited).code).toBe(0)
+      })
+    )
+
+    it(
+      "SIGTERM with messages in flight: polling stops, in-flight work is drained, exit 0, nothing lost",
+      withScenario(mode, async (scenario, spawned) => {
+        const worker = spawnInto(
+          spawned,
+          scenario.workerEnv({ PROCESSING_DELAY_MS: "1500", SHUTDOWN_DRAIN_MS: "10000" })
+        )
+        await worker.waitForLog(started)
+        const orders = await scenario.createOrders(4)
+        await Promise.all(orders.map((order) => worker.waitForLog(processing(order))))
+        worker.kill("SIGTERM")
+        expect(await worker.exited).toStrictEqual({ code: 0, signal: null })
+        for (const order of orders) expect((await scenario.order(order.id)).status).toBe("PROCESSED")
+        await waitForQuiet(scenario, orders)
+        const [draining] = linesWith(worker.logs, { event: "worker.draining" })
+        expect(draining?.["inFlight"]).toBe(4)
+        expect(linesWith(worker.logs, { event: "worker.drain_timeout" })).toHaveLength(0)
+        expect(worker.logs.at(-1)?.["event"]).toBe("worker.stopped")
+      })
+    )
+
+    it(
+      "SIGTERM past the drain deadline: unfinished work is released, exit 0, a new worker completes it",
+      withScenario(mode, async (scenario, spawned) => {
+        const env = scenario.workerEnv({
+          PROCESSING_DELAY_MS: "2500",
+          SHUTDOWN_DRAIN_MS: "200",
+          ORDER_LEASE_SECONDS: "3"
+        })
+        const first = spawnInto(spawned, env)
+        await first.waitForLog(started)
+        const orders = await scenario.createOrders(2)
+        await Promise.all(orders.map((order) => first.waitForLog(processing(order))))
+        first.kill("SIGTERM")
+        expect(await first.exited).toStrictEqual({ code: 0, signal: null })
+        expect(linesWith(first.logs, { event: "worker.drain_timeout" })).toHaveLength(1)
+        // Each is given back (a long poll still under way may receive it again and hand it straight back).
+        const released = linesWith(first.logs, { event: mode === "outbox" ? "outbox.released" : "sqs.released" })
+        expect(new Set(released.map((line) => line["orderId"]))).toStrictEqual(new Set(orders.map((order) => order.id)))
+        for (const order of orders) expect((await scenario.order(order.id)).status).toBe("PROCESSING")
+
+        const restarted = Date.now()
+        const second = spawnInto(spawned, env)
+        await waitForStatus(scenario, orders, "PROCESSED")
+        // Released means at once (after the order lease), not after a 30 s visibility timeout.
+        expect(Date.now() - restarted).toBeLessThan(15_000)
+        await waitForQuiet(scenario, orders)
+        for (const order of orders) expect(processedIn(second, order)).toHaveLength(1)
+      })
+    )
+
+    it("refuses to start on a database whose schema is not current, naming the problem", async () => {
+      const database = await platform.emptyDatabase()
+      const worker = spawnWorker({ ...(await platform.scenario(mode)).workerEnv(), DATABASE_URL: database.url })
+      const failure = await worker.waitForLog((line) => line["event"] === "worker.start_failed")
+      expect(failure["message"]).toMatch(/database schema is at migration 0, this build expects \d+/)
+      expect((await worker.exited).code).toBe(1)
+    })
+  })
+}
+
+describe.concurrent("worker start-up validation (configuration is checked before anything connects)", () => {
+  // Nothing listens here: a worker that got as far as connecting would fail differently.
+  const unreachable = {
+    DATABASE_URL: "postgres://nobody@127.0.0.1:1/nothing",
+    SQS_QUEUE_URL: "http://127.0.0.1:1/000000000000/orders",
+    SQS_ENDPOINT: "http://127.0.0.1:1"
+  }
+  const startFails = async (env: Record<string, string>) => {
+    const worker = spawnWorker(env)
+    const failure = await worker.waitForLog((line) => line["event"] === "worker.start_failed")
+    expect((await worker.exited).code).toBe(1)
+    expect(worker.logs.filter(started)).toHaveLength(0)
+    return String(failure["message"])
+  }
+
+  it("a heartbeat not shorter than the visibility timeout is refused, naming both variables", async () => {
+    const message = await startFails({
+      ...unreachable,
+      WORKER_MODE: "sqs-consumer",
+      SQS_VISIBILITY_TIMEOUT_SECONDS: "5",
+      SQS_HEARTBEAT_INTERVAL_SECONDS: "5"
+    })
+    expect(message).toContain("SQS_HEARTBEAT_INTERVAL_SECONDS (5) must be less than SQS_VISIBILITY_TIMEOUT_SECONDS (5)")
+  })
+
+  it("sqs-consumer mode without SQS_QUEUE_URL is refused, naming it", async () => {
+    const { SQS_QUEUE_URL: _, ...env } = unreachable
+    expect(await startFails({ ...env, WORKER_MODE: "sqs-consumer" })).toContain("SQS_QUEUE_URL")
+  })
+
+  it("an unknown WORKER_MODE is refused, naming it", async () => {
+    expect(await startFails({ ...unreachable, WORKER_MODE: "kafka" })).toContain("WORKER_MODE")
+  })
+
+  it("a malformed number is refused, naming the variable", async () => {
+    expect(await startFails({ ...unreachable, WORKER_CONCURRENCY: "lots" })).toContain("WORKER_CONCURRENCY")
+  })
+})

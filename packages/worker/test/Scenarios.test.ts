@@ -1,0 +1,236 @@
+import type { Order } from "@order-platform/domain"
+import { startSqsEmulator } from "@order-platform/test-support"
+import { Option } from "effect"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import type { WorkerMode } from "../src/WorkerConfig.ts"
+import { type InProcessWorker, linesWith, startInProcessWorker } from "./support/InProcessWorker.ts"
+import {
+  type Scenario,
+  type ScenarioOptions,
+  startTestPlatform,
+  type TestPlatform,
+  type WorkerEnv
+} from "./support/TestPlatform.ts"
+
+let platform: TestPlatform
+beforeAll(async () => {
+  platform = await startTestPlatform()
+})
+afterAll(() => platform?.close())
+
+interface Context {
+  readonly scenario: Scenario
+  readonly startWorker: (extra?: WorkerEnv) => Promise<InProcessWorker>
+}
+
+interface ScenarioCase {
+  readonly name: string
+  readonly modes: ReadonlyArray<WorkerMode>
+  readonly options?: ScenarioOptions
+  readonly run: (context: Context) => Promise<void>
+}
+
+const BOTH: ReadonlyArray<WorkerMode> = ["outbox", "sqs-consumer"]
+const SQS_ONLY: ReadonlyArray<WorkerMode> = ["sqs-consumer"]
+const waitLong = { timeout: 25_000, interval: 100 }
+
+const statusOf = async (scenario: Scenario, order: Order) => (await scenario.order(order.id)).status
+
+const waitForStatus = (scenario: Scenario, orders: ReadonlyArray<Order>, status: Order["status"]) =>
+  vi.waitFor(async () => {
+    for (const order of orders) expect(await statusOf(scenario, order)).toBe(status)
+  }, waitLong)
+
+/** Nothing left behind: every outbox row sent, the SQS queue (when there is one) and its DLQ empty. */
+const waitForQuiet = (scenario: Scenario, orders: ReadonlyArray<Order>) =>
+  vi.waitFor(async () => {
+    for (const order of orders) {
+      for (const row of await scenario.outboxRows(order.id)) expect(row.status).toBe("SENT")
+    }
+    expect(await scenario.queueCounts()).toStrictEqual({ main: 0, dlq: 0 })
+  }, waitLong)
+
+const correlationOf = async (scenario: Scenario, order: Order) =>
+  (await scenario.outboxRows(order.id))[0]?.payload.correlationId
+
+const cases: ReadonlyArray<ScenarioCase> = [
+  {
+    name: "happy path: every order processed once, correlation id on every log line of its processing",
+    modes: BOTH,
+    run: async ({ scenario, startWorker }) => {
+      const worker = await startWorker()
+      const orders = await scenario.createOrders(3)
+      await waitForStatus(scenario, orders, "PROCESSED")
+      await waitForQuiet(scenario, orders)
+      for (const order of orders) {
+        expect((await scenario.order(order.id)).attempts).toBe(0)
+        expect(linesWith(worker.logs, { event: "order.processed", orderId: order.id })).toHaveLength(1)
+        const correlationId = await correlationOf(scenario, order)
+        const lines = linesWith(worker.logs, { orderId: order.id })
+        expect(lines.length).toBeGreaterThanOrEqual(2)
+        for (const line of lines) expect(line["correlationId"]).toBe(correlationId)
+      }
+      expect(await scenario.dlqCount()).toBe(0)
+    }
+  },
+  {
+    name: "business failure then success: retried through a new delayed event, then processed",
+    modes: BOTH,
+    run: async ({ scenario, startWorker }) => {
+      const worker = await startWorker({ PROCESSING_FAIL_FIRST_ATTEMPTS: "1" })
+      const [order] = await scenario.createOrders(1) as [Order]
+      await waitForStatus(scenario, [order], "PROCESSED")
+      await waitForQuiet(scenario, [order])
+      expect((await scenario.order(order.id)).attempts).toBe(1)
+      expect((await scenario.outboxRows(order.id)).map((row) => row.type)).toStrictEqual([
+        "OrderCreated",
+        "OrderRetryScheduled"
+      ])
+      expect(linesWith(worker.logs, { event: "order.retry", orderId: order.id })).toHaveLength(1)
+      expect(linesWith(worker.logs, { event: "order.processed", orderId: order.id })).toHaveLength(1)
+      expect(Option.isNone(await scenario.dlqEntry(order.id))).toBe(true)
+    }
+  },
+  {
+    name: "retry exhaustion: FAILED, one business DLQ row, SQS DLQ empty",
+    modes: BOTH,
+    run: async ({ scenario, startWorker }) => {
+      const worker = await startWorker({ PROCESSING_FAIL_FIRST_ATTEMPTS: "100", MAX_ATTEMPTS: "2" })
+      const [order] = await scenario.createOrders(1) as [Order]
+      await waitForStatus(scenario, [order], "FAILED")
+      await waitForQuiet(scenario, [order])
+      expect((await scenario.order(order.id)).attempts).toBe(2)
+      expect(await scenario.dlqCount()).toBe(1)
+      expect(Option.getOrThrow(await scenario.dlqEntry(order.id)).attempts).toBe(2)
+      expect(linesWith(worker.logs, { event: "order.failed", orderId: order.id })).toHaveLength(1)
+    }
+  },
+  {
+    name: "duplicate delivery of the same event: processed once, every copy acknowledged",
+    modes: BOTH,
+    run: async ({ scenario, startWorker }) => {
+      const [order] = await scenario.createOrders(1) as [Order]
+      if (scenario.queue === undefined) {
+        await scenario.appendDuplicateEvent(order.id)
+      } else {
+        await vi.waitFor(async () => expect((await scenario.queueCounts()).main).toBe(1), waitLong)
+        const [row] = await scenario.outboxRows(order.id)
+        await scenario.sendRaw(JSON.stringify(row?.payload), { correlationId: row?.payload.correlationId ?? "" })
+        expect((await scenario.queueCounts()).main).toBe(2)
+      }
+      // Both copies arrive together: the loser of the claim waits for the lease (3 s) at most.
+      const worker = await startWorker({ ORDER_LEASE_SECONDS: "3" })
+      await waitForStatus(scenario, [order], "PROCESSED")
+      await waitForQuiet(scenario, [order])
+      expect(linesWith(worker.logs, { event: "order.processing", orderId: order.id })).toHaveLength(1)
+      expect(linesWith(worker.logs, { event: "order.processed", orderId: order.id })).toHaveLength(1)
+    }
+  },
+  {
+    name:
+      "poison message: ends in the SQS DLQ after maxReceiveCount, logged at ERROR per receive, business DLQ untouched",
+    modes: SQS_ONLY,
+    options: { maxReceiveCount: 2 },
+    run: async ({ scenario, startWorker }) => {
+      const worker = await startWorker({ SQS_VISIBILITY_TIMEOUT_SECONDS: "2", SQS_HEARTBEAT_INTERVAL_SECONDS: "1" })
+      await scenario.sendRaw("this is not json", { correlationId: "poison-1" })
+      await scenario.sendRaw(JSON.stringify({ eventId: "not-a-uuid", orderId: 42 }))
+      await vi.waitFor(async () => expect(await scenario.queueCounts()).toStrictEqual({ main: 0, dlq: 2 }), waitLong)
+      expect(await scenario.dlqCount()).toBe(0)
+      const undecodable = linesWith(worker.logs, { event: "sqs.message_undecodable" })
+      expect(undecodable.every((line) => line["level"] === "ERROR")).toBe(true)
+      const messageIds = [...new Set(undecodable.map((line) => line["messageId"]))]
+      expect(
+        messageIds.map((id) =>
+          undecodable.filter((line) => line["messageId"] === id).map((line) => line["receiveCount"])
+        )
+      )
+        .toStrictEqual([[1, 2], [1, 2]])
+      expect(undecodable.filter((line) => line["correlationId"] === "poison-1")).toHaveLength(2)
+    }
+  },
+  {
+    name: "heartbeat keeps a slow message invisible past its visibility timeout: one receive, one processing",
+    modes: SQS_ONLY,
+    run: async ({ scenario, startWorker }) => {
+      const worker = await startWorker({
+        SQS_VISIBILITY_TIMEOUT_SECONDS: "2",
+        SQS_HEARTBEAT_INTERVAL_SECONDS: "1",
+        PROCESSING_DELAY_MS: "5000"
+      })
+      const [order] = await scenario.createOrders(1) as [Order]
+      await waitForStatus(scenario, [order], "PROCESSED")
+      await waitForQuiet(scenario, [order])
+      const processing = linesWith(worker.logs, { event: "order.processing", orderId: order.id })
+      expect(processing.map((line) => line["receiveCount"])).toStrictEqual([1])
+      expect(worker.logs.filter((line) => line["orderId"] === order.id && line["receiveCount"] !== 1)).toStrictEqual([])
+    }
+  }
+]
+
+const withScenario = (mode: WorkerMode, scenarioCase: ScenarioCase) => async () => {
+  const scenario = await platform.scenario(mode, scenarioCase.options)
+  const workers: Array<InProcessWorker> = []
+  try {
+    await scenarioCase.run({
+      scenario,
+      startWorker: async (extra) => {
+        const worker = await startInProcessWorker(scenario.workerEnv(extra))
+        workers.push(worker)
+        return worker
+      }
+    })
+  } finally {
+    await Promise.all(workers.map((worker) => worker.stop()))
+    await scenario.close()
+  }
+}
+
+for (const mode of BOTH) {
+  describe.concurrent(`worker in ${mode} mode`, () => {
+    for (const scenarioCase of cases.filter((candidate) => candidate.modes.includes(mode))) {
+      it(scenarioCase.name, withScenario(mode, scenarioCase))
+    }
+  })
+}
+
+describe("worker in sqs-consumer mode with SQS unreachable", () => {
+  it("keeps orders created meanwhile in the outbox and delivers them once SQS is back", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "fauxqs-down-"))
+    let emulator = await startSqsEmulator({ dataDir })
+    const { port } = emulator
+    const scenario = await platform.scenario("sqs-consumer", { emulator })
+    const worker = await startInProcessWorker(scenario.workerEnv())
+    try {
+      await emulator.stop()
+      const orders = await scenario.createOrders(3)
+      await vi.waitFor(async () => {
+        for (const order of orders) {
+          const [row] = await scenario.outboxRows(order.id)
+          expect(row?.status).toBe("PENDING")
+          expect(row?.lastError).toMatch(/SendMessageBatch/)
+        }
+      }, waitLong)
+      expect(linesWith(worker.logs, { event: "sqs.receive_failed" }).length).toBeGreaterThan(0)
+      // Both relays (the API's and the worker's own) compete for the rows; between them all failed.
+      const publishFailures = [...scenario.apiLogs, ...worker.logs].filter((line) =>
+        line["event"] === "outbox.publish_failed"
+      )
+      expect(new Set(publishFailures.map((line) => line["orderId"]))).toStrictEqual(
+        new Set(orders.map((order) => order.id))
+      )
+
+      emulator = await startSqsEmulator({ dataDir, port })
+      await waitForStatus(scenario, orders, "PROCESSED")
+      await waitForQuiet(scenario, orders)
+    } finally {
+      await worker.stop()
+      await scenario.close()
+      await emulator.stop()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+})
