@@ -158,7 +158,7 @@ const makeRelay = (settings: OutboxRelaySettings) =>
 
 export const OutboxRelayConfig: Config.Config<OutboxRelaySettings> = Config.all({
   sweepIntervalMs: Config.integer("OUTBOX_POLL_INTERVAL_MS").pipe(
-    Config.validate({ message: "OUTBOX_POLL_INTERVAL_MS must be a positive integer", validation: (n) => n >= 1 }),
+    Config.validate({ message: "must be a positive integer", validation: (n) => n >= 1 }),
     Config.withDefault(1_000)
   )
 })

@@ -8,14 +8,11 @@ export interface SqsPollingSettings {
   readonly waitTimeSeconds: number
 }
 
-const integerIn = (name: string, min: number, max: number, fallback: number) =>
-  Config.integer(name).pipe(
-    Config.validate({
-      message: `${name} must be an integer from ${min} to ${max}`,
-      validation: (n) => n >= min && n <= max
-    }),
-    Config.withDefault(fallback)
-  )
+const between = (min: number, max: number) =>
+  Config.validate<number>({
+    message: `must be an integer from ${min} to ${max}`,
+    validation: (n) => n >= min && n <= max
+  })
 
 /**
  * SQS_VISIBILITY_TIMEOUT_SECONDS (default 30), SQS_HEARTBEAT_INTERVAL_SECONDS (default 10; must
@@ -26,9 +23,15 @@ export const SqsPollingConfig: Effect.Effect<SqsPollingSettings, ConfigError.Con
   Effect.gen(
     function*() {
       const settings = yield* Config.all({
-        visibilityTimeoutSeconds: integerIn("SQS_VISIBILITY_TIMEOUT_SECONDS", 1, 43_200, 30),
-        heartbeatIntervalSeconds: integerIn("SQS_HEARTBEAT_INTERVAL_SECONDS", 1, 43_200, 10),
-        waitTimeSeconds: integerIn("SQS_WAIT_TIME_SECONDS", 0, 20, 20)
+        visibilityTimeoutSeconds: Config.integer("SQS_VISIBILITY_TIMEOUT_SECONDS").pipe(
+          between(1, 43_200),
+          Config.withDefault(30)
+        ),
+        heartbeatIntervalSeconds: Config.integer("SQS_HEARTBEAT_INTERVAL_SECONDS").pipe(
+          between(1, 43_200),
+          Config.withDefault(10)
+        ),
+        waitTimeSeconds: Config.integer("SQS_WAIT_TIME_SECONDS").pipe(between(0, 20), Config.withDefault(20))
       })
       if (settings.heartbeatIntervalSeconds >= settings.visibilityTimeoutSeconds) {
         return yield* new ConfigValidationError({

@@ -8,16 +8,13 @@ export interface SqsQueueSettings {
   readonly region: string
 }
 
-const httpUrl = (name: string) =>
-  Config.nonEmptyString(name).pipe(
-    Config.validate({
-      message: `${name} must be an http:// or https:// URL`,
-      validation: (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
-    })
-  )
+const httpUrl = Config.validate<string>({
+  message: "must be an http:// or https:// URL",
+  validation: (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
+})
 
 export const SqsQueueConfig: Config.Config<SqsQueueSettings> = Config.all({
-  queueUrl: httpUrl("SQS_QUEUE_URL"),
-  endpoint: Config.option(httpUrl("SQS_ENDPOINT")).pipe(Config.map(Option.getOrUndefined)),
+  queueUrl: Config.nonEmptyString("SQS_QUEUE_URL").pipe(httpUrl),
+  endpoint: Config.option(Config.nonEmptyString("SQS_ENDPOINT").pipe(httpUrl)).pipe(Config.map(Option.getOrUndefined)),
   region: Config.nonEmptyString("AWS_REGION").pipe(Config.withDefault("us-east-1"))
 })

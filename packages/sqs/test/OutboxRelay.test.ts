@@ -55,11 +55,11 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
 
       expect(yield* counts(queue.client, queue.pair.queueUrl)).toStrictEqual({ visible: 1, inFlight: 0, delayed: 1 })
       const [message] = yield* drainVisible(queue.client, queue.pair.queueUrl)
-      expect(JSON.parse(message?.Body ?? "")).toStrictEqual(due)
-      expect(message?.MessageAttributes).toMatchObject({
-        correlationId: { DataType: "String", StringValue: due.correlationId },
-        eventId: { DataType: "String", StringValue: due.eventId },
-        eventType: { DataType: "String", StringValue: "OrderCreated" }
+      expect(JSON.parse(message?.body ?? "")).toStrictEqual(due)
+      expect(message?.attributes).toStrictEqual({
+        correlationId: due.correlationId,
+        eventId: due.eventId,
+        eventType: "OrderCreated"
       })
     }))
 
@@ -73,7 +73,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
       }).pipe(Effect.provide(Layer.merge(InMemory.storesLayer, queue.layer)))
       expect(sent.sent).toBe(25)
       const messages = yield* drainVisible(queue.client, queue.pair.queueUrl)
-      expect(new Set(messages.map((message) => JSON.parse(message.Body ?? "").eventId))).toStrictEqual(
+      expect(new Set(messages.map((message) => JSON.parse(message.body).eventId))).toStrictEqual(
         new Set(events.map((event) => event.eventId))
       )
     }))
@@ -183,7 +183,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
       }).pipe(Effect.scoped, Effect.provide(Layer.merge(InMemory.storesLayer, queue.layer)))
       const messages = yield* drainVisible(queue.client, queue.pair.queueUrl)
       expect(messages).toHaveLength(60)
-      expect(new Set(messages.map((message) => JSON.parse(message.Body ?? "").eventId)).size).toBe(60)
+      expect(new Set(messages.map((message) => JSON.parse(message.body).eventId)).size).toBe(60)
     }))
 
   it.scoped("backs off while SQS is unreachable instead of retrying every sweep", () =>

@@ -18,17 +18,18 @@ export interface WorkerSettings {
   readonly pollIntervalMs: number
 }
 
-const integerAtLeast = (name: string, min: number, fallback: number) =>
-  Config.integer(name).pipe(
-    Config.validate({ message: `${name} must be an integer of at least ${min}`, validation: (n) => n >= min }),
-    Config.withDefault(fallback)
-  )
+const atLeast = (min: number) =>
+  Config.validate<number>({ message: `must be an integer of at least ${min}`, validation: (n) => n >= min })
 
 export const WorkerSettingsConfig: Config.Config<WorkerSettings> = Config.all({
-  concurrency: integerAtLeast("WORKER_CONCURRENCY", 1, 10),
-  drainMs: integerAtLeast("SHUTDOWN_DRAIN_MS", 0, 20_000),
-  orderLeaseMs: integerAtLeast("ORDER_LEASE_SECONDS", 1, 300).pipe(Config.map((seconds) => seconds * 1000)),
-  pollIntervalMs: integerAtLeast("OUTBOX_POLL_INTERVAL_MS", 1, 1_000)
+  concurrency: Config.integer("WORKER_CONCURRENCY").pipe(atLeast(1), Config.withDefault(10)),
+  drainMs: Config.integer("SHUTDOWN_DRAIN_MS").pipe(atLeast(0), Config.withDefault(20_000)),
+  orderLeaseMs: Config.integer("ORDER_LEASE_SECONDS").pipe(
+    atLeast(1),
+    Config.withDefault(300),
+    Config.map((seconds) => seconds * 1000)
+  ),
+  pollIntervalMs: Config.integer("OUTBOX_POLL_INTERVAL_MS").pipe(atLeast(1), Config.withDefault(1_000))
 })
 
 export type WorkerConfiguration =

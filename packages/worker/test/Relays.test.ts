@@ -1,4 +1,3 @@
-import { ReceiveMessageCommand } from "@aws-sdk/client-sqs"
 import { pgClientLayer, PostgresLayer } from "@order-platform/postgres"
 import { OutboxRelay, SqsQueue } from "@order-platform/sqs"
 import { EMULATOR_REGION } from "@order-platform/test-support"
@@ -34,22 +33,11 @@ describe("outbox relays on PostgreSQL", () => {
       const orders = await scenario.createOrders(60)
       const bodies: Array<string> = []
       await vi.waitFor(async () => {
-        const { Messages = [] } = await platform.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queue.queueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
-            VisibilityTimeout: 300
-          })
-        )
-        bodies.push(...Messages.map((message) => message.Body ?? ""))
+        bodies.push(...(await platform.sqs.receiveVisible(queue.queueUrl)).map((message) => message.body))
         expect(bodies.length).toBeGreaterThanOrEqual(60)
       }, { timeout: 20_000, interval: 50 })
       await new Promise((resolve) => setTimeout(resolve, 500))
-      const { Messages = [] } = await platform.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, WaitTimeSeconds: 0 })
-      )
-      expect(Messages).toHaveLength(0)
+      expect(await platform.sqs.receiveVisible(queue.queueUrl)).toHaveLength(0)
       const orderIds = bodies.map((body) => (JSON.parse(body) as { orderId: string }).orderId)
       expect(orderIds).toHaveLength(60)
       expect(new Set(orderIds)).toStrictEqual(new Set(orders.map((order) => order.id)))

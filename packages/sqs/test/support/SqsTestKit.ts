@@ -1,14 +1,6 @@
-import {
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type SQSClient
-} from "@aws-sdk/client-sqs"
 import { type CorrelationId, type EventId, type OrderEvent, type OrderId } from "@order-platform/domain"
 import {
   createQueuePair,
-  createSqsClient,
   EMULATOR_REGION,
   type QueuePair,
   type SqsEmulator,
@@ -16,6 +8,7 @@ import {
 } from "@order-platform/test-support"
 import { Context, Effect, Layer, Logger } from "effect"
 import { SqsQueue } from "../../src/SqsQueue.ts"
+import { makeQueueInspector, type QueueInspector } from "../../testing/QueueInspector.ts"
 
 // The default AWS credential chain reads these; the emulator accepts any. Never in config code.
 Object.assign(process.env, { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" })
@@ -34,8 +27,8 @@ export interface TestQueue {
   readonly pair: QueuePair
   /** The adapter under test, on the main queue. */
   readonly layer: Layer.Layer<SqsQueue>
-  /** A plain SDK client, to look at the queues from outside. */
-  readonly client: SQSClient
+  /** Looks at the queues from outside. */
+  readonly client: QueueInspector
 }
 
 /** A new queue pair (redrive to `<name>-dlq` like Terraform) and the adapter on it. */
@@ -52,54 +45,24 @@ export const freshQueue = (
       })
     )
     const client = yield* Effect.acquireRelease(
-      Effect.sync(() => createSqsClient(emulator.endpoint)),
-      (client) => Effect.sync(() => client.destroy())
+      Effect.sync(() => makeQueueInspector(emulator.endpoint)),
+      (client) => Effect.sync(() => client.close())
     )
     const layer = SqsQueue.layer({ queueUrl: pair.queueUrl, endpoint: emulator.endpoint, region: EMULATOR_REGION })
     return { pair, layer, client } satisfies TestQueue
   })
 
-export const counts = (client: SQSClient, queueUrl: string) =>
-  Effect.promise(async () => {
-    const { Attributes = {} } = await client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed"
-        ]
-      })
-    )
-    return {
-      visible: Number(Attributes["ApproximateNumberOfMessages"] ?? 0),
-      inFlight: Number(Attributes["ApproximateNumberOfMessagesNotVisible"] ?? 0),
-      delayed: Number(Attributes["ApproximateNumberOfMessagesDelayed"] ?? 0)
-    }
-  })
+export const counts = (client: QueueInspector, queueUrl: string) =>
+  Effect.promise(() => client.counts(queueUrl)).pipe(
+    Effect.map(({ delayed, inFlight, visible }) => ({ visible, inFlight, delayed }))
+  )
 
 /** Receives (and hides for 60 s) everything visible right now. */
-export const drainVisible = (client: SQSClient, queueUrl: string) =>
-  Effect.promise(async () => {
-    const all: Array<Message> = []
-    while (true) {
-      const { Messages = [] } = await client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 0,
-          VisibilityTimeout: 60,
-          MessageAttributeNames: ["All"],
-          MessageSystemAttributeNames: ["ApproximateReceiveCount"]
-        })
-      )
-      if (Messages.length === 0) return all
-      all.push(...Messages)
-    }
-  })
+export const drainVisible = (client: QueueInspector, queueUrl: string) =>
+  Effect.promise(() => client.receiveVisible(queueUrl, { visibilityTimeoutSeconds: 60 }))
 
-export const sendRaw = (client: SQSClient, queueUrl: string, body: string) =>
-  Effect.promise(() => client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body })))
+export const sendRaw = (client: QueueInspector, queueUrl: string, body: string) =>
+  Effect.promise(() => client.send(queueUrl, body))
 
 export const orderEvent = (attempt = 0): OrderEvent => ({
   eventId: crypto.randomUUID() as EventId,

@@ -1,4 +1,3 @@
-import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs"
 import { SqlClient } from "@effect/sql"
 import {
   type CorrelationId,
@@ -15,10 +14,10 @@ import {
 import { sampleInput } from "@order-platform/domain/testing"
 import { type DatabaseSettings, pgClientLayer, PostgresLayer, runMigrations } from "@order-platform/postgres"
 import { OutboxRelay, SqsQueue } from "@order-platform/sqs"
+import { makeQueueInspector, type QueueInspector } from "@order-platform/sqs/testing"
 import {
   createFreshDatabase,
   createQueuePair,
-  createSqsClient,
   EMULATOR_REGION,
   type FreshDatabase,
   type QueuePair,
@@ -85,7 +84,8 @@ export interface Scenario {
 
 export interface TestPlatform {
   readonly emulator: SqsEmulator
-  readonly sqs: SQSClient
+  /** Looks at the shared emulator's queues from outside. */
+  readonly sqs: QueueInspector
   readonly scenario: (mode: WorkerMode, options?: ScenarioOptions) => Promise<Scenario>
   /** A database without migrations, to see the worker refuse it. */
   readonly emptyDatabase: () => Promise<FreshDatabase>
@@ -95,14 +95,11 @@ export interface TestPlatform {
 let counter = 0
 const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`
 
-const count = (attributes: Record<string, string> | undefined, ...names: Array<string>) =>
-  names.reduce((total, name) => total + Number(attributes?.[name] ?? "0"), 0)
-
 /** Starts the emulator and prepares a migrated template database; one per test file. */
 export const startTestPlatform = async (): Promise<TestPlatform> => {
   const adminUrl = testDatabaseAdminUrl()
   const emulator = await startSqsEmulator()
-  const sqs = createSqsClient(emulator.endpoint)
+  const sqs = makeQueueInspector(emulator.endpoint)
   const template = await createFreshDatabase(adminUrl, "worker_template")
   await Effect.runPromise(Effect.provide(runMigrations, pgClientLayer(databaseSettings(template.url))))
   const cleanups: Array<() => Promise<void>> = []
@@ -130,10 +127,8 @@ export const startTestPlatform = async (): Promise<TestPlatform> => {
     const runtime = ManagedRuntime.make(Layer.provide(apiLike, apiLogger))
     const run = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof storage>>) => runtime.runPromise(effect)
 
-    const close = async () => {
-      await runtime.dispose()
-      await database.drop()
-    }
+    let closing: Promise<void> | undefined
+    const close = () => (closing ??= runtime.dispose().then(database.drop))
     cleanups.push(close)
 
     return {
@@ -209,35 +204,19 @@ export const startTestPlatform = async (): Promise<TestPlatform> => {
           `)),
       queueCounts: async () => {
         if (queue === undefined) return { main: 0, dlq: 0 }
-        const client = options.emulator === undefined ? sqs : createSqsClient(sqsEndpoint)
+        const inspector = options.emulator === undefined ? sqs : makeQueueInspector(sqsEndpoint)
         try {
-          const names = [
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed"
-          ] as const
-          const main = await client.send(
-            new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: [...names] })
-          )
-          const dlq = await client.send(
-            new GetQueueAttributesCommand({ QueueUrl: queue.dlqUrl, AttributeNames: [...names] })
-          )
-          return { main: count(main.Attributes, ...names), dlq: count(dlq.Attributes, ...names) }
+          return {
+            main: (await inspector.counts(queue.queueUrl)).total,
+            dlq: (await inspector.counts(queue.dlqUrl)).total
+          }
         } finally {
-          if (client !== sqs) client.destroy()
+          if (inspector !== sqs) inspector.close()
         }
       },
       sendRaw: async (body, attributes = {}) => {
         if (queue === undefined) throw new Error("sendRaw needs an SQS scenario")
-        await sqs.send(
-          new SendMessageCommand({
-            QueueUrl: queue.queueUrl,
-            MessageBody: body,
-            MessageAttributes: Object.fromEntries(
-              Object.entries(attributes).map(([name, value]) => [name, { DataType: "String", StringValue: value }])
-            )
-          })
-        )
+        await sqs.send(queue.queueUrl, body, attributes)
       },
       close
     }
@@ -255,7 +234,7 @@ export const startTestPlatform = async (): Promise<TestPlatform> => {
     close: async () => {
       await Promise.allSettled(cleanups.map((cleanup) => cleanup()))
       await template.drop()
-      sqs.destroy()
+      sqs.close()
       await emulator.stop()
     }
   }
