@@ -1,8 +1,8 @@
 // The README's in-memory test kit example, kept here so it cannot drift from the real API.
 import { expect, it } from "@effect/vitest"
-import { Clock, Effect, TestClock } from "effect"
 import { createOrder, getOrder, InMemory, Outbox, processOrder, SimulatedOrderProcessor } from "@order-platform/domain"
 import type { CorrelationId, CreateOrderInput } from "@order-platform/domain"
+import { Clock, Effect, TestClock } from "effect"
 
 const input = {
   customerId: "customer-7",
