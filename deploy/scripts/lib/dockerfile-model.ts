@@ -68,6 +68,8 @@ export type Step =
   | { readonly kind: "label"; readonly line: number; readonly labels: ReadonlyArray<readonly [string, string]> }
   | { readonly kind: "metadata"; readonly line: number; readonly keyword: string; readonly raw: string }
   | { readonly kind: "unsupported"; readonly line: number; readonly keyword: string; readonly raw: string }
+  /** `ADD <https URL> <absolute path>`: a file fetched from the internet at build time. */
+  | { readonly kind: "remoteFile"; readonly line: number; readonly url: string; readonly destination: string }
 
 export interface Stage {
   readonly index: number
@@ -170,6 +172,13 @@ const toStep = (instruction: Instruction, stages: ReadonlyArray<Stage>, errors: 
     case "HEALTHCHECK":
     case "STOPSIGNAL":
       return { kind: "metadata", line, keyword, raw }
+    case "ADD": {
+      const values = instruction.getArguments().map((argument) => argument.getValue()).filter((value) => !value.startsWith("--"))
+      const [url, destination] = values
+      return values.length === 2 && url?.startsWith("https://") && destination?.startsWith("/")
+        ? { kind: "remoteFile", line, url, destination }
+        : { kind: "unsupported", line, keyword, raw }
+    }
     default:
       return { kind: "unsupported", line, keyword, raw }
   }

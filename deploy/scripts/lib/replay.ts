@@ -298,6 +298,11 @@ export const replayDockerfile = async (options: ReplayOptions): Promise<ReplayRe
         }
         case "unsupported":
           throw new ReplayError(`line ${step.line}: ${step.keyword} is not supported by the rehearsal`)
+        case "remoteFile":
+          // Only the npm registry is reachable here; the file (a CA bundle) matters only to
+          // connections the rehearsal does not make, so it is named and left out.
+          log(`    ADD ${step.url} → ${step.destination}: skipped (needs the internet)`)
+          break
         case "cmd":
         case "entrypoint":
         case "user":
