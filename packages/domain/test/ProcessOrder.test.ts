@@ -3,6 +3,7 @@ import {
   createOrder,
   InMemory,
   MemoryStore,
+  OrderRepository,
   Outbox,
   processOrder,
   SimulatedOrderProcessor
@@ -73,6 +74,19 @@ describe("ProcessOrder", () => {
       expect(Option.map(HashMap.get(afterDuplicates.orders, order.id), (o) => [o.status, o.version])).toStrictEqual(
         Option.some(["PROCESSED", 3])
       )
+    }).pipe(Effect.provide(InMemory.layer)))
+
+  it.effect("a delivery of an attempt another worker holds under a live lease comes back when the lease ends", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const orders = yield* OrderRepository
+      const { order } = yield* createOrder({ input: sampleInput(), correlationId: correlationId() })
+      const [entry] = yield* claimNow()
+      const leaseExpiresAt = new Date(start + 60_000)
+      yield* orders.claim({ orderId: order.id, attempt: 0, now: new Date(start), leaseExpiresAt })
+      expect(yield* processOrder(entry!.event)).toStrictEqual({ _tag: "Deferred", until: leaseExpiresAt })
+      yield* TestClock.adjust("60 seconds")
+      expect((yield* processOrder(entry!.event))._tag).toBe("Processed")
     }).pipe(Effect.provide(InMemory.layer)))
 
   it.effect("an event for an attempt that already failed is stale once the retry is scheduled", () =>

@@ -14,19 +14,24 @@ import { transactionally } from "../Transactor.ts"
 export const DEFAULT_LEASE_MS = 5 * 60_000
 
 /**
- * What became of one delivery. Every outcome means the delivery is finished and may be
- * acknowledged; only a failure in the error channel (infrastructure) asks for redelivery.
+ * What became of one delivery. Every outcome but `Deferred` means the delivery is finished and
+ * may be acknowledged. `Deferred`: another delivery holds this very attempt under a live lease;
+ * its worker may have died, so this delivery must come back at `until` (then it finds the work
+ * done, or takes the order over). Only a failure in the error channel (infrastructure) asks for
+ * redelivery at the transport's own pace.
  */
 export type ProcessOutcome =
   | { readonly _tag: "Processed"; readonly order: Order }
   | { readonly _tag: "RetryScheduled"; readonly order: Order; readonly delayMs: number }
   | { readonly _tag: "DeadLettered"; readonly order: Order }
   | { readonly _tag: "Skipped"; readonly reason: "duplicate-or-stale" | "superseded" }
+  | { readonly _tag: "Deferred"; readonly until: Date }
 
 const skipped = (reason: "duplicate-or-stale" | "superseded"): ProcessOutcome => ({ _tag: "Skipped", reason })
 const processed = (order: Order): ProcessOutcome => ({ _tag: "Processed", order })
 const retryScheduled = (order: Order, delayMs: number): ProcessOutcome => ({ _tag: "RetryScheduled", order, delayMs })
 const deadLettered = (order: Order): ProcessOutcome => ({ _tag: "DeadLettered", order })
+const deferred = (until: Date): ProcessOutcome => ({ _tag: "Deferred", until })
 
 /** The state machine rejected a change the claim had just made legal: only a concurrent writer can cause that. */
 const orSuperseded = <E extends { readonly _tag: string }, R>(
@@ -88,6 +93,33 @@ const finishRejected = (order: Order, reason: string, event: OrderEvent, now: Da
     return retryScheduled(retrying, decision.delayMs)
   })
 
+const leaseHeldOnAttempt = (order: Order, attempt: number, now: Date): Date | undefined =>
+  order.status === "PROCESSING" && order.attempts === attempt && order.leaseExpiresAt !== null &&
+    order.leaseExpiresAt.getTime() > now.getTime()
+    ? order.leaseExpiresAt
+    : undefined
+
+const unclaimed = (event: OrderEvent, now: Date) =>
+  Effect.gen(function*() {
+    const orders = yield* OrderRepository
+    const order = yield* orders.findById(event.orderId)
+    const leasedUntil = Option.getOrUndefined(Option.map(order, (o) => leaseHeldOnAttempt(o, event.attempt, now)))
+    if (leasedUntil !== undefined) {
+      yield* Effect.logInfo("order is leased by another delivery; this one comes back when the lease expires").pipe(
+        Effect.annotateLogs({
+          event: "order.deferred",
+          attempt: event.attempt,
+          leaseExpiresAt: leasedUntil.toISOString()
+        })
+      )
+      return deferred(leasedUntil)
+    }
+    yield* Effect.logInfo("delivery skipped: duplicate or stale").pipe(
+      Effect.annotateLogs({ event: "order.skipped", attempt: event.attempt })
+    )
+    return skipped("duplicate-or-stale")
+  })
+
 /**
  * Runs one delivery of an order event: claim → business step → PROCESSED, or a retry scheduled
  * through the outbox, or FAILED with a DLQ entry. Duplicate and stale deliveries change nothing.
@@ -106,12 +138,7 @@ export const processOrder = Effect.fn("ProcessOrder")(function*(
     now,
     leaseExpiresAt: new Date(now.getTime() + (options.leaseMs ?? DEFAULT_LEASE_MS))
   })
-  if (Option.isNone(claimed)) {
-    yield* Effect.logInfo("delivery skipped: duplicate or stale").pipe(
-      Effect.annotateLogs({ event: "order.skipped", attempt: event.attempt })
-    )
-    return skipped("duplicate-or-stale")
-  }
+  if (Option.isNone(claimed)) return yield* unclaimed(event, now)
   const order = claimed.value
   yield* Effect.logInfo("order processing").pipe(
     Effect.annotateLogs({ event: "order.processing", attempt: order.attempts + 1 })
