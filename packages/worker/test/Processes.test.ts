@@ -2,7 +2,7 @@ import type { Order } from "@order-platform/domain"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import type { WorkerMode } from "../src/WorkerConfig.ts"
 import { linesWith, type LogLine } from "./support/InProcessWorker.ts"
-import { type Scenario, startTestPlatform, type TestPlatform } from "./support/TestPlatform.ts"
+import { type Scenario, startTestPlatform, type TestPlatform, waitForQuiet } from "./support/TestPlatform.ts"
 import { spawnWorker, type WorkerProcess } from "./support/WorkerProcess.ts"
 
 let platform: TestPlatform
@@ -21,14 +21,6 @@ const processing = (order: Order) => (line: LogLine) =>
 const waitForStatus = (scenario: Scenario, orders: ReadonlyArray<Order>, status: Order["status"]) =>
   vi.waitFor(async () => {
     for (const order of orders) expect((await scenario.order(order.id)).status).toBe(status)
-  }, waitLong)
-
-const waitForQuiet = (scenario: Scenario, orders: ReadonlyArray<Order>) =>
-  vi.waitFor(async () => {
-    for (const order of orders) {
-      for (const row of await scenario.outboxRows(order.id)) expect(row.status).toBe("SENT")
-    }
-    expect(await scenario.queueCounts()).toStrictEqual({ main: 0, dlq: 0 })
   }, waitLong)
 
 const processedIn = (worker: WorkerProcess, order: Order) =>

@@ -12,6 +12,7 @@ import {
   type ScenarioOptions,
   startTestPlatform,
   type TestPlatform,
+  waitForQuiet,
   type WorkerEnv
 } from "./support/TestPlatform.ts"
 
@@ -42,15 +43,6 @@ const statusOf = async (scenario: Scenario, order: Order) => (await scenario.ord
 const waitForStatus = (scenario: Scenario, orders: ReadonlyArray<Order>, status: Order["status"]) =>
   vi.waitFor(async () => {
     for (const order of orders) expect(await statusOf(scenario, order)).toBe(status)
-  }, waitLong)
-
-/** Nothing left behind: every outbox row sent, the SQS queue (when there is one) and its DLQ empty. */
-const waitForQuiet = (scenario: Scenario, orders: ReadonlyArray<Order>) =>
-  vi.waitFor(async () => {
-    for (const order of orders) {
-      for (const row of await scenario.outboxRows(order.id)) expect(row.status).toBe("SENT")
-    }
-    expect(await scenario.queueCounts()).toStrictEqual({ main: 0, dlq: 0 })
   }, waitLong)
 
 const correlationOf = async (scenario: Scenario, order: Order) =>

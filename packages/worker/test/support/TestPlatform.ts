@@ -26,6 +26,7 @@ import {
   testDatabaseAdminUrl
 } from "@order-platform/test-support"
 import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { expect, vi } from "vitest"
 import type { WorkerMode } from "../../src/WorkerConfig.ts"
 import { collectLogs, type LogLine } from "./InProcessWorker.ts"
 
@@ -239,3 +240,12 @@ export const startTestPlatform = async (): Promise<TestPlatform> => {
     }
   }
 }
+
+/** Nothing left behind: every outbox row sent, the SQS queue (when there is one) and its DLQ empty. */
+export const waitForQuiet = (scenario: Scenario, orders: ReadonlyArray<Order>) =>
+  vi.waitFor(async () => {
+    for (const order of orders) {
+      for (const row of await scenario.outboxRows(order.id)) expect(row.status).toBe("SENT")
+    }
+    expect(await scenario.queueCounts()).toStrictEqual({ main: 0, dlq: 0 })
+  }, { timeout: 30_000, interval: 100 })
