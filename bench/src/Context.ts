@@ -252,7 +252,7 @@ export class BenchContext {
     const port = await findFreePort()
     const program = startProgram({
       name: `api (${label})`,
-      entryPoint: "packages/api/src/main.ts",
+      entryPoint: this.options.apiEntry,
       nodeArgs: this.ourNodeArgs(`api-${label}`),
       env: { ...this.ourEnv(), ...(await this.sqsEnv(queue)), PORT: String(port), DATABASE_URL: databaseUrl }
     })
@@ -263,7 +263,7 @@ export class BenchContext {
   async startWorker(databaseUrl: string, mode: WorkerMode, label: string, queue?: QueuePair): Promise<Program> {
     return startProgram({
       name: `worker ${mode} (${label})`,
-      entryPoint: "packages/worker/src/main.ts",
+      entryPoint: this.options.workerEntry,
       nodeArgs: this.ourNodeArgs(`worker-${mode}-${label}`),
       env: {
         ...this.ourEnv(),
@@ -282,6 +282,7 @@ export class BenchContext {
     const program = startProgram({
       name: "baseline server",
       entryPoint: benchSource("./baseline/Server.ts"),
+      nodeArgs: this.ourNodeArgs("baseline-server"),
       env: {
         ...baseEnv(),
         PORT: String(port),
@@ -296,6 +297,7 @@ export class BenchContext {
     return startProgram({
       name: "baseline worker (sqs-consumer)",
       entryPoint: benchSource("./baseline/Worker.ts"),
+      nodeArgs: this.ourNodeArgs("baseline-worker"),
       env: {
         ...baseEnv(),
         ...(await this.sqsEnv(queue)),

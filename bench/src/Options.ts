@@ -34,10 +34,13 @@ export interface BenchOptions {
   readonly databaseUrl: string | undefined
   /** Start the embedded server with pg_stat_statements and report the top statements per run. */
   readonly pgStats: boolean
-  /** Write V8 CPU profiles of our API and worker processes to this folder. */
+  /** Write V8 CPU profiles of every program (ours and the baselines) to this folder. */
   readonly cpuProfDir: string | undefined
   /** LOG_LEVEL for our programs (default: theirs, Info). */
   readonly logLevel: string | undefined
+  /** Entry points run as "ours" (default: the packages' main.ts): to measure a candidate fix. */
+  readonly apiEntry: string
+  readonly workerEntry: string
   /** Folder for the JSON results. */
   readonly outDir: string | undefined
   /** Print the JSON to stdout instead of the table. */
@@ -97,8 +100,10 @@ to bench/results/<timestamp>.json.
   --only a,b             only these scenarios: ${SCENARIOS.join(", ")}
   --database-url URL     PostgreSQL to use (default: DATABASE_URL, else an embedded server)
   --pg-stats             embedded server with pg_stat_statements: top statements per run
-  --cpu-prof DIR         V8 CPU profiles of our API and worker processes into DIR
+  --cpu-prof DIR         V8 CPU profiles of every program (ours, baselines) into DIR
   --log-level LEVEL      LOG_LEVEL of our programs (default: theirs, Info)
+  --api-entry FILE       run this entry point as our API (default packages/api/src/main.ts)
+  --worker-entry FILE    run this entry point as our worker (default packages/worker/src/main.ts)
   --out DIR              results folder (default bench/results)
   --json                 print the JSON result instead of the table
   --markdown             also print the table as Markdown (for the README)
@@ -146,6 +151,8 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
       "pg-stats": { type: "boolean" },
       "cpu-prof": { type: "string" },
       "log-level": { type: "string" },
+      "api-entry": { type: "string" },
+      "worker-entry": { type: "string" },
       out: { type: "string" },
       json: { type: "boolean" },
       markdown: { type: "boolean" },
@@ -179,6 +186,8 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
     pgStats: values["pg-stats"] === true,
     cpuProfDir: values["cpu-prof"],
     logLevel: values["log-level"],
+    apiEntry: values["api-entry"] ?? "packages/api/src/main.ts",
+    workerEntry: values["worker-entry"] ?? "packages/worker/src/main.ts",
     outDir: values.out,
     json: values.json === true,
     markdown: values.markdown === true

@@ -20,8 +20,6 @@ interface StatFields {
   readonly ppid: number
   /** utime + stime, in ticks. */
   readonly ownTicks: number
-  /** cutime + cstime: children that exited and were waited for. */
-  readonly childTicks: number
 }
 
 const readStat = (pid: number): StatFields | undefined => {
@@ -29,9 +27,9 @@ const readStat = (pid: number): StatFields | undefined => {
   if (text === undefined) return undefined
   // The command name is in parentheses and may contain spaces: split after the last ")".
   const rest = text.slice(text.lastIndexOf(")") + 2).split(" ")
-  // rest[0] is field 3 (state): ppid is field 4, utime..cstime fields 14..17.
+  // rest[0] is field 3 (state): ppid is field 4, utime and stime fields 14 and 15.
   const field = (n: number) => Number(rest[n - 3])
-  return { ppid: field(4), ownTicks: field(14) + field(15), childTicks: field(16) + field(17) }
+  return { ppid: field(4), ownTicks: field(14) + field(15) }
 }
 
 /** Resident set size in MiB (VmRSS), or undefined when the process is gone. */
@@ -56,8 +54,6 @@ export interface ProcessGroup {
   readonly name: string
   /** The processes, looked up at each sample (backends come and go). */
   readonly pids: () => ReadonlyArray<number>
-  /** Also count children that exited during the window (the postmaster's cutime). */
-  readonly includeExitedChildren?: boolean
 }
 
 export const singleProcess = (name: string, pid: number | undefined): ProcessGroup => ({
@@ -68,18 +64,11 @@ export const singleProcess = (name: string, pid: number | undefined): ProcessGro
 /** A process and all its direct children (PostgreSQL's postmaster and its backends). */
 export const processTree = (name: string, rootPid: number | undefined): ProcessGroup => ({
   name,
-  includeExitedChildren: true,
   pids: () => {
     if (rootPid === undefined) return []
     return [rootPid, ...allPids().filter((pid) => pid !== rootPid && readStat(pid)?.ppid === rootPid)]
   }
 })
-
-interface Sample {
-  readonly at: number
-  readonly perGroup: ReadonlyMap<string, ReadonlyMap<number, number>>
-  readonly machineBusyTicks: number | undefined
-}
 
 const machineBusyTicks = (): number | undefined => {
   const line = readText("/proc/stat")?.split("\n")[0]
@@ -88,21 +77,6 @@ const machineBusyTicks = (): number | undefined => {
   const idle = (values[3] ?? 0) + (values[4] ?? 0)
   return values.slice(0, 8).reduce((sum, value) => sum + value, 0) - idle
 }
-
-const takeSample = (groups: ReadonlyArray<ProcessGroup>): Sample => ({
-  at: performance.now(),
-  machineBusyTicks: machineBusyTicks(),
-  perGroup: new Map(groups.map((group) => {
-    const ticks = new Map<number, number>()
-    for (const pid of group.pids()) {
-      const stat = readStat(pid)
-      if (stat !== undefined) {
-        ticks.set(pid, stat.ownTicks + (group.includeExitedChildren === true ? stat.childTicks : 0))
-      }
-    }
-    return [group.name, ticks]
-  }))
-})
 
 /** Cores used (CPU seconds per wall second) per group, and by the whole machine, over a window. */
 export interface CpuUsage {
@@ -117,27 +91,61 @@ export interface CpuWindow {
   readonly stop: () => CpuUsage
 }
 
-/** Starts measuring now; `stop()` reports the cores each group used since. */
+const SAMPLE_INTERVAL_MS = 250
+
+/**
+ * Starts measuring now; `stop()` reports the cores each group used since. Processes are sampled
+ * every 250 ms, so one that exits during the window (a pool closing an idle connection) still
+ * counts up to its last sample, and one that starts during it counts from zero. (A parent's
+ * cutime is no use: it would charge a reaped child's whole life to this window.)
+ */
 export const measureCpu = (groups: ReadonlyArray<ProcessGroup>): CpuWindow => {
-  const start = takeSample(groups)
+  const startedAt = performance.now()
+  const machineStart = machineBusyTicks()
+  const first = new Map<string, Map<number, number>>()
+  const last = new Map<string, Map<number, number>>()
+  const sample = (initial: boolean) => {
+    for (const group of groups) {
+      const firstTicks = first.get(group.name) ?? new Map<number, number>()
+      const lastTicks = last.get(group.name) ?? new Map<number, number>()
+      first.set(group.name, firstTicks)
+      last.set(group.name, lastTicks)
+      for (const pid of group.pids()) {
+        const stat = readStat(pid)
+        if (stat === undefined) continue
+        if (!firstTicks.has(pid)) firstTicks.set(pid, initial ? stat.ownTicks : 0)
+        lastTicks.set(pid, stat.ownTicks)
+      }
+    }
+  }
+  sample(true)
+  const timer = setInterval(() => sample(false), SAMPLE_INTERVAL_MS)
+  timer.unref()
   return {
     stop: () => {
-      const end = takeSample(groups)
-      const seconds = (end.at - start.at) / 1000
+      clearInterval(timer)
+      sample(false)
+      const seconds = (performance.now() - startedAt) / 1000
+      const machineEnd = machineBusyTicks()
       const cores: Record<string, number> = {}
       for (const group of groups) {
-        const before = start.perGroup.get(group.name) ?? new Map<number, number>()
+        const firstTicks = first.get(group.name) ?? new Map<number, number>()
         let ticks = 0
-        for (const [pid, value] of end.perGroup.get(group.name) ?? []) ticks += value - (before.get(pid) ?? 0)
+        for (const [pid, value] of last.get(group.name) ?? []) ticks += value - (firstTicks.get(pid) ?? 0)
         cores[group.name] = seconds > 0 ? Math.round((ticks / CLOCK_TICKS_PER_SECOND / seconds) * 100) / 100 : 0
       }
-      const machineBusyCores =
-        start.machineBusyTicks === undefined || end.machineBusyTicks === undefined || seconds <= 0
-          ? undefined
-          : Math.round(((end.machineBusyTicks - start.machineBusyTicks) / CLOCK_TICKS_PER_SECOND / seconds) * 100) / 100
+      const machineBusyCores = machineStart === undefined || machineEnd === undefined || seconds <= 0
+        ? undefined
+        : Math.round(((machineEnd - machineStart) / CLOCK_TICKS_PER_SECOND / seconds) * 100) / 100
       return { seconds: Math.round(seconds * 100) / 100, cores, machineBusyCores, machineCores: availableParallelism() }
     }
   }
+}
+
+/** CPU milliseconds a group spent per unit of work (request, order) over a window. */
+export const cpuMsPer = (usage: CpuUsage, group: string, perSecond: number): number | undefined => {
+  const cores = usage.cores[group]
+  return cores === undefined || perSecond <= 0 ? undefined : Math.round((cores * 1000 / perSecond) * 1000) / 1000
 }
 
 /** Several windows as one (cores weighted by each window's length). */

@@ -104,7 +104,10 @@ export const runSuite = async (options: BenchOptions, hooks: SuiteHooks = {}): P
           }
           case "drain": {
             const drain = await runDrain(ctx)
-            memory.workerAfterDrain = { ours: drain.sqsOurs.rssAfterMiB[0], baseline: drain.sqsBaseline.rssAfterMiB[0] }
+            memory.workerAfterDrain = {
+              ours: drain.sqsOurs.runs.at(-1)?.rssAfterMiB[0],
+              baseline: drain.sqsBaseline.runs.at(-1)?.rssAfterMiB[0]
+            }
             memory.outboxWorkerAfterDrain = drain.outbox.rssAfterMiB[0]
             const { rows, ...details } = drain
             finish("ok", rows, details)

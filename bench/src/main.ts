@@ -15,7 +15,13 @@ if (options === undefined) {
   process.exit(0)
 }
 
-const result = await runSuite(options)
+let result
+try {
+  result = await runSuite(options)
+} catch (error) {
+  console.error(`\nbench: setup failed: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+}
 const path = writeResult(result, options.outDir)
 if (options.json) {
   console.log(JSON.stringify(result, null, 2))

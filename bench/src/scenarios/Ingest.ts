@@ -1,7 +1,7 @@
 import type { BenchContext } from "../Context.ts"
 import { countOrders } from "../Db.ts"
 import { type LoadResult, postOrders } from "../Load.ts"
-import { type CpuUsage, measureCpu, mergeCpu, nameBottleneck } from "../Proc.ts"
+import { cpuMsPer, type CpuUsage, measureCpu, mergeCpu, nameBottleneck } from "../Proc.ts"
 import { failOnExit, type Program, waitForOk } from "../Programs.ts"
 import { type Row, withTarget } from "../Results.ts"
 import { percentiles, ratio, round } from "../Stats.ts"
@@ -128,7 +128,13 @@ export const runIngest = async (ctx: BenchContext): Promise<IngestResult> => {
         ratio: ratio(oursResult.load.requestsPerSecond, baselineResult.load.requestsPerSecond),
         oursLatency: oursResult.load.latency,
         baselineLatency: baselineResult.load.latency,
-        note: `non-2xx/errors ours ${oursResult.load.non2xx + oursResult.load.errors}, baseline ` +
+        note: `CPU per request: ours ${cpuMsPer(oursResult.cpu, "ours", oursResult.load.requestsPerSecond)} ms, ` +
+          `baseline ${cpuMsPer(baselineResult.cpu, "baseline", baselineResult.load.requestsPerSecond)} ms; ` +
+          `PostgreSQL per request: ours ${
+            cpuMsPer(oursResult.cpu, "postgres", oursResult.load.requestsPerSecond)
+          } ms, ` +
+          `baseline ${cpuMsPer(baselineResult.cpu, "postgres", baselineResult.load.requestsPerSecond)} ms; ` +
+          `non-2xx/errors ours ${oursResult.load.non2xx + oursResult.load.errors}, baseline ` +
           `${baselineResult.load.non2xx + baselineResult.load.errors}; ${rounds} alternating rounds; ` +
           `ours: ${oursResult.bottleneck}; baseline: ${baselineResult.bottleneck}`
       }, 0.8)
