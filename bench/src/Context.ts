@@ -135,7 +135,7 @@ export const findPgbench = (): { readonly path: string; readonly version: string
   }
   return {
     missing: "pgbench not found on PATH nor in /usr/lib/postgresql/*/bin " +
-      "(Debian/Ubuntu: apt-get install postgresql-<version>, or postgresql-client-<version> from PostgreSQL 16 packaging on)"
+      "(Debian 12: apt-get install postgresql-15, the server package ships pgbench)"
   }
 }
 
@@ -239,12 +239,7 @@ export class BenchContext {
   }
 
   private ourEnv(): NodeJS.ProcessEnv {
-    return {
-      ...baseEnv(),
-      DATABASE_POOL_SIZE: String(this.options.poolSize),
-      SHUTDOWN_DRAIN_MS: "1000",
-      ...(this.options.logLevel === undefined ? {} : { LOG_LEVEL: this.options.logLevel })
-    }
+    return { ...baseEnv(), DATABASE_POOL_SIZE: String(this.options.poolSize), SHUTDOWN_DRAIN_MS: "1000" }
   }
 
   /** Our API (packages/api/src/main.ts) on a free port; with a queue, the SQS variables too. */
@@ -254,7 +249,13 @@ export class BenchContext {
       name: `api (${label})`,
       entryPoint: this.options.apiEntry,
       nodeArgs: this.ourNodeArgs(`api-${label}`),
-      env: { ...this.ourEnv(), ...(await this.sqsEnv(queue)), PORT: String(port), DATABASE_URL: databaseUrl }
+      env: {
+        ...this.ourEnv(),
+        ...(await this.sqsEnv(queue)),
+        ...(this.options.logLevel === undefined ? {} : { LOG_LEVEL: this.options.logLevel }),
+        PORT: String(port),
+        DATABASE_URL: databaseUrl
+      }
     })
     return { program, url: `http://127.0.0.1:${port}` }
   }

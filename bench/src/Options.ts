@@ -36,7 +36,7 @@ export interface BenchOptions {
   readonly pgStats: boolean
   /** Write V8 CPU profiles of every program (ours and the baselines) to this folder. */
   readonly cpuProfDir: string | undefined
-  /** LOG_LEVEL for our programs (default: theirs, Info). */
+  /** LOG_LEVEL of our API (default: its own, Info). Workers keep Info: the bench reads their worker.polling line. */
   readonly logLevel: string | undefined
   /** Entry points run as "ours" (default: the packages' main.ts): to measure a candidate fix. */
   readonly apiEntry: string
@@ -101,7 +101,7 @@ to bench/results/<timestamp>.json.
   --database-url URL     PostgreSQL to use (default: DATABASE_URL, else an embedded server)
   --pg-stats             embedded server with pg_stat_statements: top statements per run
   --cpu-prof DIR         V8 CPU profiles of every program (ours, baselines) into DIR
-  --log-level LEVEL      LOG_LEVEL of our programs (default: theirs, Info)
+  --log-level LEVEL      LOG_LEVEL of our API, e.g. Warn (default Info; workers keep Info, the bench reads their logs)
   --api-entry FILE       run this entry point as our API (default packages/api/src/main.ts)
   --worker-entry FILE    run this entry point as our worker (default packages/worker/src/main.ts)
   --out DIR              results folder (default bench/results)
