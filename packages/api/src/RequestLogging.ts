@@ -13,7 +13,9 @@ const statusOf = (exit: Exit.Exit<HttpServerResponse.HttpServerResponse, unknown
 /**
  * Outermost middleware: resolves the correlation id, annotates every log line of the request
  * with it, echoes it on every response (errors and 404s included), and writes one access line.
- * Probes log at DEBUG so a load balancer's health checks do not drown the log.
+ * Successes and probes log it at DEBUG: a success already has its business line at INFO (such as
+ * `order.created`), and a load balancer's health checks must not drown the log. Any other
+ * status (4xx, 5xx) logs it at INFO.
  */
 export const requestLogging = HttpMiddleware.make((app) =>
   Effect.gen(function*() {
@@ -30,14 +32,15 @@ export const requestLogging = HttpMiddleware.make((app) =>
         Effect.exit
       )
       const finishedAt = yield* Clock.currentTimeMillis
+      const status = statusOf(exit)
       yield* Effect.logWithLevel(
-        path.startsWith("/health/") ? LogLevel.Debug : LogLevel.Info,
+        path.startsWith("/health/") || (status >= 200 && status < 300) ? LogLevel.Debug : LogLevel.Info,
         "request completed"
       ).pipe(Effect.annotateLogs({
         event: "http.request",
         method: request.method,
         path,
-        status: statusOf(exit),
+        status,
         durationMs: finishedAt - startedAt
       }))
       return yield* exit

@@ -29,7 +29,9 @@ layer(apiTestServer("api_correlation"), { excludeTestServices: true, timeout: "6
         expect(response.headers.get("x-correlation-id")).toBe("checkout-7f3a:step.1")
         expect(lines.map((line) => line["event"])).toEqual(["order.created", "http.request"])
         for (const line of lines) expect(line).toMatchObject({ correlationId: "checkout-7f3a:step.1", service: "api" })
-        expect(lines[1]).toMatchObject({ level: "INFO", method: "POST", path: "/orders", status: 202 })
+        // One INFO line per created order: the access line of a success is DEBUG.
+        expect(lines[0]).toMatchObject({ level: "INFO" })
+        expect(lines[1]).toMatchObject({ level: "DEBUG", method: "POST", path: "/orders", status: 202 })
         expect(lines[1]!["durationMs"]).toEqual(expect.any(Number))
 
         const sql = yield* SqlClient.SqlClient

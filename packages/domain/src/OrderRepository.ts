@@ -3,6 +3,7 @@ import type { OrderAlreadyExists, OrderVersionConflict } from "./BusinessErrors.
 import type { PersistenceError } from "./InfrastructureErrors.ts"
 import type { Order, OrderId, OrderStatus } from "./Order.ts"
 import type { OrderCursor } from "./OrderCursor.ts"
+import type { OrderEvent } from "./OrderEvent.ts"
 
 export interface ListOrdersQuery {
   readonly status?: OrderStatus | undefined
@@ -21,6 +22,16 @@ export interface ClaimRequest {
 /** Port: where orders live. Implementations must honour the enclosing `Transactor` transaction. */
 export class OrderRepository extends Context.Tag("@order-platform/OrderRepository")<OrderRepository, {
   readonly insert: (order: Order) => Effect.Effect<void, OrderAlreadyExists | PersistenceError>
+  /**
+   * Stores a new order and the outbox event announcing it as one atomic write, inside or outside
+   * a transaction: both rows or neither. An existing id writes nothing and fails with
+   * OrderAlreadyExists. Saves a transaction (and its round trips) where nothing else is written.
+   */
+  readonly insertWithEvent: (
+    order: Order,
+    event: OrderEvent,
+    availableAt: Date
+  ) => Effect.Effect<void, OrderAlreadyExists | PersistenceError>
   readonly findById: (id: OrderId) => Effect.Effect<Option.Option<Order>, PersistenceError>
   /** Newest first (createdAt, then id, descending), strictly after the cursor, at most `limit`. */
   readonly list: (query: ListOrdersQuery) => Effect.Effect<ReadonlyArray<Order>, PersistenceError>

@@ -62,6 +62,34 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         expect(error._tag).toBe("OrderAlreadyExists")
       }))
 
+    test("insertWithEvent stores the order and its event at once; an existing id writes neither", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const outbox = yield* Outbox
+        const transactor = yield* Transactor
+        const now = at("2026-01-01T10:00:00Z")
+        const order = sampleOrder(now)
+        const event = sampleEvent(order.id)
+        yield* orders.insertWithEvent(order, event, now)
+        expect(yield* orders.findById(order.id)).toStrictEqual(Option.some(order))
+
+        const clash = sampleOrder(at("2026-01-01T11:00:00Z"), order.id, "customer-2")
+        const error = yield* Effect.flip(orders.insertWithEvent(clash, sampleEvent(order.id), now))
+        expect(error._tag).toBe("OrderAlreadyExists")
+        expect(yield* orders.findById(order.id)).toStrictEqual(Option.some(order))
+
+        // Inside a transaction it joins it: a rollback discards both rows.
+        const discarded = sampleOrder(now)
+        const exit = yield* Effect.exit(transactor.withTransaction(
+          Effect.zipRight(orders.insertWithEvent(discarded, sampleEvent(discarded.id), now), Effect.fail(new Boom()))
+        ))
+        expect(Exit.isFailure(exit)).toBe(true)
+        expect(yield* orders.findById(discarded.id)).toStrictEqual(Option.none())
+
+        const claimed = yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        expect(claimed).toStrictEqual([{ event, availableAt: now, deliveryAttempts: 1 }])
+      }))
+
     test("list pages newest first with a status filter and never repeats or skips", () =>
       Effect.gen(function*() {
         const orders = yield* OrderRepository

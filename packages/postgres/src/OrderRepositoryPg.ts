@@ -4,13 +4,14 @@ import {
   type ListOrdersQuery,
   type Order,
   OrderAlreadyExists,
+  type OrderEvent,
   OrderId,
   OrderRepository,
   OrderVersionConflict
 } from "@order-platform/domain"
 import { Effect, Layer, Option, Schema } from "effect"
 import { orPersistenceError } from "./Persistence.ts"
-import { OrderFromRow } from "./Rows.ts"
+import { encodeEventJson, OrderFromRow } from "./Rows.ts"
 
 export const OrderRepositoryPg = Layer.effect(
   OrderRepository,
@@ -41,6 +42,31 @@ export const OrderRepositoryPg = Layer.effect(
       `.pipe(orPersistenceError("OrderRepository.insert"))
       if (inserted.length === 0) return yield* new OrderAlreadyExists({ orderId: order.id })
     })
+
+    // One data-modifying CTE: the outbox row is written only when the order row was, and a single
+    // statement is atomic on its own, so no BEGIN/COMMIT round trips are needed outside a
+    // transaction (inside one it simply joins it).
+    const insertWithEvent = Effect.fn("OrderRepositoryPg.insertWithEvent")(
+      function*(order: Order, event: OrderEvent, availableAt: Date) {
+        const inserted = yield* sql`
+        WITH o AS (
+          INSERT INTO orders (${columns}) VALUES (
+            ${order.id}, ${order.customerId}, ${JSON.stringify(order.items)}::jsonb, ${order.currency},
+            ${order.totalCents}, ${order.status}, ${order.attempts}, ${order.failureReason},
+            ${order.leaseExpiresAt}, ${order.createdAt}, ${order.updatedAt}, ${order.version}
+          )
+          ON CONFLICT (id) DO NOTHING
+          RETURNING id
+        )
+        INSERT INTO outbox (event_id, order_id, type, payload, correlation_id, status, available_at)
+        SELECT ${event.eventId}, o.id, ${event.type}, ${encodeEventJson(event)}::jsonb,
+          ${event.correlationId}, 'PENDING', ${availableAt}
+        FROM o
+        RETURNING order_id
+      `.pipe(orPersistenceError("OrderRepository.insertWithEvent"))
+        if (inserted.length === 0) return yield* new OrderAlreadyExists({ orderId: order.id })
+      }
+    )
 
     const findById = Effect.fn("OrderRepositoryPg.findById")(function*(id: OrderId) {
       return yield* findOne(id).pipe(orPersistenceError("OrderRepository.findById"))
@@ -95,6 +121,6 @@ export const OrderRepositoryPg = Layer.effect(
       }
     })
 
-    return OrderRepository.of({ insert, findById, list, claim, update })
+    return OrderRepository.of({ insert, insertWithEvent, findById, list, claim, update })
   })
 )

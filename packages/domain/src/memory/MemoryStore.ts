@@ -32,6 +32,22 @@ export const emptyMemoryState: MemoryState = {
   idempotencyKeys: HashMap.empty()
 }
 
+/** `state` with `event` appended to the outbox as a fresh PENDING row (re-appending restarts it). */
+export const appendOutboxRow = (state: MemoryState, event: OrderEvent, availableAt: Date): MemoryState => ({
+  ...state,
+  nextOutboxSequence: state.nextOutboxSequence + 1,
+  outbox: HashMap.set(state.outbox, event.eventId, {
+    sequence: state.nextOutboxSequence,
+    event,
+    availableAt,
+    deliveryAttempts: 0,
+    status: "PENDING",
+    claimedUntil: null,
+    sentAt: null,
+    lastError: null
+  })
+})
+
 /**
  * The shared state behind the in-memory adapters. Transactions are serialisable: one runs at a
  * time on a private copy that replaces the committed state only on success; a nested transaction

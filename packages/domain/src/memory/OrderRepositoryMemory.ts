@@ -3,7 +3,7 @@ import { OrderAlreadyExists, OrderVersionConflict } from "../BusinessErrors.ts"
 import { compareNewestFirst } from "../OrderCursor.ts"
 import { OrderRepository } from "../OrderRepository.ts"
 import { startProcessing } from "../OrderStateMachine.ts"
-import { MemoryStore } from "./MemoryStore.ts"
+import { appendOutboxRow, MemoryStore } from "./MemoryStore.ts"
 
 export const OrderRepositoryMemory = Layer.effect(
   OrderRepository,
@@ -16,6 +16,17 @@ export const OrderRepositoryMemory = Layer.effect(
             HashMap.has(state.orders, order.id)
               ? [Effect.fail(new OrderAlreadyExists({ orderId: order.id })), state] as const
               : [Effect.void, { ...state, orders: HashMap.set(state.orders, order.id, order) }] as const
+          )
+        ),
+      insertWithEvent: (order, event, availableAt) =>
+        Effect.flatten(
+          store.modify<Effect.Effect<void, OrderAlreadyExists>>((state) =>
+            HashMap.has(state.orders, order.id)
+              ? [Effect.fail(new OrderAlreadyExists({ orderId: order.id })), state] as const
+              : [
+                Effect.void,
+                appendOutboxRow({ ...state, orders: HashMap.set(state.orders, order.id, order) }, event, availableAt)
+              ] as const
           )
         ),
       findById: (id) => Effect.map(store.read, (state) => HashMap.get(state.orders, id)),

@@ -1,6 +1,6 @@
 import { Array as Arr, Effect, HashMap, Layer, Option } from "effect"
 import { Outbox } from "../Outbox.ts"
-import { type MemoryOutboxRow, type MemoryState, MemoryStore } from "./MemoryStore.ts"
+import { appendOutboxRow, type MemoryOutboxRow, type MemoryState, MemoryStore } from "./MemoryStore.ts"
 
 const updateRow = (state: MemoryState, eventId: string, f: (row: MemoryOutboxRow) => MemoryOutboxRow): MemoryState => ({
   ...state,
@@ -15,21 +15,7 @@ export const OutboxMemory = Layer.effect(
   Effect.gen(function*() {
     const store = yield* MemoryStore
     return Outbox.of({
-      append: (event, availableAt) =>
-        store.modify((state) => [undefined, {
-          ...state,
-          nextOutboxSequence: state.nextOutboxSequence + 1,
-          outbox: HashMap.set(state.outbox, event.eventId, {
-            sequence: state.nextOutboxSequence,
-            event,
-            availableAt,
-            deliveryAttempts: 0,
-            status: "PENDING",
-            claimedUntil: null,
-            sentAt: null,
-            lastError: null
-          })
-        }]),
+      append: (event, availableAt) => store.modify((state) => [undefined, appendOutboxRow(state, event, availableAt)]),
       claimReady: ({ horizonMs, leaseMs, limit, now }) =>
         store.modify((state) => {
           const horizon = now.getTime() + horizonMs

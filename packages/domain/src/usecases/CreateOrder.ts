@@ -7,7 +7,6 @@ import type { Order, OrderId } from "../Order.ts"
 import type { EventId } from "../OrderEvent.ts"
 import { OrderRepository } from "../OrderRepository.ts"
 import { newOrder } from "../OrderStateMachine.ts"
-import { Outbox } from "../Outbox.ts"
 import { wakeOutboxRelay } from "../OutboxSignal.ts"
 import { transactionally } from "../Transactor.ts"
 
@@ -23,10 +22,9 @@ export interface CreateOrderResult {
   readonly created: boolean
 }
 
-/** Stores a new PENDING order and its OrderCreated event in one transaction. */
+/** Stores a new PENDING order and its OrderCreated event atomically (with its idempotency key, in one transaction). */
 export const createOrder = Effect.fn("CreateOrder")(function*(request: CreateOrderRequest) {
   const orders = yield* OrderRepository
-  const outbox = yield* Outbox
   const idempotencyKeys = yield* IdempotencyKeys
   const now = new Date(yield* Clock.currentTimeMillis)
   const orderId = crypto.randomUUID() as OrderId
@@ -39,10 +37,11 @@ export const createOrder = Effect.fn("CreateOrder")(function*(request: CreateOrd
       }))
     )
 
+  // The order and its OrderCreated event go in one atomic write; only a claimed idempotency key
+  // needs a transaction around it.
   const insertNew = Effect.gen(function*() {
     const order = newOrder(orderId, request.input, now)
-    yield* orders.insert(order)
-    yield* outbox.append({
+    yield* orders.insertWithEvent(order, {
       eventId: crypto.randomUUID() as EventId,
       type: "OrderCreated",
       orderId,
@@ -52,9 +51,8 @@ export const createOrder = Effect.fn("CreateOrder")(function*(request: CreateOrd
     return { order, created: true } satisfies CreateOrderResult
   })
 
-  const result = yield* transactionally(Effect.gen(function*() {
-    const { idempotency } = request
-    if (idempotency === undefined) return yield* insertNew
+  const { idempotency } = request
+  const result = idempotency === undefined ? yield* insertNew : yield* transactionally(Effect.gen(function*() {
     const existing = yield* idempotencyKeys.claim(idempotency.key, {
       requestFingerprint: idempotency.requestFingerprint,
       orderId
