@@ -145,12 +145,11 @@ export const processOrder = Effect.fn("ProcessOrder")(function*(
   )
   const result = yield* Effect.either(processor.process(order))
   const finishedAt = new Date(yield* Clock.currentTimeMillis)
-  return yield* transactionally(
-    Either.match(result, {
-      onRight: () => finishSucceeded(order, finishedAt),
-      onLeft: (rejection) => finishRejected(order, rejection.reason, event, finishedAt)
-    })
-  ).pipe(
+  // Success is one conditional write, atomic on its own; a rejection writes two or three rows.
+  return yield* Either.match(result, {
+    onRight: () => finishSucceeded(order, finishedAt),
+    onLeft: (rejection) => transactionally(finishRejected(order, rejection.reason, event, finishedAt))
+  }).pipe(
     orSuperseded,
     Effect.tap((outcome) => outcome._tag === "RetryScheduled" ? wakeOutboxRelay : Effect.void)
   )
