@@ -1,4 +1,5 @@
-import { HttpApi, OpenApi } from "@effect/platform"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { DlqGroup } from "./DlqGroup.ts"
 import { ErrorBodies } from "./ErrorBodies.ts"
 import { HealthGroup } from "./HealthGroup.ts"

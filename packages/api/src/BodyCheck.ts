@@ -1,4 +1,6 @@
-import { HttpIncomingMessage, HttpMethod, type HttpServerRequest } from "@effect/platform"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as HttpMethod from "@effect/platform/HttpMethod"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Effect, Option } from "effect"
 import { LengthRequired, MalformedJson, PayloadTooLarge, UnsupportedMediaType } from "./HttpErrors.ts"
 

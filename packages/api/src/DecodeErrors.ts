@@ -1,4 +1,4 @@
-import type { HttpApiError } from "@effect/platform"
+import type * as HttpApiError from "@effect/platform/HttpApiError"
 import { ValidationError, type ValidationIssue } from "./HttpErrors.ts"
 
 const issuePath = (path: ReadonlyArray<PropertyKey>) => path.length === 0 ? "(root)" : path.map(String).join(".")

@@ -1,4 +1,4 @@
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { DEFAULT_PAGE_SIZE, listDlqEntries, reprocessDlqEntry } from "@order-platform/domain"
 import { Effect } from "effect"
 import { OrdersApi } from "./Api.ts"

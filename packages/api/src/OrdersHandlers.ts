@@ -1,4 +1,5 @@
-import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { createOrder, getOrder, listOrders, Order } from "@order-platform/domain"
 import { Effect } from "effect"
 import { OrdersApi } from "./Api.ts"

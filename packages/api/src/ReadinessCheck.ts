@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { checkSchemaCurrent } from "@order-platform/postgres"
 import { Context, Effect, Layer } from "effect"
 import { NotReady } from "./HttpErrors.ts"

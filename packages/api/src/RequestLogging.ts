@@ -1,4 +1,7 @@
-import { HttpApp, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Cause, Clock, Effect, Exit, LogLevel, Option } from "effect"
 import { CORRELATION_HEADER, RequestCorrelation, resolveCorrelation } from "./RequestCorrelation.ts"
 

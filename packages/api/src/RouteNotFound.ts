@@ -1,4 +1,5 @@
-import { type HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Schema } from "effect"
 import { ErrorBodies } from "./ErrorBodies.ts"
 import { MethodNotAllowed, NotFound, ValidationError } from "./HttpErrors.ts"

@@ -1,4 +1,4 @@
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { makeJsonLogger } from "@order-platform/domain"
 import { Cause, Effect, FiberRef, HashSet, Layer } from "effect"
 import { ApiProgramLive } from "./ApiProgram.ts"

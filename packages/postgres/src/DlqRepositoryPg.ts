@@ -1,4 +1,5 @@
-import { SqlClient, SqlSchema } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
 import { type DlqEntry, DlqRepository, OrderId } from "@order-platform/domain"
 import { Effect, Layer, Schema } from "effect"
 import { orPersistenceError } from "./Persistence.ts"

@@ -1,4 +1,5 @@
-import { SqlClient, SqlSchema } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
 import { IdempotencyKeys, type IdempotencyRecord, OrderId, type PersistenceError } from "@order-platform/domain"
 import { Effect, Layer, Option, Schema } from "effect"
 import { orPersistenceError } from "./Persistence.ts"

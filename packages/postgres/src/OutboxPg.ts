@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { type ClaimOutboxRequest, type EventId, type OrderEvent, Outbox } from "@order-platform/domain"
 import { Effect, Layer, Schema } from "effect"
 import { orPersistenceError } from "./Persistence.ts"

@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { PersistenceError } from "@order-platform/domain"
 import { Effect, Schema } from "effect"
 import { EXPECTED_SCHEMA_VERSION, MIGRATIONS_TABLE } from "./Migrations.ts"

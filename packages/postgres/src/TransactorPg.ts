@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import { PersistenceError, Transactor } from "@order-platform/domain"
 import { Effect, Layer } from "effect"
