@@ -29,7 +29,8 @@ const FETCH_SETTLE_MS = 1_000
 /**
  * Polls `source` in the background until the enclosing scope closes, never holding more items
  * than it has free slots for: each fetch asks for as many as are free right now, and the next one
- * starts as soon as a slot frees, not when a whole batch is done. A fetch runs in its own fiber
+ * starts as soon as half the slots (or a full batch, if that is fewer) are free, not when a whole
+ * batch is done nor for every single slot that frees. A fetch runs in its own fiber
  * and dispatches what it got itself, so stopping the loop never strands fetched items: what
  * arrives after shutdown began is given back at once. Closing the scope stops fetching at once and
  * waits up to `drainMs` for in-flight work and for a fetch still under way (a long poll is better
@@ -45,6 +46,7 @@ export const runPollingPool = <A, E, R>(
     const inFlight = yield* FiberSet.make<void, never>()
     const fetching = yield* FiberSet.make<Either.Either<number, E>, never>()
     let stopping = false
+    const refill = Math.max(1, Math.min(settings.maxBatch, Math.ceil(settings.concurrency / 2)))
 
     const dispatch = (items: ReadonlyArray<A>, asked: number) =>
       Effect.gen(function*() {
@@ -70,11 +72,13 @@ export const runPollingPool = <A, E, R>(
     const poll = Effect.gen(function*() {
       let failures = 0
       while (!stopping) {
-        yield* permits.take(1)
+        // Wait until a worthwhile batch fits (half the slots, at most one full batch): refilling
+        // slot by slot would spend a fetch on every one or two items.
+        yield* permits.take(refill)
         // Fibers that already gave their permit back may still count as busy: an underestimate, never more.
         const busy = yield* FiberSet.size(inFlight)
-        const asked = Math.max(1, Math.min(settings.maxBatch, settings.concurrency - busy))
-        if (asked > 1) yield* permits.take(asked - 1)
+        const asked = Math.max(refill, Math.min(settings.maxBatch, settings.concurrency - busy))
+        if (asked > refill) yield* permits.take(asked - refill)
         const started = yield* Clock.currentTimeMillis
         const result = yield* Fiber.join(yield* FiberSet.run(fetching, fetchAndDispatch(asked)))
         if (Either.isLeft(result)) {

@@ -1,5 +1,6 @@
-import type { OrderEvent, PublishError } from "@order-platform/domain"
+import { type OrderEvent, PublishError } from "@order-platform/domain"
 import { Cause, Effect, Either, type Scope } from "effect"
+import { makeBatcher } from "./Batcher.ts"
 import { correlationIdAttribute, decodeOrderEvent } from "./OrderEventMessage.ts"
 import { runPollingPool } from "./PollingPool.ts"
 import { describePublishError } from "./PublishErrorText.ts"
@@ -25,6 +26,9 @@ export const MessageDisposition = {
 }
 
 const MAX_MESSAGES_PER_RECEIVE = 10
+// Deletes of messages finishing close together share one DeleteMessageBatch call.
+const MAX_DELETES_PER_BATCH = 10
+const DELETE_BATCH_WAIT_MS = 10
 const MAX_VISIBILITY_SECONDS = 43_200
 const RECEIVE_BACKOFF_BASE_MS = 500
 const RECEIVE_BACKOFF_MAX_MS = 20_000
@@ -52,6 +56,21 @@ export const consumeOrderEvents = <R>(
   Effect.gen(function*() {
     const queue = yield* SqsQueue
 
+    // Made before the pool, so it outlives the pool's drain: finished messages are still deleted.
+    const deleteMessage = yield* makeBatcher(
+      { maxSize: MAX_DELETES_PER_BATCH, maxWaitMs: DELETE_BATCH_WAIT_MS },
+      (receiptHandles: ReadonlyArray<string>) =>
+        Effect.map(queue.deleteBatch(receiptHandles), ({ failed }) => {
+          const errors = new Map(failed.map(({ error, receiptHandle }) => [receiptHandle, error]))
+          return receiptHandles.map((receiptHandle) => {
+            const error = errors.get(receiptHandle)
+            return error === undefined
+              ? Either.void
+              : Either.left(new PublishError({ operation: "DeleteMessageBatch", cause: error }))
+          })
+        })
+    )
+
     const heartbeat = (message: ReceivedMessage) =>
       Effect.sleep(settings.heartbeatIntervalSeconds * 1000).pipe(
         Effect.zipRight(queue.changeVisibility(message.receiptHandle, settings.visibilityTimeoutSeconds)),
@@ -64,7 +83,7 @@ export const consumeOrderEvents = <R>(
 
     const settle = (message: ReceivedMessage, disposition: MessageDisposition) =>
       disposition._tag === "Delete"
-        ? queue.delete(message.receiptHandle).pipe(
+        ? deleteMessage(message.receiptHandle).pipe(
           Effect.retry({ times: 2 }),
           Effect.catchAll((error) =>
             warn(

@@ -1,5 +1,6 @@
 import {
   ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   type MessageAttributeValue,
   ReceiveMessageCommand,
@@ -32,6 +33,11 @@ export interface ReceivedMessage {
   readonly receiveCount: number
 }
 
+export interface BatchDeleteResult {
+  /** Entries SQS refused, by receipt handle; every other one was deleted. */
+  readonly failed: ReadonlyArray<{ readonly receiptHandle: string; readonly error: string }>
+}
+
 export interface ReceiveRequest {
   readonly maxMessages: number
   readonly waitTimeSeconds: number
@@ -44,6 +50,8 @@ export class SqsQueue extends Context.Tag("@order-platform/SqsQueue")<SqsQueue, 
   readonly sendBatch: (messages: ReadonlyArray<OutgoingMessage>) => Effect.Effect<BatchSendResult, PublishError>
   readonly receive: (request: ReceiveRequest) => Effect.Effect<ReadonlyArray<ReceivedMessage>, PublishError>
   readonly delete: (receiptHandle: string) => Effect.Effect<void, PublishError>
+  /** One DeleteMessageBatch call: up to 10 receipt handles. */
+  readonly deleteBatch: (receiptHandles: ReadonlyArray<string>) => Effect.Effect<BatchDeleteResult, PublishError>
   readonly changeVisibility: (receiptHandle: string, seconds: number) => Effect.Effect<void, PublishError>
 }>() {
   static readonly layer = (settings: SqsQueueSettings) => Layer.scoped(SqsQueue, makeSqsQueue(settings))
@@ -132,6 +140,39 @@ const makeSqsQueue = (settings: SqsQueueSettings) =>
           .pipe(
             Effect.asVoid,
             Effect.withSpan("SqsQueue.delete")
+          ),
+      deleteBatch: (receiptHandles) =>
+        call("DeleteMessageBatch", (abortSignal) =>
+          client.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: receiptHandles.map((receiptHandle, index) => ({
+                Id: String(index),
+                ReceiptHandle: receiptHandle
+              }))
+            }),
+            { abortSignal }
+          )).pipe(
+            Effect.map((output) => {
+              const deleted = new Set((output.Successful ?? []).map((entry) =>
+                entry.Id
+              ))
+              const errors = new Map(
+                (output.Failed ?? []).map((entry) => [
+                  entry.Id,
+                  `${entry.Code ?? "Error"}: ${entry.Message ?? "rejected by SQS"}`
+                ])
+              )
+              return {
+                failed: receiptHandles.flatMap((receiptHandle, index) =>
+                  deleted.has(String(index)) ? [] : [{
+                    receiptHandle,
+                    error: errors.get(String(index)) ?? "SQS returned no result for this entry"
+                  }]
+                )
+              }
+            }),
+            Effect.withSpan("SqsQueue.deleteBatch", { attributes: { count: receiptHandles.length } })
           ),
       changeVisibility: (receiptHandle, seconds) =>
         call("ChangeMessageVisibility", (abortSignal) =>

@@ -112,6 +112,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
             }),
           receive: () => Effect.succeed([]),
           delete: () => Effect.void,
+          deleteBatch: () => Effect.succeed({ failed: [] }),
           changeVisibility: () => Effect.void
         })
       )

@@ -29,17 +29,20 @@ type Handler = (event: OrderEvent, message: ReceivedMessage) => Effect.Effect<Me
 const startConsumer = (queue: Layer.Layer<SqsQueue>, consumerSettings: SqsConsumerSettings, handler: Handler) =>
   Effect.gen(function*() {
     const receives = yield* Ref.make(0)
+    const deleteBatches = yield* Ref.make<ReadonlyArray<number>>([])
     const sqs = Context.get(yield* Layer.build(queue), SqsQueue)
     const counting = SqsQueue.of({
       ...sqs,
-      receive: (request) => Effect.zipRight(Ref.update(receives, (n) => n + 1), sqs.receive(request))
+      receive: (request) => Effect.zipRight(Ref.update(receives, (n) => n + 1), sqs.receive(request)),
+      deleteBatch: (handles) =>
+        Effect.zipRight(Ref.update(deleteBatches, (all) => [...all, handles.length]), sqs.deleteBatch(handles))
     })
     const scope = yield* Scope.make()
     yield* consumeOrderEvents(consumerSettings, handler).pipe(
       Scope.extend(scope),
       Effect.provideService(SqsQueue, counting)
     )
-    return { receives, stop: Scope.close(scope, Exit.void) }
+    return { receives, deleteBatches, stop: Scope.close(scope, Exit.void) }
   })
 
 const send = (queue: TestQueue, events: ReadonlyArray<OrderEvent>) =>
@@ -94,6 +97,76 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       expect(yield* Deferred.isDone(gate)).toBe(false)
       yield* Deferred.succeed(gate, undefined)
       yield* waitFor(isEmpty(queue))
+    }))
+
+  it.scoped("deletes messages finishing together in one DeleteMessageBatch call", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const gate = yield* Deferred.make<void>()
+      const started = yield* Ref.make(0)
+      yield* send(queue, Array.from({ length: 10 }, () => orderEvent()))
+      const consumer = yield* startConsumer(queue.layer, settings({ concurrency: 10 }), () =>
+        Effect.zipRight(
+          Ref.update(started, (n) => n + 1),
+          Effect.as(Deferred.await(gate), MessageDisposition.delete)
+        ))
+      yield* waitFor(Effect.map(Ref.get(started), (n) => n === 10))
+      yield* Deferred.succeed(gate, undefined)
+      yield* waitFor(isEmpty(queue))
+      const batches = yield* Ref.get(consumer.deleteBatches)
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(10)
+      expect(batches.length).toBeLessThanOrEqual(2)
+    }))
+
+  it.scoped("a delete refused within a batch is retried, then left for redelivery, without holding up the rest", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const refused = orderEvent()
+      const others = [orderEvent(), orderEvent()]
+      const refusedHandles = yield* Ref.make<ReadonlyArray<string>>([])
+      const seen = yield* Ref.make<ReadonlyArray<string>>([])
+      const sqs = Context.get(yield* Layer.build(queue.layer), SqsQueue)
+      // SQS's answer to a batch holding one bad entry: the others deleted, that one in `Failed`.
+      const picky = Layer.succeed(
+        SqsQueue,
+        SqsQueue.of({
+          ...sqs,
+          deleteBatch: (handles) =>
+            Effect.gen(function*() {
+              const bad = yield* Ref.get(refusedHandles)
+              const result = yield* sqs.deleteBatch(handles.filter((handle) => !bad.includes(handle)))
+              return {
+                failed: [
+                  ...result.failed,
+                  ...handles.filter((handle) => bad.includes(handle)).map((receiptHandle) => ({
+                    receiptHandle,
+                    error: "ReceiptHandleIsInvalid: nope"
+                  }))
+                ]
+              }
+            })
+        })
+      )
+      yield* send(queue, [refused, ...others])
+      const consumer = yield* startConsumer(
+        picky,
+        settings({ concurrency: 3 }),
+        (event, message) =>
+          Effect.gen(function*() {
+            yield* Ref.update(seen, (all) => [...all, event.eventId])
+            if (event.eventId === refused.eventId) {
+              yield* Ref.update(refusedHandles, (all) => [...all, message.receiptHandle])
+            }
+            return MessageDisposition.delete
+          })
+      )
+      yield* waitFor(Effect.map(Ref.get(seen), (all) => all.length === 3))
+      yield* waitFor(Effect.map(counts(queue.client, queue.pair.queueUrl), (c) => c.visible + c.delayed === 0))
+      yield* consumer.stop
+      // Only the refused message is left (in flight until its visibility timeout), after 3 attempts.
+      expect(yield* counts(queue.client, queue.pair.queueUrl)).toStrictEqual({ visible: 0, inFlight: 1, delayed: 0 })
+      const batches = yield* Ref.get(consumer.deleteBatches)
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(2 + 3)
     }))
 
   it.scoped("leaves a message it is told to redeliver, and it comes back after the requested delay", () =>

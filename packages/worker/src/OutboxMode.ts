@@ -1,12 +1,14 @@
-import { Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
-import { runPollingPool } from "@order-platform/sqs"
-import { Cause, Clock, Effect, Layer, Queue } from "effect"
+import { type EventId, Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
+import { makeBatcher, runPollingPool } from "@order-platform/sqs"
+import { Cause, Clock, Effect, Either, Layer, Queue } from "effect"
 import { deliverEvent, type DeliveryVerdict } from "./Delivery.ts"
 import type { WorkerSettings } from "./WorkerConfig.ts"
 
 const RETRY_BACKOFF_BASE_MS = 1_000
 const RETRY_BACKOFF_MAX_MS = 60_000
 const CLAIM_BACKOFF_MAX_MS = 30_000
+// Rows finishing close together are marked sent in one statement.
+const MARK_SENT_BATCH_WAIT_MS = 10
 
 const backoffMs = (baseMs: number, maxMs: number, failures: number) =>
   Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30))
@@ -25,10 +27,20 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
     // order's lease, and its next delivery then takes the order over.
     const claimLeaseMs = settings.orderLeaseMs
 
+    // Made before the pool, so it outlives the pool's drain: finished rows are still marked sent.
+    const markSent = yield* makeBatcher(
+      { maxSize: settings.concurrency, maxWaitMs: MARK_SENT_BATCH_WAIT_MS },
+      (eventIds: ReadonlyArray<EventId>) =>
+        now.pipe(
+          Effect.flatMap((at) => outbox.markSent(eventIds, at)),
+          Effect.as(eventIds.map(() => Either.void))
+        )
+    )
+
     const settle = (entry: OutboxEntry, verdict: DeliveryVerdict) =>
       Effect.gen(function*() {
         const at = yield* now
-        if (verdict._tag === "Done") return yield* outbox.markSent([entry.event.eventId], at)
+        if (verdict._tag === "Done") return yield* markSent(entry.event.eventId)
         const retryAt = verdict.notBefore ??
           new Date(at.getTime() + backoffMs(RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, entry.deliveryAttempts))
         yield* outbox.release(entry.event.eventId, { error: verdict.reason, retryAt })

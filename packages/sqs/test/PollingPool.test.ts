@@ -1,0 +1,57 @@
+import { expect, it } from "@effect/vitest"
+import { Effect, Exit, Logger, Ref, Schedule, Scope } from "effect"
+import { runPollingPool } from "../src/PollingPool.ts"
+
+const waitFor = (check: Effect.Effect<boolean>) =>
+  Effect.filterOrFail(check, (ok) => ok, () => "not yet").pipe(
+    Effect.retry(Schedule.spaced("10 millis")),
+    Effect.timeout("10 seconds")
+  )
+
+/** Runs a pool over `total` items, each taking a few (varying) milliseconds; returns what each fetch asked for. */
+const runPool = (concurrency: number, maxBatch: number, total: number) =>
+  Effect.gen(function*() {
+    const asks = yield* Ref.make<ReadonlyArray<number>>([])
+    const next = yield* Ref.make(0)
+    const done = yield* Ref.make(0)
+    const running = yield* Ref.make(0)
+    const peak = yield* Ref.make(0)
+    const scope = yield* Scope.make()
+    yield* runPollingPool({ concurrency, maxBatch, drainMs: 1_000 }, {
+      fetch: (max) =>
+        Effect.gen(function*() {
+          yield* Ref.update(asks, (all) => [...all, max])
+          const start = yield* Ref.getAndUpdate(next, (n) => Math.min(total, n + max))
+          return Array.from({ length: Math.max(0, Math.min(total, start + max) - start) }, (_, i) => start + i)
+        }),
+      process: (item) =>
+        Effect.gen(function*() {
+          const now = yield* Ref.updateAndGet(running, (n) => n + 1)
+          yield* Ref.update(peak, (max) => Math.max(max, now))
+          yield* Effect.sleep(2 + (item * 7) % 13)
+          yield* Ref.update(running, (n) => n - 1)
+          yield* Ref.update(done, (n) => n + 1)
+        }),
+      giveBack: () => Effect.void,
+      onFetchFailure: () => Effect.void,
+      afterFetch: (fetched) => fetched === 0 ? Effect.sleep(50) : Effect.void
+    }).pipe(Scope.extend(scope))
+    yield* waitFor(Effect.map(Ref.get(done), (n) => n === total))
+    yield* Scope.close(scope, Exit.void)
+    return { asks: yield* Ref.get(asks), peak: yield* Ref.get(peak) }
+  }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.none)))
+
+it.live("fetches only once at least half the slots are free, and never more than are free", () =>
+  Effect.gen(function*() {
+    const { asks, peak } = yield* runPool(10, 10, 200)
+    expect(peak).toBeLessThanOrEqual(10)
+    expect(Math.min(...asks)).toBeGreaterThanOrEqual(5)
+    expect(Math.max(...asks)).toBeLessThanOrEqual(10)
+  }))
+
+it.live("with many slots, waits for one full batch rather than half the slots", () =>
+  Effect.gen(function*() {
+    const { asks, peak } = yield* runPool(30, 10, 300)
+    expect(peak).toBeLessThanOrEqual(30)
+    expect(asks.every((asked) => asked === 10)).toBe(true)
+  }))
