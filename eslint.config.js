@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint"
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/node_modules/**", "**/.data/**", "**/.terraform/**", "bench/results/**"]
+    ignores: ["**/dist/**", "**/node_modules/**", "**/.data/**", ".cache/**", "**/.terraform/**", "bench/results/**"]
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

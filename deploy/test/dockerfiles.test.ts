@@ -84,7 +84,9 @@ describe.each(images)("$file", (spec) => {
   it("trusts the RDS CA bundle (DATABASE_SSL=true on ECS verifies RDS's certificate against it)", () => {
     const bundle = final.steps.find((step) => step.kind === "remoteFile")
     expect(bundle).toMatchObject({ url: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem" })
-    expect(finalConfig.env.get("NODE_EXTRA_CA_CERTS")).toBe(bundle?.kind === "remoteFile" ? bundle.destination : "missing")
+    expect(finalConfig.env.get("NODE_EXTRA_CA_CERTS")).toBe(
+      bundle?.kind === "remoteFile" ? bundle.destination : "missing"
+    )
   })
 
   if (spec.program === "api") {

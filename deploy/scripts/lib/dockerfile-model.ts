@@ -173,7 +173,9 @@ const toStep = (instruction: Instruction, stages: ReadonlyArray<Stage>, errors: 
     case "STOPSIGNAL":
       return { kind: "metadata", line, keyword, raw }
     case "ADD": {
-      const values = instruction.getArguments().map((argument) => argument.getValue()).filter((value) => !value.startsWith("--"))
+      const values = instruction.getArguments().map((argument) => argument.getValue()).filter((value) =>
+        !value.startsWith("--")
+      )
       const [url, destination] = values
       return values.length === 2 && url?.startsWith("https://") && destination?.startsWith("/")
         ? { kind: "remoteFile", line, url, destination }
