@@ -1,5 +1,6 @@
 import { type EventId, Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
 import { Array as Arr, Cause, Clock, Config, type ConfigError, Effect, Either, Layer, Queue } from "effect"
+import { exponentialBackoffMs } from "./Backoff.ts"
 import { MAX_DELAY_SECONDS, toOutgoingMessage } from "./OrderEventMessage.ts"
 import { describePublishError } from "./PublishErrorText.ts"
 import { SqsQueue } from "./SqsQueue.ts"
@@ -26,14 +27,11 @@ const MAX_BACKOFF_MS = 30_000
 const ENTRY_BACKOFF_BASE_MS = 1_000
 const ENTRY_BACKOFF_MAX_MS = 60_000
 
-const backoffMs = (baseMs: number, maxMs: number, failures: number) =>
-  Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30))
-
 /** Never earlier than the entry's own availability: a send failure must not shorten a business delay. */
 const retryAtFor = (entry: OutboxEntry, now: Date) =>
   new Date(Math.max(
     entry.availableAt.getTime(),
-    now.getTime() + backoffMs(ENTRY_BACKOFF_BASE_MS, ENTRY_BACKOFF_MAX_MS, entry.deliveryAttempts)
+    now.getTime() + exponentialBackoffMs(ENTRY_BACKOFF_BASE_MS, ENTRY_BACKOFF_MAX_MS, entry.deliveryAttempts)
   ))
 
 const sendBatch = (entries: ReadonlyArray<OutboxEntry>, now: Date) =>
@@ -149,7 +147,9 @@ const makeRelay = (settings: OutboxRelaySettings) =>
         // While SQS or the database is failing, wake-ups are ignored and sweeps back off.
         const pause = next === 0
           ? Effect.asVoid(Effect.timeoutOption(Queue.take(wakes), settings.sweepIntervalMs))
-          : Effect.sleep(backoffMs(settings.sweepIntervalMs, Math.max(MAX_BACKOFF_MS, settings.sweepIntervalMs), next))
+          : Effect.sleep(
+            exponentialBackoffMs(settings.sweepIntervalMs, Math.max(MAX_BACKOFF_MS, settings.sweepIntervalMs), next)
+          )
         return Effect.zipRight(pause, loop(next))
       })
     yield* Effect.forkScoped(loop(0))

@@ -1,5 +1,6 @@
 import { type OrderEvent, PublishError } from "@order-platform/domain"
 import { Cause, Effect, Either, type Scope } from "effect"
+import { exponentialBackoffMs } from "./Backoff.ts"
 import { makeBatcher } from "./Batcher.ts"
 import { correlationIdAttribute, decodeOrderEvent } from "./OrderEventMessage.ts"
 import { runPollingPool } from "./PollingPool.ts"
@@ -39,7 +40,7 @@ const warn = (message: string, event: string, error: PublishError) =>
   Effect.logWarning(message).pipe(Effect.annotateLogs({ event, error: describePublishError(error) }))
 
 const receiveBackoffMs = (failures: number) =>
-  Math.min(RECEIVE_BACKOFF_MAX_MS, RECEIVE_BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 30))
+  exponentialBackoffMs(RECEIVE_BACKOFF_BASE_MS, RECEIVE_BACKOFF_MAX_MS, failures)
 
 /**
  * Long-polls the queue in the background until the enclosing scope closes, handing each decoded

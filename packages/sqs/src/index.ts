@@ -1,3 +1,4 @@
+export * from "./Backoff.ts"
 export * from "./Batcher.ts"
 export * from "./OrderEventMessage.ts"
 export * from "./OutboxRelay.ts"

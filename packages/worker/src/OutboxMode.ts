@@ -1,5 +1,5 @@
 import { type EventId, Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
-import { makeBatcher, runPollingPool } from "@order-platform/sqs"
+import { exponentialBackoffMs, makeBatcher, runPollingPool } from "@order-platform/sqs"
 import { Cause, Clock, Effect, Either, Layer, Queue } from "effect"
 import { deliverEvent, type DeliveryVerdict } from "./Delivery.ts"
 import type { WorkerSettings } from "./WorkerConfig.ts"
@@ -9,9 +9,6 @@ const RETRY_BACKOFF_MAX_MS = 60_000
 const CLAIM_BACKOFF_MAX_MS = 30_000
 // Rows finishing close together are marked sent in one statement.
 const MARK_SENT_BATCH_WAIT_MS = 10
-
-const backoffMs = (baseMs: number, maxMs: number, failures: number) =>
-  Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30))
 
 const warnPersistence = (message: string, error: PersistenceError) =>
   Effect.logWarning(message, Cause.fail(error)).pipe(Effect.annotateLogs({ event: "outbox.settle_failed" }))
@@ -42,7 +39,9 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
         const at = yield* now
         if (verdict._tag === "Done") return yield* markSent(entry.event.eventId)
         const retryAt = verdict.notBefore ??
-          new Date(at.getTime() + backoffMs(RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, entry.deliveryAttempts))
+          new Date(
+            at.getTime() + exponentialBackoffMs(RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, entry.deliveryAttempts)
+          )
         yield* outbox.release(entry.event.eventId, { error: verdict.reason, retryAt })
       }).pipe(
         Effect.catchAll((error) =>
@@ -88,7 +87,7 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
       process: processEntry,
       giveBack: (entry) => releaseAtShutdown(entry).pipe(Effect.annotateLogs({ orderId: entry.event.orderId })),
       onFetchFailure: (error, failures) => {
-        const backoff = backoffMs(
+        const backoff = exponentialBackoffMs(
           settings.pollIntervalMs,
           Math.max(CLAIM_BACKOFF_MAX_MS, settings.pollIntervalMs),
           failures
