@@ -1,5 +1,5 @@
 import { Effect, type Scope } from "effect"
-import type { UnknownException } from "effect/Cause"
+import type { UnknownError } from "effect/Cause"
 import { type EmbeddedPostgresOptions, type EmbeddedPostgresServer, startEmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import {
   createFreshDatabase,
@@ -14,7 +14,7 @@ import { type SqsEmulator, type SqsEmulatorOptions, startSqsEmulator } from "./S
 /** {@link startEmbeddedPostgres} as a scoped resource: stopped when the scope closes. */
 export const embeddedPostgresScoped = (
   options: EmbeddedPostgresOptions
-): Effect.Effect<EmbeddedPostgresServer, UnknownException, Scope.Scope> =>
+): Effect.Effect<EmbeddedPostgresServer, UnknownError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.tryPromise(() => startEmbeddedPostgres(options)),
     (server) => Effect.promise(server.stop)
@@ -23,7 +23,7 @@ export const embeddedPostgresScoped = (
 /** {@link findOrStartPostgres} as a scoped resource: an embedded server is stopped when the scope closes. */
 export const testPostgresScoped = (
   options: FindOrStartPostgresOptions = {}
-): Effect.Effect<TestPostgres, UnknownException, Scope.Scope> =>
+): Effect.Effect<TestPostgres, UnknownError, Scope.Scope> =>
   Effect.acquireRelease(Effect.tryPromise(() => findOrStartPostgres(options)), (server) => Effect.promise(server.stop))
 
 /** {@link createFreshDatabase} as a scoped resource: dropped when the scope closes. */
@@ -31,7 +31,7 @@ export const freshDatabaseScoped = (
   adminUrl: string,
   prefix: string,
   options: FreshDatabaseOptions = {}
-): Effect.Effect<FreshDatabase, UnknownException, Scope.Scope> =>
+): Effect.Effect<FreshDatabase, UnknownError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.tryPromise(() => createFreshDatabase(adminUrl, prefix, options)),
     (database) => Effect.promise(database.drop)
@@ -40,5 +40,5 @@ export const freshDatabaseScoped = (
 /** {@link startSqsEmulator} as a scoped resource: stopped when the scope closes. */
 export const sqsEmulatorScoped = (
   options: SqsEmulatorOptions = {}
-): Effect.Effect<SqsEmulator, UnknownException, Scope.Scope> =>
+): Effect.Effect<SqsEmulator, UnknownError, Scope.Scope> =>
   Effect.acquireRelease(Effect.tryPromise(() => startSqsEmulator(options)), (emulator) => Effect.promise(emulator.stop))
