@@ -1,6 +1,6 @@
 /**
  * Finds the environment variables the programs read, from their source: every
- * `Config.<kind>("NAME")`, `Config.literal(...)("NAME")` and `Schema.Config("NAME", ...)` call
+ * `Config.<Kind>("NAME")`, `Config.Literals([...], "NAME")` and `Config.schema(Codec, "NAME")` call
  * under the packages each program is built from. No copied list: when a program starts reading a
  * variable, the cross-check sees it.
  */
@@ -45,30 +45,29 @@ export const libraryEnvironment: Readonly<
 
 const NAME = `["']([A-Z][A-Z0-9_]*)["']`
 const KINDS = [
-  "string",
-  "nonEmptyString",
-  "number",
-  "integer",
-  "boolean",
-  "redacted",
-  "secret",
-  "duration",
-  "url",
-  "port",
-  "logLevel",
-  "date",
-  "array",
-  "chunk",
-  "hashSet"
+  "String",
+  "NonEmptyString",
+  "Number",
+  "Finite",
+  "Int",
+  "Boolean",
+  "Redacted",
+  "Duration",
+  "ByteSize",
+  "URL",
+  "Port",
+  "LogLevel",
+  "Date"
 ].join("|")
-// `Config.literal` is left out of the direct form: its own arguments may be upper-case literals.
-const directCall = new RegExp(`Config\\.(?:${KINDS})\\b[^(]*\\(\\s*${NAME}`, "g")
-const literalCall = new RegExp(`Config\\.literal\\(([^()]*)\\)\\s*\\(\\s*${NAME}`, "g")
-const schemaConfig = new RegExp(`Schema\\.Config\\(\\s*${NAME}`, "g")
+const directCall = new RegExp(`Config\\.(?:${KINDS})\\(\\s*${NAME}`, "g")
+// The variable is the last argument of these: `Config.Literals(["a", "b"], "NAME")`,
+// `Config.schema(Codec, "NAME")`, `Config.Array(Codec, "NAME")`; their first arguments may be
+// upper-case literals themselves.
+const namedLastCall = /Config\.(?:Literals|Literal|schema|Array|Record)\(/g
 const optionalWrapper =
-  /(?:Config\.(?:withDefault|option|orElse|orElseIf)|Effect\.(?:orElseSucceed|option|orElse|catchAll|catchTag|catchTags))\s*$/
+  /(?:Config\.(?:withDefault|option|orElse)|Effect\.(?:orElseSucceed|option|orElse|catch|catchTag|catchTags))\s*$/
 const optionalInPipe =
-  /Config\.(?:withDefault|option|orElse|orElseIf)\b|Effect\.(?:orElseSucceed|option|orElse|catchAll|catchTag|catchTags)\b/
+  /Config\.(?:withDefault|option|orElse)\b|Effect\.(?:orElseSucceed|option|orElse|catch|catchTag|catchTags)\b/
 
 export const sourceFiles = (dir: string): ReadonlyArray<string> => {
   if (!existsSync(dir)) return []
@@ -155,7 +154,7 @@ const callArguments = (text: string, open: number): ReadonlyArray<string> => {
 
 /**
  * A local helper that reads a variable named by one of its parameters, such as
- * `const integerIn = (name: string, min: number, fallback: number) => Config.integer(name).pipe(..., Config.withDefault(fallback))`.
+ * `const integerIn = (name: string, min: number, fallback: number) => Config.Int(name).pipe(..., Config.withDefault(fallback))`.
  */
 interface ConfigHelper {
   readonly nameIndex: number
@@ -228,15 +227,11 @@ export const scanConfigKeys = (files: ReadonlyArray<string>): ReadonlyArray<Conf
       if (name === undefined) continue
       record(name, match.index, match.index + match[0].lastIndexOf("("))
     }
-    for (const match of text.matchAll(literalCall)) {
-      const name = match[2]
+    for (const match of text.matchAll(namedLastCall)) {
+      const open = match.index + match[0].length - 1
+      const name = /^["']([A-Z][A-Z0-9_]*)["']$/.exec(callArguments(text, open).at(-1) ?? "")?.[1]
       if (name === undefined) continue
-      record(name, match.index, match.index + match[0].lastIndexOf("("))
-    }
-    for (const match of text.matchAll(schemaConfig)) {
-      const name = match[1]
-      if (name === undefined) continue
-      record(name, match.index, match.index + match[0].indexOf("("))
+      record(name, match.index, open)
     }
     for (const [helperName, helper] of helpers) {
       for (const match of text.matchAll(new RegExp(`(?<![\\w$.])${helperName}\\(`, "g"))) {
