@@ -2,13 +2,11 @@ import { Schema } from "effect"
 
 export const MAX_CORRELATION_ID_LENGTH = 128
 
-export const CorrelationId = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9._:-]{1,128}$/, {
-    message: () =>
-      `correlation id must be 1-${MAX_CORRELATION_ID_LENGTH} characters of letters, digits, '.', '_', ':' or '-'`
-  }),
-  Schema.brand("CorrelationId")
-)
+export const CorrelationId = Schema.String.check(
+  Schema.isPattern(/^[A-Za-z0-9._:-]{1,128}$/, {
+    message: `correlation id must be 1-${MAX_CORRELATION_ID_LENGTH} characters of letters, digits, '.', '_', ':' or '-'`
+  })
+).pipe(Schema.brand("CorrelationId"))
 export type CorrelationId = typeof CorrelationId.Type
 
 export const isCorrelationId = Schema.is(CorrelationId)

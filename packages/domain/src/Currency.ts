@@ -13,9 +13,8 @@ const isoCurrencyCodes = new Set(
   ).split(" ")
 )
 
-export const Currency = Schema.String.pipe(
-  Schema.pattern(/^[A-Z]{3}$/, { message: () => "currency must be 3 upper-case letters (ISO 4217)" }),
-  Schema.filter((code) => isoCurrencyCodes.has(code) || `currency ${code} is not an ISO 4217 code`),
-  Schema.brand("Currency")
-)
+export const Currency = Schema.String.check(
+  Schema.isPattern(/^[A-Z]{3}$/, { message: "currency must be 3 upper-case letters (ISO 4217)" }),
+  Schema.makeFilter((code: string) => isoCurrencyCodes.has(code) || `currency ${code} is not an ISO 4217 code`)
+).pipe(Schema.brand("Currency"))
 export type Currency = typeof Currency.Type

@@ -4,7 +4,7 @@ import type { PersistenceError } from "./InfrastructureErrors.ts"
 import type { OrderId } from "./Order.ts"
 
 /** Port: the business dead-letter store, at most one entry per order. */
-export class DlqRepository extends Context.Tag("@order-platform/DlqRepository")<DlqRepository, {
+export class DlqRepository extends Context.Service<DlqRepository, {
   /** Records the entry, replacing an earlier one for the same order. */
   readonly add: (entry: DlqEntry) => Effect.Effect<void, PersistenceError>
   readonly find: (orderId: OrderId) => Effect.Effect<Option.Option<DlqEntry>, PersistenceError>
@@ -12,4 +12,4 @@ export class DlqRepository extends Context.Tag("@order-platform/DlqRepository")<
   readonly list: (limit: number) => Effect.Effect<ReadonlyArray<DlqEntry>, PersistenceError>
   /** True when an entry was removed. */
   readonly remove: (orderId: OrderId) => Effect.Effect<boolean, PersistenceError>
-}>() {}
+}>()("@order-platform/DlqRepository") {}

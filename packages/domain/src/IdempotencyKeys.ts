@@ -8,7 +8,7 @@ export interface IdempotencyRecord {
 }
 
 /** Port: remembers which order an `Idempotency-Key` created. */
-export class IdempotencyKeys extends Context.Tag("@order-platform/IdempotencyKeys")<IdempotencyKeys, {
+export class IdempotencyKeys extends Context.Service<IdempotencyKeys, {
   /**
    * Binds `key` to the record unless it is bound already; returns the existing record in that
    * case. Concurrent claims of one key: exactly one binds, the others see its record.
@@ -18,4 +18,4 @@ export class IdempotencyKeys extends Context.Tag("@order-platform/IdempotencyKey
     record: IdempotencyRecord,
     now: Date
   ) => Effect.Effect<Option.Option<IdempotencyRecord>, PersistenceError>
-}>() {}
+}>()("@order-platform/IdempotencyKeys") {}

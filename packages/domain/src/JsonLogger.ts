@@ -1,4 +1,4 @@
-import { Cause, Config, Effect, HashMap, Layer, Logger, LogLevel } from "effect"
+import { Cause, Config, Effect, Layer, Logger, LogLevel, References, Schema, SchemaTransformation } from "effect"
 
 const reservedFields = new Set(["timestamp", "level", "service", "message", "cause"])
 
@@ -12,29 +12,54 @@ const renderMessage = (message: unknown): string =>
 /**
  * One JSON object per line: `timestamp`, `level`, `service`, `message`, every log annotation as
  * a top-level field (`correlationId`, `orderId`, `event`, …) and `cause` when there is one. The
- * CloudWatch metric filters match these field names.
+ * CloudWatch metric filters match these field names, and the level names (`INFO`, `WARN`, `ERROR`…).
  */
 export const makeJsonLogger = (service: string, write: (line: string) => void = (line) => process.stdout.write(line)) =>
-  Logger.make(({ annotations, cause, date, logLevel, message }) => {
+  Logger.make(({ cause, date, fiber, logLevel, message }) => {
     const entry: Record<string, unknown> = {
       timestamp: date.toISOString(),
-      level: logLevel.label,
+      level: logLevel.toUpperCase(),
       service,
       message: renderMessage(message)
     }
-    for (const [key, value] of HashMap.toEntries(annotations)) {
+    for (const [key, value] of Object.entries(fiber.getRef(References.CurrentLogAnnotations))) {
       if (!reservedFields.has(key)) entry[key] = value
     }
-    if (!Cause.isEmpty(cause)) entry.cause = Cause.pretty(cause, { renderErrorCause: true })
+    if (cause.reasons.length > 0) entry.cause = Cause.pretty(cause)
     write(`${JSON.stringify(entry)}\n`)
   })
 
-/** Replaces the default logger with the JSON one, at the level named by LOG_LEVEL (default Info). */
+// Effect 4 spells levels "Info", "Warn", "None"; deployments set LOG_LEVEL=INFO (Terraform
+// validates DEBUG/INFO/WARN/ERROR), as Effect 3 accepted: any case, and OFF for none.
+const levelsByName: Record<string, LogLevel.LogLevel> = {
+  ALL: "All",
+  FATAL: "Fatal",
+  ERROR: "Error",
+  WARN: "Warn",
+  INFO: "Info",
+  DEBUG: "Debug",
+  TRACE: "Trace",
+  OFF: "None",
+  NONE: "None"
+}
+
+const LogLevelName = Schema.String.pipe(
+  Schema.decodeTo(
+    Schema.Literals(LogLevel.values),
+    SchemaTransformation.transform({
+      // An unknown name passes through unchanged, for the literal check to reject with its value.
+      decode: (name) => levelsByName[name.toUpperCase()] ?? (name as LogLevel.LogLevel),
+      encode: (level) => level
+    })
+  )
+)
+
+/** Replaces every logger with the JSON one, at the level named by LOG_LEVEL (default Info). */
 export const jsonLoggerLayer = (service: string) =>
-  Layer.unwrapEffect(Effect.gen(function*() {
-    const level = yield* Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info))
+  Layer.unwrap(Effect.gen(function*() {
+    const level = yield* Config.schema(LogLevelName, "LOG_LEVEL").pipe(Config.withDefault<LogLevel.LogLevel>("Info"))
     return Layer.merge(
-      Logger.replace(Logger.defaultLogger, makeJsonLogger(service)),
-      Logger.minimumLogLevel(level)
+      Logger.layer([makeJsonLogger(service)]),
+      Layer.succeed(References.MinimumLogLevel, level)
     )
   }))

@@ -1,38 +1,38 @@
 import { Schema } from "effect"
 import { Currency } from "./Currency.ts"
+import { NonNegativeInt } from "./NonNegativeInt.ts"
 
-export const OrderId = Schema.UUID.pipe(Schema.brand("OrderId"))
+// `isGUID`, not `isUUID`: ids keep being accepted by shape alone, whatever their version bits.
+export const OrderId = Schema.String.check(Schema.isGUID()).pipe(Schema.brand("OrderId"))
 export type OrderId = typeof OrderId.Type
 
-export const CustomerId = Schema.Trim.pipe(
-  Schema.nonEmptyString({ message: () => "customerId must not be empty" }),
-  Schema.maxLength(64, { message: () => "customerId must be at most 64 characters" }),
-  Schema.brand("CustomerId")
-)
+export const CustomerId = Schema.Trim.check(
+  Schema.isNonEmpty({ message: "customerId must not be empty" }),
+  Schema.isMaxLength(64, { message: "customerId must be at most 64 characters" })
+).pipe(Schema.brand("CustomerId"))
 export type CustomerId = typeof CustomerId.Type
 
-export const Sku = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-    message: () => "sku must be 1-64 characters of letters, digits, '.', '_' or '-'"
-  }),
-  Schema.brand("Sku")
-)
+export const Sku = Schema.String.check(
+  Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    message: "sku must be 1-64 characters of letters, digits, '.', '_' or '-'"
+  })
+).pipe(Schema.brand("Sku"))
 export type Sku = typeof Sku.Type
 
 export const MAX_QUANTITY = 10_000
 export const MAX_UNIT_PRICE_CENTS = 100_000_000
 
-export const Quantity = Schema.Number.pipe(
-  Schema.int({ message: () => "quantity must be an integer" }),
-  Schema.greaterThanOrEqualTo(1, { message: () => "quantity must be at least 1" }),
-  Schema.lessThanOrEqualTo(MAX_QUANTITY, { message: () => `quantity must be at most ${MAX_QUANTITY}` })
+export const Quantity = Schema.Number.check(
+  Schema.isInt({ message: "quantity must be an integer" }),
+  Schema.isGreaterThanOrEqualTo(1, { message: "quantity must be at least 1" }),
+  Schema.isLessThanOrEqualTo(MAX_QUANTITY, { message: `quantity must be at most ${MAX_QUANTITY}` })
 )
 
-export const UnitPriceCents = Schema.Number.pipe(
-  Schema.int({ message: () => "unitPriceCents must be an integer number of cents" }),
-  Schema.greaterThanOrEqualTo(0, { message: () => "unitPriceCents must not be negative" }),
-  Schema.lessThanOrEqualTo(MAX_UNIT_PRICE_CENTS, {
-    message: () => `unitPriceCents must be at most ${MAX_UNIT_PRICE_CENTS}`
+export const UnitPriceCents = Schema.Number.check(
+  Schema.isInt({ message: "unitPriceCents must be an integer number of cents" }),
+  Schema.isGreaterThanOrEqualTo(0, { message: "unitPriceCents must not be negative" }),
+  Schema.isLessThanOrEqualTo(MAX_UNIT_PRICE_CENTS, {
+    message: `unitPriceCents must be at most ${MAX_UNIT_PRICE_CENTS}`
   })
 )
 
@@ -45,12 +45,12 @@ export type OrderItem = typeof OrderItem.Type
 
 export const MAX_ITEMS = 100
 
-export const OrderItems = Schema.Array(OrderItem).pipe(
-  Schema.minItems(1, { message: () => "items must contain at least 1 item" }),
-  Schema.maxItems(MAX_ITEMS, { message: () => `items must contain at most ${MAX_ITEMS} items` })
+export const OrderItems = Schema.Array(OrderItem).check(
+  Schema.isMinLength(1, { message: "items must contain at least 1 item" }),
+  Schema.isMaxLength(MAX_ITEMS, { message: `items must contain at most ${MAX_ITEMS} items` })
 )
 
-export const OrderStatus = Schema.Literal("PENDING", "PROCESSING", "PROCESSED", "FAILED")
+export const OrderStatus = Schema.Literals(["PENDING", "PROCESSING", "PROCESSED", "FAILED"])
 export type OrderStatus = typeof OrderStatus.Type
 
 export const totalCentsOf = (items: ReadonlyArray<OrderItem>): number =>
@@ -61,12 +61,12 @@ export class Order extends Schema.Class<Order>("Order")({
   customerId: CustomerId,
   items: OrderItems,
   currency: Currency,
-  totalCents: Schema.NonNegativeInt,
+  totalCents: NonNegativeInt,
   status: OrderStatus,
-  attempts: Schema.NonNegativeInt,
+  attempts: NonNegativeInt,
   failureReason: Schema.NullOr(Schema.String),
   leaseExpiresAt: Schema.NullOr(Schema.Date),
   createdAt: Schema.Date,
   updatedAt: Schema.Date,
-  version: Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))
+  version: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 }) {}

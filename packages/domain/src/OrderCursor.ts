@@ -1,5 +1,6 @@
-import { Either, Schema } from "effect"
+import { Result, Schema } from "effect"
 import { InvalidCursor } from "./BusinessErrors.ts"
+import { NonNegativeInt } from "./NonNegativeInt.ts"
 import { OrderId } from "./Order.ts"
 
 /** Position in the newest-first listing: strictly after (createdAt, id), compared as a pair. */
@@ -8,17 +9,17 @@ export interface OrderCursor {
   readonly id: OrderId
 }
 
-const CursorPayload = Schema.parseJson(Schema.Tuple(Schema.NonNegativeInt, OrderId))
-const decodePayload = Schema.decodeUnknownEither(CursorPayload)
+const CursorPayload = Schema.fromJsonString(Schema.Tuple([NonNegativeInt, OrderId]))
+const decodePayload = Schema.decodeUnknownResult(CursorPayload)
 const encodePayload = Schema.encodeSync(CursorPayload)
 
 export const encodeCursor = (cursor: OrderCursor): string =>
   Buffer.from(encodePayload([cursor.createdAt.getTime(), cursor.id])).toString("base64url")
 
-export const decodeCursor = (cursor: string): Either.Either<OrderCursor, InvalidCursor> =>
+export const decodeCursor = (cursor: string): Result.Result<OrderCursor, InvalidCursor> =>
   decodePayload(Buffer.from(cursor, "base64url").toString("utf8")).pipe(
-    Either.map(([createdAtMs, id]) => ({ createdAt: new Date(createdAtMs), id })),
-    Either.mapLeft(() => new InvalidCursor({ cursor }))
+    Result.map(([createdAtMs, id]) => ({ createdAt: new Date(createdAtMs), id })),
+    Result.mapError(() => new InvalidCursor({ cursor }))
   )
 
 /** Newest first; ties on createdAt broken by id so the order is total and pages never overlap. */

@@ -1,11 +1,12 @@
 import { Schema } from "effect"
 import { CorrelationId } from "./CorrelationId.ts"
+import { NonNegativeInt } from "./NonNegativeInt.ts"
 import { OrderId } from "./Order.ts"
 
-export const EventId = Schema.UUID.pipe(Schema.brand("EventId"))
+export const EventId = Schema.String.check(Schema.isGUID()).pipe(Schema.brand("EventId"))
 export type EventId = typeof EventId.Type
 
-export const OrderEventType = Schema.Literal("OrderCreated", "OrderRetryScheduled", "OrderReprocessed")
+export const OrderEventType = Schema.Literals(["OrderCreated", "OrderRetryScheduled", "OrderReprocessed"])
 export type OrderEventType = typeof OrderEventType.Type
 
 /**
@@ -16,9 +17,9 @@ export const OrderEvent = Schema.Struct({
   eventId: EventId,
   type: OrderEventType,
   orderId: OrderId,
-  attempt: Schema.NonNegativeInt,
+  attempt: NonNegativeInt,
   correlationId: CorrelationId
-}).annotations({ identifier: "OrderEvent" })
+}).annotate({ identifier: "OrderEvent" })
 export type OrderEvent = typeof OrderEvent.Type
 
-export const OrderEventFromJson = Schema.parseJson(OrderEvent)
+export const OrderEventFromJson = Schema.fromJsonString(OrderEvent)

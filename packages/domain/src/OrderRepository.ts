@@ -20,7 +20,7 @@ export interface ClaimRequest {
 }
 
 /** Port: where orders live. Implementations must honour the enclosing `Transactor` transaction. */
-export class OrderRepository extends Context.Tag("@order-platform/OrderRepository")<OrderRepository, {
+export class OrderRepository extends Context.Service<OrderRepository, {
   readonly insert: (order: Order) => Effect.Effect<void, OrderAlreadyExists | PersistenceError>
   /**
    * Stores a new order and the outbox event announcing it as one atomic write, inside or outside
@@ -43,4 +43,4 @@ export class OrderRepository extends Context.Tag("@order-platform/OrderRepositor
   readonly claim: (request: ClaimRequest) => Effect.Effect<Option.Option<Order>, PersistenceError>
   /** Stores `order` only if the stored version is `order.version - 1` (optimistic concurrency). */
   readonly update: (order: Order) => Effect.Effect<void, OrderVersionConflict | PersistenceError>
-}>() {}
+}>()("@order-platform/OrderRepository") {}

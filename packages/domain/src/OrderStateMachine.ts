@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import { Result } from "effect"
 import { InvalidTransition } from "./BusinessErrors.ts"
 import type { CreateOrderInput } from "./CreateOrderInput.ts"
 import { Order, type OrderId, type OrderStatus, totalCentsOf } from "./Order.ts"
@@ -22,15 +22,15 @@ const transition = (
   to: OrderStatus,
   now: Date,
   changes: Changes
-): Either.Either<Order, InvalidTransition> =>
+): Result.Result<Order, InvalidTransition> =>
   order.status === from && canTransition(from, to)
-    ? Either.right(
+    ? Result.succeed(
       new Order({ ...order, ...changes, status: to, updatedAt: now, version: order.version + 1 })
     )
-    : Either.left(new InvalidTransition({ orderId: order.id, from: order.status, to }))
+    : Result.fail(new InvalidTransition({ orderId: order.id, from: order.status, to }))
 
-// The input is already decoded and the rest is fixed here, so the constructor's re-validation
-// (a schema pass per request on the hot path) is skipped.
+// The input is already decoded and the rest is fixed here, so the constructor's checks (a pass
+// of every filter per request on the hot path) are skipped; Effect 4 still checks the shape.
 export const newOrder = (id: OrderId, input: CreateOrderInput, now: Date): Order =>
   new Order({
     id,
@@ -45,7 +45,7 @@ export const newOrder = (id: OrderId, input: CreateOrderInput, now: Date): Order
     createdAt: now,
     updatedAt: now,
     version: 1
-  }, { disableValidation: true })
+  }, { disableChecks: true })
 
 export const isLeaseExpired = (order: Order, now: Date): boolean =>
   order.status === "PROCESSING" && order.leaseExpiresAt !== null && order.leaseExpiresAt.getTime() <= now.getTime()
@@ -58,9 +58,9 @@ export const startProcessing = (
   order: Order,
   now: Date,
   leaseExpiresAt: Date
-): Either.Either<Order, InvalidTransition> =>
+): Result.Result<Order, InvalidTransition> =>
   isLeaseExpired(order, now)
-    ? Either.right(new Order({ ...order, leaseExpiresAt, updatedAt: now, version: order.version + 1 }))
+    ? Result.succeed(new Order({ ...order, leaseExpiresAt, updatedAt: now, version: order.version + 1 }))
     : transition(order, "PENDING", "PROCESSING", now, { leaseExpiresAt })
 
 export const markProcessed = (order: Order, now: Date) =>

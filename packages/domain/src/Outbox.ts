@@ -16,7 +16,7 @@ export interface ClaimOutboxRequest {
  * Port: the transactional outbox. `append` joins the enclosing transaction, so an event exists
  * exactly when the state change it announces was committed.
  */
-export class Outbox extends Context.Tag("@order-platform/Outbox")<Outbox, {
+export class Outbox extends Context.Service<Outbox, {
   readonly append: (event: OrderEvent, availableAt: Date) => Effect.Effect<void, PersistenceError>
   /** Oldest available first; concurrent claimers never receive the same entry. */
   readonly claimReady: (request: ClaimOutboxRequest) => Effect.Effect<ReadonlyArray<OutboxEntry>, PersistenceError>
@@ -26,4 +26,4 @@ export class Outbox extends Context.Tag("@order-platform/Outbox")<Outbox, {
     eventId: EventId,
     failure: { readonly error: string; readonly retryAt: Date }
   ) => Effect.Effect<void, PersistenceError>
-}>() {}
+}>()("@order-platform/Outbox") {}

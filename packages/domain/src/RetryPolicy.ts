@@ -1,4 +1,4 @@
-import { Config, Context, Effect, Either, Layer } from "effect"
+import { Config, Context, Effect, Layer, Result } from "effect"
 import { ConfigValidationError } from "./ConfigValidationError.ts"
 
 export interface RetrySettings {
@@ -21,28 +21,29 @@ export const decideRetry = (settings: RetrySettings, failedAttempts: number): Re
     ? { _tag: "Exhausted" }
     : { _tag: "Retry", delayMs: retryDelayMs(settings, failedAttempts) }
 
-export const validateRetrySettings = (settings: RetrySettings): Either.Either<RetrySettings, string> => {
+export const validateRetrySettings = (settings: RetrySettings): Result.Result<RetrySettings, string> => {
   if (!Number.isInteger(settings.maxAttempts) || settings.maxAttempts < 1) {
-    return Either.left("MAX_ATTEMPTS must be an integer of at least 1")
+    return Result.fail("MAX_ATTEMPTS must be an integer of at least 1")
   }
   if (!Number.isInteger(settings.baseDelayMs) || settings.baseDelayMs < 0) {
-    return Either.left("RETRY_BASE_DELAY_MS must be a non-negative integer")
+    return Result.fail("RETRY_BASE_DELAY_MS must be a non-negative integer")
   }
   if (!Number.isInteger(settings.maxDelayMs) || settings.maxDelayMs < settings.baseDelayMs) {
-    return Either.left("RETRY_MAX_DELAY_MS must be an integer not below RETRY_BASE_DELAY_MS")
+    return Result.fail("RETRY_MAX_DELAY_MS must be an integer not below RETRY_BASE_DELAY_MS")
   }
-  return Either.right(settings)
+  return Result.succeed(settings)
 }
 
 export const defaultRetrySettings: RetrySettings = { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 60_000 }
 
-export class RetryPolicy extends Context.Tag("@order-platform/RetryPolicy")<RetryPolicy, RetrySettings>() {
+export class RetryPolicy extends Context.Service<RetryPolicy, RetrySettings>()("@order-platform/RetryPolicy") {
+  /** Settings written in code: nonsense is a bug, so it is a defect rather than a typed error. */
   static readonly layer = (settings: RetrySettings) =>
     Layer.effect(
       RetryPolicy,
-      Either.match(validateRetrySettings(settings), {
-        onLeft: (message) => Effect.dieMessage(message),
-        onRight: Effect.succeed
+      Result.match(validateRetrySettings(settings), {
+        onFailure: (message) => Effect.die(new Error(message)),
+        onSuccess: Effect.succeed
       })
     )
 
@@ -50,15 +51,13 @@ export class RetryPolicy extends Context.Tag("@order-platform/RetryPolicy")<Retr
     RetryPolicy,
     Effect.gen(function*() {
       const settings = yield* Config.all({
-        maxAttempts: Config.integer("MAX_ATTEMPTS").pipe(Config.withDefault(defaultRetrySettings.maxAttempts)),
-        baseDelayMs: Config.integer("RETRY_BASE_DELAY_MS").pipe(
-          Config.withDefault(defaultRetrySettings.baseDelayMs)
-        ),
-        maxDelayMs: Config.integer("RETRY_MAX_DELAY_MS").pipe(Config.withDefault(defaultRetrySettings.maxDelayMs))
+        maxAttempts: Config.Int("MAX_ATTEMPTS").pipe(Config.withDefault(defaultRetrySettings.maxAttempts)),
+        baseDelayMs: Config.Int("RETRY_BASE_DELAY_MS").pipe(Config.withDefault(defaultRetrySettings.baseDelayMs)),
+        maxDelayMs: Config.Int("RETRY_MAX_DELAY_MS").pipe(Config.withDefault(defaultRetrySettings.maxDelayMs))
       })
-      return yield* Either.match(validateRetrySettings(settings), {
-        onLeft: (message) => Effect.fail(new ConfigValidationError({ message })),
-        onRight: Effect.succeed
+      return yield* Result.match(validateRetrySettings(settings), {
+        onFailure: (message) => Effect.fail(new ConfigValidationError({ message })),
+        onSuccess: Effect.succeed
       })
     })
   )

@@ -1,4 +1,4 @@
-import { Config, Effect, Layer, Random } from "effect"
+import { Config, Effect, Layer, Option, Random } from "effect"
 import { ProcessingRejected } from "./BusinessErrors.ts"
 import { ConfigValidationError } from "./ConfigValidationError.ts"
 import type { Order } from "./Order.ts"
@@ -33,9 +33,9 @@ const rollFor = (settings: SimulatedProcessorSettings, order: Order) =>
     ? Random.next
     : Effect.succeed(unitInterval(`${settings.seed}:${order.id}:${order.attempts}`))
 
-export const makeSimulatedProcessor = (settings: SimulatedProcessorSettings): OrderProcessor["Type"] => ({
-  process: (order) =>
-    Effect.gen(function*() {
+export const makeSimulatedProcessor = (settings: SimulatedProcessorSettings): OrderProcessor["Service"] =>
+  OrderProcessor.of({
+    process: Effect.fn("OrderProcessor.process")(function*(order: Order) {
       if (settings.delayMs > 0) yield* Effect.sleep(settings.delayMs)
       if (order.attempts < (settings.failFirstAttempts ?? 0)) {
         return yield* new ProcessingRejected({
@@ -48,8 +48,8 @@ export const makeSimulatedProcessor = (settings: SimulatedProcessorSettings): Or
       if (roll < settings.failureProbability) {
         return yield* new ProcessingRejected({ orderId: order.id, reason: "simulated business failure" })
       }
-    }).pipe(Effect.withSpan("OrderProcessor.process"))
-})
+    })
+  })
 
 export const SimulatedOrderProcessor = {
   layer: (settings: SimulatedProcessorSettings) => Layer.succeed(OrderProcessor, makeSimulatedProcessor(settings)),
@@ -59,13 +59,13 @@ export const SimulatedOrderProcessor = {
     OrderProcessor,
     Effect.gen(function*() {
       const settings = yield* Config.all({
-        failureProbability: Config.number("FAILURE_PROBABILITY").pipe(Config.withDefault(0)),
-        delayMs: Config.integer("PROCESSING_DELAY_MS").pipe(Config.withDefault(0)),
-        seed: Config.integer("PROCESSING_SEED").pipe(
+        failureProbability: Config.Number("FAILURE_PROBABILITY").pipe(Config.withDefault(0)),
+        delayMs: Config.Int("PROCESSING_DELAY_MS").pipe(Config.withDefault(0)),
+        seed: Config.Int("PROCESSING_SEED").pipe(
           Config.option,
-          Config.map((seed) => seed._tag === "Some" ? seed.value : undefined)
+          Config.map(Option.getOrUndefined)
         ),
-        failFirstAttempts: Config.integer("PROCESSING_FAIL_FIRST_ATTEMPTS").pipe(Config.withDefault(0))
+        failFirstAttempts: Config.Int("PROCESSING_FAIL_FIRST_ATTEMPTS").pipe(Config.withDefault(0))
       })
       if (!(settings.failureProbability >= 0 && settings.failureProbability <= 1)) {
         return yield* new ConfigValidationError({ message: "FAILURE_PROBABILITY must be between 0 and 1" })

@@ -1,5 +1,6 @@
 import { expect, layer } from "@effect/vitest"
-import { Effect, Exit, type Layer, Option, TestClock } from "effect"
+import { Effect, Exit, type Layer, Option, Result } from "effect"
+import { TestClock } from "effect/testing"
 import { DlqEntry } from "../src/DlqEntry.ts"
 import { DlqRepository } from "../src/DlqRepository.ts"
 import { IdempotencyKeys } from "../src/IdempotencyKeys.ts"
@@ -81,7 +82,7 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         // Inside a transaction it joins it: a rollback discards both rows.
         const discarded = sampleOrder(now)
         const exit = yield* Effect.exit(transactor.withTransaction(
-          Effect.zipRight(orders.insertWithEvent(discarded, sampleEvent(discarded.id), now), Effect.fail(new Boom()))
+          Effect.andThen(orders.insertWithEvent(discarded, sampleEvent(discarded.id), now), Effect.fail(new Boom()))
         ))
         expect(Exit.isFailure(exit)).toBe(true)
         expect(yield* orders.findById(discarded.id)).toStrictEqual(Option.none())
@@ -103,12 +104,12 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
           sampleOrder(at("2026-01-01T08:00:00Z"))
         ]
         for (const order of inserted) yield* orders.insert(order)
-        const failed = yield* markFailed(
-          Effect.runSync(startProcessing(inserted[0]!, sameInstant, sameInstant)),
+        const failed = Result.getOrThrow(markFailed(
+          Result.getOrThrow(startProcessing(inserted[0]!, sameInstant, sameInstant)),
           "no",
           sameInstant
-        )
-        yield* orders.update(Effect.runSync(startProcessing(inserted[0]!, sameInstant, sameInstant)))
+        ))
+        yield* orders.update(Result.getOrThrow(startProcessing(inserted[0]!, sameInstant, sameInstant)))
         yield* orders.update(failed)
 
         const seen: Array<string> = []
@@ -168,7 +169,7 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         const now = at("2026-01-01T10:00:00Z")
         const order = sampleOrder(now)
         yield* orders.insert(order)
-        const processing = yield* startProcessing(order, now, now)
+        const processing = Result.getOrThrow(startProcessing(order, now, now))
         yield* orders.update(processing)
         expect(Option.map(yield* orders.findById(order.id), (o) => o.version)).toStrictEqual(Option.some(2))
         const conflict = yield* Effect.flip(orders.update(processing))
@@ -275,7 +276,7 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         yield* transactor.withTransaction(Effect.gen(function*() {
           yield* orders.insert(kept)
           yield* Effect.ignore(
-            transactor.withTransaction(Effect.zipRight(orders.insert(discarded), Effect.fail("inner")))
+            transactor.withTransaction(Effect.andThen(orders.insert(discarded), Effect.fail("inner")))
           )
         }))
         expect(Option.isSome(yield* orders.findById(kept.id))).toBe(true)

@@ -1,4 +1,4 @@
-import { Context, Effect, FiberRef, HashMap, Layer, Option, Ref } from "effect"
+import { Context, Effect, HashMap, Layer, Option, Ref, Semaphore } from "effect"
 import type { DlqEntry } from "../DlqEntry.ts"
 import type { IdempotencyRecord } from "../IdempotencyKeys.ts"
 import type { Order } from "../Order.ts"
@@ -54,21 +54,25 @@ export const appendOutboxRow = (state: MemoryState, event: OrderEvent, available
  * is a savepoint. Writes outside a transaction wait for the running one, so a rollback never
  * discards them.
  */
-export class MemoryStore extends Context.Tag("@order-platform/MemoryStore")<MemoryStore, {
+export class MemoryStore extends Context.Service<MemoryStore, {
   /** Committed state, or the running transaction's own view. */
   readonly read: Effect.Effect<MemoryState>
   readonly modify: <A>(f: (state: MemoryState) => readonly [A, MemoryState]) => Effect.Effect<A>
   readonly withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-}>() {
+}>()("@order-platform/MemoryStore") {
   static readonly layer = Layer.sync(MemoryStore, () => {
-    const committed = Ref.unsafeMake(emptyMemoryState)
-    const lock = Effect.unsafeMakeSemaphore(1)
-    const transaction = FiberRef.unsafeMake(Option.none<Ref.Ref<MemoryState>>())
-    const current = Effect.map(FiberRef.get(transaction), Option.getOrElse(() => committed))
+    const committed = Ref.makeUnsafe(emptyMemoryState)
+    const lock = Semaphore.makeUnsafe(1)
+    // Each store has its own reference, so a transaction on one store never leaks into another.
+    const transaction = Context.Reference<Option.Option<Ref.Ref<MemoryState>>>(
+      `@order-platform/MemoryStore/transaction/${crypto.randomUUID()}`,
+      { defaultValue: Option.none }
+    )
+    const current = Effect.map(transaction, Option.getOrElse(() => committed))
 
     const modify = <A>(f: (state: MemoryState) => readonly [A, MemoryState]) =>
       Effect.flatMap(
-        FiberRef.get(transaction),
+        transaction,
         Option.match({
           onSome: (view) => Ref.modify(view, f),
           onNone: () => lock.withPermits(1)(Ref.modify(committed, f))
@@ -77,20 +81,20 @@ export class MemoryStore extends Context.Tag("@order-platform/MemoryStore")<Memo
 
     const withTransaction = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       Effect.flatMap(
-        FiberRef.get(transaction),
+        transaction,
         Option.match({
           onSome: (view) =>
             Effect.flatMap(Ref.get(view), (savepoint) => Effect.onError(self, () => Ref.set(view, savepoint))),
           onNone: () =>
             lock.withPermits(1)(Effect.gen(function*() {
               const view = yield* Ref.make(yield* Ref.get(committed))
-              const result = yield* Effect.locally(self, transaction, Option.some(view))
+              const result = yield* Effect.provideService(self, transaction, Option.some(view))
               yield* Ref.set(committed, yield* Ref.get(view))
               return result
             }))
         })
       )
 
-    return { read: Effect.flatMap(current, Ref.get), modify, withTransaction }
+    return MemoryStore.of({ read: Effect.flatMap(current, Ref.get), modify, withTransaction })
   })
 }

@@ -1,4 +1,4 @@
-import { Array as Arr, Effect, Either, HashMap, Layer, Option } from "effect"
+import { Array as Arr, Effect, HashMap, Layer, Option, Result } from "effect"
 import { OrderAlreadyExists, OrderVersionConflict } from "../BusinessErrors.ts"
 import { compareNewestFirst } from "../OrderCursor.ts"
 import { OrderRepository } from "../OrderRepository.ts"
@@ -43,7 +43,7 @@ export const OrderRepositoryMemory = Layer.effect(
         store.modify((state) => {
           const claimed = HashMap.get(state.orders, orderId).pipe(
             Option.filter((order) => order.attempts === attempt),
-            Option.flatMap((order) => Either.getRight(startProcessing(order, now, leaseExpiresAt)))
+            Option.flatMap((order) => Result.getSuccess(startProcessing(order, now, leaseExpiresAt)))
           )
           return Option.match(claimed, {
             onNone: () => [claimed, state] as const,

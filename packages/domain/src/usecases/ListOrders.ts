@@ -1,4 +1,4 @@
-import { Effect, Either } from "effect"
+import { Effect } from "effect"
 import type { Order, OrderStatus } from "../Order.ts"
 import { decodeCursor, encodeCursor } from "../OrderCursor.ts"
 import { OrderRepository } from "../OrderRepository.ts"
@@ -21,10 +21,7 @@ export interface OrderPage {
 export const listOrders = Effect.fn("ListOrders")(function*(request: ListOrdersRequest) {
   const orders = yield* OrderRepository
   const limit = Math.min(Math.max(request.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE)
-  const after = request.cursor === undefined ? undefined : yield* Either.match(decodeCursor(request.cursor), {
-    onLeft: Effect.fail,
-    onRight: Effect.succeed
-  })
+  const after = request.cursor === undefined ? undefined : yield* Effect.fromResult(decodeCursor(request.cursor))
   // One extra row tells whether another page exists without a count query.
   const rows = yield* orders.list({ status: request.status, limit: limit + 1, after })
   const page = rows.slice(0, limit)

@@ -1,4 +1,4 @@
-import { Clock, Effect, Either, Option } from "effect"
+import { Clock, Effect, Option, Result } from "effect"
 import { DlqEntry } from "../DlqEntry.ts"
 import { DlqRepository } from "../DlqRepository.ts"
 import type { Order } from "../Order.ts"
@@ -48,7 +48,7 @@ const orSuperseded = <E extends { readonly _tag: string }, R>(
 const finishSucceeded = (order: Order, now: Date) =>
   Effect.gen(function*() {
     const orders = yield* OrderRepository
-    const done = yield* markProcessed(order, now)
+    const done = yield* Effect.fromResult(markProcessed(order, now))
     yield* orders.update(done)
     yield* Effect.logInfo("order processed").pipe(Effect.annotateLogs({ event: "order.processed" }))
     return processed(done)
@@ -62,7 +62,7 @@ const finishRejected = (order: Order, reason: string, event: OrderEvent, now: Da
     const policy = yield* RetryPolicy
     const decision = decideRetry(policy, order.attempts + 1)
     if (decision._tag === "Exhausted") {
-      const failed = yield* markFailed(order, reason, now)
+      const failed = yield* Effect.fromResult(markFailed(order, reason, now))
       yield* orders.update(failed)
       yield* dlq.add(
         new DlqEntry({
@@ -78,7 +78,7 @@ const finishRejected = (order: Order, reason: string, event: OrderEvent, now: Da
       )
       return deadLettered(failed)
     }
-    const retrying = yield* scheduleRetry(order, reason, now)
+    const retrying = yield* Effect.fromResult(scheduleRetry(order, reason, now))
     yield* orders.update(retrying)
     yield* outbox.append({
       eventId: crypto.randomUUID() as EventId,
@@ -143,12 +143,12 @@ export const processOrder = Effect.fn("ProcessOrder")(function*(
   yield* Effect.logInfo("order processing").pipe(
     Effect.annotateLogs({ event: "order.processing", attempt: order.attempts + 1 })
   )
-  const result = yield* Effect.either(processor.process(order))
+  const result = yield* Effect.result(processor.process(order))
   const finishedAt = new Date(yield* Clock.currentTimeMillis)
   // Success is one conditional write, atomic on its own; a rejection writes two or three rows.
-  return yield* Either.match(result, {
-    onRight: () => finishSucceeded(order, finishedAt),
-    onLeft: (rejection) => transactionally(finishRejected(order, rejection.reason, event, finishedAt))
+  return yield* Result.match(result, {
+    onSuccess: () => finishSucceeded(order, finishedAt),
+    onFailure: (rejection) => transactionally(finishRejected(order, rejection.reason, event, finishedAt))
   }).pipe(
     orSuperseded,
     Effect.tap((outcome) => outcome._tag === "RetryScheduled" ? wakeOutboxRelay : Effect.void)

@@ -29,7 +29,7 @@ export const reprocessDlqEntry = Effect.fn("ReprocessDlqEntry")(function*(
         onSome: Effect.succeed
       }))
     )
-    const pending = yield* reprocess(failed, now)
+    const pending = yield* Effect.fromResult(reprocess(failed, now))
     yield* orders.update(pending)
     yield* outbox.append({
       eventId: crypto.randomUUID() as EventId,
