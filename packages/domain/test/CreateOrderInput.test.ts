@@ -1,15 +1,21 @@
 import { describe, expect, it } from "@effect/vitest"
-import { CorrelationId, CreateOrderInput, OrderEventFromJson } from "@order-platform/domain"
-import { Either, ParseResult, Schema } from "effect"
+import {
+  CorrelationId,
+  CreateOrderInput,
+  CreateOrderInputParseOptions,
+  OrderEventFromJson
+} from "@order-platform/domain"
+import { Result, Schema, SchemaIssue } from "effect"
 
-const decode = Schema.decodeUnknownEither(CreateOrderInput)
+const decode = Schema.decodeUnknownResult(CreateOrderInput, CreateOrderInputParseOptions)
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
 const valid = { customerId: "c-1", currency: "EUR", items: [{ sku: "A-1", quantity: 1, unitPriceCents: 100 }] }
 const messageOf = (input: unknown) =>
-  Either.match(decode(input), {
-    onLeft: (error) =>
-      ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+  Result.match(decode(input), {
+    onFailure: (error) =>
+      formatIssues(error.issue).issues.map((issue) => `${(issue.path ?? []).map(String).join(".")}: ${issue.message}`)
         .join("; "),
-    onRight: () => "accepted"
+    onSuccess: () => "accepted"
   })
 
 describe("CreateOrderInput", () => {
@@ -61,6 +67,6 @@ describe("CreateOrderInput", () => {
     expect(Schema.is(CorrelationId)("req-1:abc_DEF.9")).toBe(true)
     expect(Schema.is(CorrelationId)("has space")).toBe(false)
     expect(Schema.is(CorrelationId)("x".repeat(129))).toBe(false)
-    expect(Either.isLeft(Schema.decodeUnknownEither(OrderEventFromJson)("{not json"))).toBe(true)
+    expect(Result.isFailure(Schema.decodeUnknownResult(OrderEventFromJson)("{not json"))).toBe(true)
   })
 })

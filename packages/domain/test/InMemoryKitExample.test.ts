@@ -2,7 +2,8 @@
 import { expect, it } from "@effect/vitest"
 import { createOrder, getOrder, InMemory, Outbox, processOrder, SimulatedOrderProcessor } from "@order-platform/domain"
 import type { CorrelationId, CreateOrderInput } from "@order-platform/domain"
-import { Clock, Effect, TestClock } from "effect"
+import { Clock, Effect } from "effect"
+import { TestClock } from "effect/testing"
 
 const input = {
   customerId: "customer-7",

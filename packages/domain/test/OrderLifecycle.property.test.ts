@@ -11,7 +11,8 @@ import {
   SimulatedOrderProcessor
 } from "@order-platform/domain"
 import { correlationId, sampleInput } from "@order-platform/domain/testing"
-import { Array as Arr, Effect, HashMap, Logger, TestClock, TestContext } from "effect"
+import { Array as Arr, Clock, Effect, HashMap, Logger } from "effect"
+import { TestClock } from "effect/testing"
 import fc from "fast-check"
 
 const maxAttempts = 3
@@ -56,7 +57,7 @@ const run = (operations: ReadonlyArray<Operation>, seed: number, failureProbabil
     const store = yield* MemoryStore
     const outbox = yield* Outbox
     const delivered: Array<OutboxEntry> = []
-    const now = Effect.map(TestClock.currentTimeMillis, (ms) => new Date(ms))
+    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
     const deliverNext = (horizonMs: number) =>
       Effect.gen(function*() {
         const [entry] = yield* outbox.claimReady({ now: yield* now, limit: 1, horizonMs, leaseMs: 60_000 })
@@ -109,8 +110,8 @@ const run = (operations: ReadonlyArray<Operation>, seed: number, failureProbabil
       processor: SimulatedOrderProcessor.layer({ failureProbability, delayMs: 0, seed }),
       retry: { maxAttempts, baseDelayMs: 1_000, maxDelayMs: 4_000 }
     })),
-    Effect.provide(TestContext.TestContext),
-    Effect.provide(Logger.remove(Logger.defaultLogger))
+    Effect.provide(TestClock.layer()),
+    Effect.provide(Logger.layer([]))
   )
 
 describe("order lifecycle properties", () => {

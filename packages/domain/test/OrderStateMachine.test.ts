@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type Order, OrderStateMachine, type OrderStatus } from "@order-platform/domain"
 import { at, sampleOrder } from "@order-platform/domain/testing"
-import { Either } from "effect"
+import { Result } from "effect"
 
 const statuses: ReadonlyArray<OrderStatus> = ["PENDING", "PROCESSING", "PROCESSED", "FAILED"]
 const created = at("2026-01-01T00:00:00Z")
@@ -43,14 +43,14 @@ describe("OrderStateMachine", () => {
         const snapshot = structuredClone({ ...before })
         const result = move.apply(before)
         if (legal) {
-          const after = Either.getOrThrow(result)
+          const after = Result.getOrThrow(result)
           expect(after.status).toBe(move.to)
           expect(after.version).toBe(before.version + 1)
           expect(after.updatedAt).toStrictEqual(now)
           expect(after.createdAt).toStrictEqual(before.createdAt)
         } else {
-          expect(Either.isLeft(result)).toBe(true)
-          const error = Either.getLeft(result)
+          expect(Result.isFailure(result)).toBe(true)
+          const error = Result.getFailure(result)
           expect(error._tag === "Some" && error.value).toMatchObject({ _tag: "InvalidTransition", from, to: move.to })
         }
         expect({ ...before }).toStrictEqual(snapshot)
@@ -60,15 +60,15 @@ describe("OrderStateMachine", () => {
 
   it("counts a failure in attempts whether it retries or fails, and reprocess resets them", () => {
     const processing = orderIn("PROCESSING", { attempts: 2 })
-    expect(Either.getOrThrow(OrderStateMachine.scheduleRetry(processing, "no stock", now))).toMatchObject({
+    expect(Result.getOrThrow(OrderStateMachine.scheduleRetry(processing, "no stock", now))).toMatchObject({
       status: "PENDING",
       attempts: 3,
       failureReason: "no stock",
       leaseExpiresAt: null
     })
-    const failed = Either.getOrThrow(OrderStateMachine.markFailed(processing, "no stock", now))
+    const failed = Result.getOrThrow(OrderStateMachine.markFailed(processing, "no stock", now))
     expect(failed).toMatchObject({ status: "FAILED", attempts: 3, failureReason: "no stock" })
-    expect(Either.getOrThrow(OrderStateMachine.reprocess(failed, now))).toMatchObject({
+    expect(Result.getOrThrow(OrderStateMachine.reprocess(failed, now))).toMatchObject({
       status: "PENDING",
       attempts: 0,
       failureReason: null
@@ -77,8 +77,8 @@ describe("OrderStateMachine", () => {
 
   it("lets a PROCESSING order be claimed again only once its lease has expired", () => {
     const leased = orderIn("PROCESSING", { leaseExpiresAt: at("2026-01-01T00:05:00Z") })
-    expect(Either.isLeft(OrderStateMachine.startProcessing(leased, at("2026-01-01T00:04:59Z"), now))).toBe(true)
-    const taken = Either.getOrThrow(
+    expect(Result.isFailure(OrderStateMachine.startProcessing(leased, at("2026-01-01T00:04:59Z"), now))).toBe(true)
+    const taken = Result.getOrThrow(
       OrderStateMachine.startProcessing(leased, at("2026-01-01T00:05:00Z"), at("2026-01-01T00:10:00Z"))
     )
     expect(taken).toMatchObject({

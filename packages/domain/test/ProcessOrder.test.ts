@@ -9,14 +9,15 @@ import {
   SimulatedOrderProcessor
 } from "@order-platform/domain"
 import { at, correlationId, sampleInput } from "@order-platform/domain/testing"
-import { Effect, HashMap, Option, TestClock } from "effect"
+import { Clock, Effect, HashMap, Option } from "effect"
+import { TestClock } from "effect/testing"
 
 const start = at("2026-03-01T00:00:00Z").getTime()
 const alwaysRejects = SimulatedOrderProcessor.layer({ failureProbability: 0, delayMs: 0, failFirstAttempts: 1_000 })
 const claimNow = (horizonMs = 0) =>
   Effect.gen(function*() {
     const outbox = yield* Outbox
-    const now = new Date(yield* TestClock.currentTimeMillis)
+    const now = new Date(yield* Clock.currentTimeMillis)
     return yield* outbox.claimReady({ now, limit: 10, horizonMs, leaseMs: 1_000 })
   })
 
@@ -39,7 +40,7 @@ describe("ProcessOrder", () => {
         waited = 0
         const outcome = yield* processOrder(entry.event)
         const outbox = yield* Outbox
-        yield* outbox.markSent([entry.event.eventId], new Date(yield* TestClock.currentTimeMillis))
+        yield* outbox.markSent([entry.event.eventId], new Date(yield* Clock.currentTimeMillis))
         if (outcome._tag === "DeadLettered") break
         expect(outcome._tag).toBe("RetryScheduled")
         // Jump to one millisecond before the retry is due, to keep the loop short.

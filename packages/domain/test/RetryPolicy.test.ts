@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { decideRetry, retryDelayMs, RetryPolicy, validateRetrySettings } from "@order-platform/domain"
-import { ConfigProvider, Effect, Either, Layer } from "effect"
+import { ConfigProvider, Effect, Layer, Result } from "effect"
 
 const settings = { maxAttempts: 10, baseDelayMs: 1_000, maxDelayMs: 60_000 }
 
@@ -8,7 +8,7 @@ const fromEnv = (env: Record<string, string>) =>
   Effect.flatMap(RetryPolicy, Effect.succeed).pipe(
     Effect.provide(
       RetryPolicy.fromConfig.pipe(
-        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+        Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)))
       )
     )
   )
@@ -41,13 +41,13 @@ describe("RetryPolicy", () => {
 
   it("rejects settings that cannot work, naming the variable", () => {
     expect(validateRetrySettings({ ...settings, maxAttempts: 0 })).toStrictEqual(
-      Either.left("MAX_ATTEMPTS must be an integer of at least 1")
+      Result.fail("MAX_ATTEMPTS must be an integer of at least 1")
     )
     expect(validateRetrySettings({ ...settings, baseDelayMs: -1 })).toStrictEqual(
-      Either.left("RETRY_BASE_DELAY_MS must be a non-negative integer")
+      Result.fail("RETRY_BASE_DELAY_MS must be a non-negative integer")
     )
     expect(validateRetrySettings({ ...settings, maxDelayMs: 10 })).toStrictEqual(
-      Either.left("RETRY_MAX_DELAY_MS must be an integer not below RETRY_BASE_DELAY_MS")
+      Result.fail("RETRY_MAX_DELAY_MS must be an integer not below RETRY_BASE_DELAY_MS")
     )
   })
 

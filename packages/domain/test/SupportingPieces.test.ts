@@ -9,7 +9,7 @@ describe("JSON logger", () => {
     Effect.runSync(
       Effect.logError("boom").pipe(
         Effect.annotateLogs({ event: "order.failed", orderId: "o-1", correlationId: "c-1", level: "spoofed" }),
-        Effect.provide(Logger.replace(Logger.defaultLogger, makeJsonLogger("worker", (line) => lines.push(line))))
+        Effect.provide(Logger.layer([makeJsonLogger("worker", (line) => lines.push(line))]))
       )
     )
     expect(lines).toHaveLength(1)
@@ -32,16 +32,16 @@ describe("simulated processor", () => {
         typeof sampleOrder
       >
       const processor = makeSimulatedProcessor({ failureProbability: 0.5, delayMs: 0, seed })
-      return [order, Effect.runSync(Effect.either(processor.process(order)))._tag] as const
+      return [order, Effect.runSync(Effect.result(processor.process(order)))._tag] as const
     })
 
   it("with a seed, decides each (order, attempt) the same way every time", () => {
     const first = outcomes(7)
     const processor = makeSimulatedProcessor({ failureProbability: 0.5, delayMs: 0, seed: 7 })
     for (const [order, tag] of first) {
-      expect(Effect.runSync(Effect.either(processor.process(order)))._tag).toBe(tag)
+      expect(Effect.runSync(Effect.result(processor.process(order)))._tag).toBe(tag)
     }
-    const rejections = first.filter(([, tag]) => tag === "Left").length
+    const rejections = first.filter(([, tag]) => tag === "Failure").length
     expect(rejections).toBeGreaterThan(5)
     expect(rejections).toBeLessThan(35)
   })
@@ -50,8 +50,8 @@ describe("simulated processor", () => {
     const processor = makeSimulatedProcessor({ failureProbability: 0, delayMs: 0, failFirstAttempts: 2 })
     const order = sampleOrder(at("2026-01-01T00:00:00Z"))
     const tags = [0, 1, 2, 3].map((attempts) =>
-      Effect.runSync(Effect.either(processor.process({ ...order, attempts } as typeof order)))._tag
+      Effect.runSync(Effect.result(processor.process({ ...order, attempts } as typeof order)))._tag
     )
-    expect(tags).toStrictEqual(["Left", "Left", "Right", "Right"])
+    expect(tags).toStrictEqual(["Failure", "Failure", "Success", "Success"])
   })
 })
