@@ -14,7 +14,8 @@ const isoCurrencyCodes = new Set(
 )
 
 export const Currency = Schema.String.check(
-  Schema.isPattern(/^[A-Z]{3}$/, { message: "currency must be 3 upper-case letters (ISO 4217)" }),
+  // The `u` flag is what lets Effect 4 copy the pattern into the generated JSON Schema.
+  Schema.isPattern(/^[A-Z]{3}$/u, { message: "currency must be 3 upper-case letters (ISO 4217)" }),
   Schema.makeFilter((code: string) => isoCurrencyCodes.has(code) || `currency ${code} is not an ISO 4217 code`)
 ).pipe(Schema.brand("Currency"))
 export type Currency = typeof Currency.Type

@@ -1,9 +1,9 @@
 import { Schema } from "effect"
 import { Currency } from "./Currency.ts"
 import { NonNegativeInt } from "./NonNegativeInt.ts"
+import { Uuid } from "./Uuid.ts"
 
-// `isGUID`, not `isUUID`: ids keep being accepted by shape alone, whatever their version bits.
-export const OrderId = Schema.String.check(Schema.isGUID()).pipe(Schema.brand("OrderId"))
+export const OrderId = Uuid.pipe(Schema.brand("OrderId"))
 export type OrderId = typeof OrderId.Type
 
 export const CustomerId = Schema.Trim.check(
@@ -13,7 +13,8 @@ export const CustomerId = Schema.Trim.check(
 export type CustomerId = typeof CustomerId.Type
 
 export const Sku = Schema.String.check(
-  Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+  // The `u` flag is what lets Effect 4 copy the pattern into the generated JSON Schema.
+  Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u, {
     message: "sku must be 1-64 characters of letters, digits, '.', '_' or '-'"
   })
 ).pipe(Schema.brand("Sku"))

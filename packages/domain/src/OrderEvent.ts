@@ -2,8 +2,9 @@ import { Schema } from "effect"
 import { CorrelationId } from "./CorrelationId.ts"
 import { NonNegativeInt } from "./NonNegativeInt.ts"
 import { OrderId } from "./Order.ts"
+import { Uuid } from "./Uuid.ts"
 
-export const EventId = Schema.String.check(Schema.isGUID()).pipe(Schema.brand("EventId"))
+export const EventId = Uuid.pipe(Schema.brand("EventId"))
 export type EventId = typeof EventId.Type
 
 export const OrderEventType = Schema.Literals(["OrderCreated", "OrderRetryScheduled", "OrderReprocessed"])

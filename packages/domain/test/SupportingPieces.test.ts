@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { makeJsonLogger, makeSimulatedProcessor } from "@order-platform/domain"
+import { jsonLoggerLayer, makeJsonLogger, makeSimulatedProcessor } from "@order-platform/domain"
 import { at, sampleOrder } from "@order-platform/domain/testing"
-import { Effect, Logger } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Logger, References } from "effect"
 
 describe("JSON logger", () => {
   it("writes one object per line with level, service and annotations as top-level fields", () => {
@@ -22,6 +22,28 @@ describe("JSON logger", () => {
       orderId: "o-1",
       correlationId: "c-1"
     })
+  })
+})
+
+describe("JSON logger layer", () => {
+  const minimumLevelWith = (env: Record<string, string>) =>
+    Effect.runSyncExit(
+      Effect.service(References.MinimumLogLevel).pipe(
+        Effect.provide(
+          jsonLoggerLayer("worker").pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env))))
+        )
+      )
+    )
+
+  // Deployments set LOG_LEVEL=INFO (Terraform allows DEBUG/INFO/WARN/ERROR), as Effect 3 read it.
+  it("reads LOG_LEVEL in any case, OFF included, and defaults to Info", () => {
+    expect(minimumLevelWith({})).toStrictEqual(Exit.succeed("Info"))
+    expect(minimumLevelWith({ LOG_LEVEL: "INFO" })).toStrictEqual(Exit.succeed("Info"))
+    expect(minimumLevelWith({ LOG_LEVEL: "debug" })).toStrictEqual(Exit.succeed("Debug"))
+    expect(minimumLevelWith({ LOG_LEVEL: "Warn" })).toStrictEqual(Exit.succeed("Warn"))
+    expect(minimumLevelWith({ LOG_LEVEL: "OFF" })).toStrictEqual(Exit.succeed("None"))
+    const unknown = minimumLevelWith({ LOG_LEVEL: "verbose" })
+    expect(Exit.isFailure(unknown) && String(unknown.cause)).toContain("LOG_LEVEL")
   })
 })
 

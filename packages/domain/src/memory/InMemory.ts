@@ -12,7 +12,8 @@ import { TransactorMemory } from "./TransactorMemory.ts"
 /**
  * The storage ports (orders, outbox, DLQ, idempotency keys, transactions) in memory, over one
  * fresh `MemoryStore` per build of the layer. `MemoryStore` stays visible so a test can inspect
- * the raw state.
+ * the raw state. Effect 4 reuses a layer an enclosing `Effect.provide` already built: a nested
+ * provide shares the outer store unless it passes `{ local: true }`; sibling provides never share.
  */
 export const storesLayer = Layer.mergeAll(
   OrderRepositoryMemory,

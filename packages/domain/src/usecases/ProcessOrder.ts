@@ -33,65 +33,51 @@ const retryScheduled = (order: Order, delayMs: number): ProcessOutcome => ({ _ta
 const deadLettered = (order: Order): ProcessOutcome => ({ _tag: "DeadLettered", order })
 const deferred = (until: Date): ProcessOutcome => ({ _tag: "Deferred", until })
 
-/** The state machine rejected a change the claim had just made legal: only a concurrent writer can cause that. */
-const orSuperseded = <E extends { readonly _tag: string }, R>(
-  self: Effect.Effect<ProcessOutcome, E, R>
-) =>
-  self.pipe(
-    Effect.catchIf(
-      (error): error is Extract<E, { _tag: "OrderVersionConflict" | "InvalidTransition" }> =>
-        error._tag === "OrderVersionConflict" || error._tag === "InvalidTransition",
-      () => Effect.succeed(skipped("superseded"))
+const finishSucceeded = Effect.fnUntraced(function*(order: Order, now: Date) {
+  const orders = yield* OrderRepository
+  const done = yield* Effect.fromResult(markProcessed(order, now))
+  yield* orders.update(done)
+  yield* Effect.logInfo("order processed").pipe(Effect.annotateLogs({ event: "order.processed" }))
+  return processed(done)
+})
+
+const finishRejected = Effect.fnUntraced(function*(order: Order, reason: string, event: OrderEvent, now: Date) {
+  const orders = yield* OrderRepository
+  const outbox = yield* Outbox
+  const dlq = yield* DlqRepository
+  const policy = yield* RetryPolicy
+  const decision = decideRetry(policy, order.attempts + 1)
+  if (decision._tag === "Exhausted") {
+    const failed = yield* Effect.fromResult(markFailed(order, reason, now))
+    yield* orders.update(failed)
+    yield* dlq.add(
+      new DlqEntry({
+        orderId: order.id,
+        reason,
+        attempts: failed.attempts,
+        correlationId: event.correlationId,
+        failedAt: now
+      })
     )
+    yield* Effect.logWarning("order failed: retries exhausted, moved to the dead-letter queue").pipe(
+      Effect.annotateLogs({ event: "order.failed", attempts: failed.attempts, reason })
+    )
+    return deadLettered(failed)
+  }
+  const retrying = yield* Effect.fromResult(scheduleRetry(order, reason, now))
+  yield* orders.update(retrying)
+  yield* outbox.append({
+    eventId: crypto.randomUUID() as EventId,
+    type: "OrderRetryScheduled",
+    orderId: order.id,
+    attempt: retrying.attempts,
+    correlationId: event.correlationId
+  }, new Date(now.getTime() + decision.delayMs))
+  yield* Effect.logInfo("order attempt rejected, retry scheduled").pipe(
+    Effect.annotateLogs({ event: "order.retry", attempts: retrying.attempts, delayMs: decision.delayMs, reason })
   )
-
-const finishSucceeded = (order: Order, now: Date) =>
-  Effect.gen(function*() {
-    const orders = yield* OrderRepository
-    const done = yield* Effect.fromResult(markProcessed(order, now))
-    yield* orders.update(done)
-    yield* Effect.logInfo("order processed").pipe(Effect.annotateLogs({ event: "order.processed" }))
-    return processed(done)
-  })
-
-const finishRejected = (order: Order, reason: string, event: OrderEvent, now: Date) =>
-  Effect.gen(function*() {
-    const orders = yield* OrderRepository
-    const outbox = yield* Outbox
-    const dlq = yield* DlqRepository
-    const policy = yield* RetryPolicy
-    const decision = decideRetry(policy, order.attempts + 1)
-    if (decision._tag === "Exhausted") {
-      const failed = yield* Effect.fromResult(markFailed(order, reason, now))
-      yield* orders.update(failed)
-      yield* dlq.add(
-        new DlqEntry({
-          orderId: order.id,
-          reason,
-          attempts: failed.attempts,
-          correlationId: event.correlationId,
-          failedAt: now
-        })
-      )
-      yield* Effect.logWarning("order failed: retries exhausted, moved to the dead-letter queue").pipe(
-        Effect.annotateLogs({ event: "order.failed", attempts: failed.attempts, reason })
-      )
-      return deadLettered(failed)
-    }
-    const retrying = yield* Effect.fromResult(scheduleRetry(order, reason, now))
-    yield* orders.update(retrying)
-    yield* outbox.append({
-      eventId: crypto.randomUUID() as EventId,
-      type: "OrderRetryScheduled",
-      orderId: order.id,
-      attempt: retrying.attempts,
-      correlationId: event.correlationId
-    }, new Date(now.getTime() + decision.delayMs))
-    yield* Effect.logInfo("order attempt rejected, retry scheduled").pipe(
-      Effect.annotateLogs({ event: "order.retry", attempts: retrying.attempts, delayMs: decision.delayMs, reason })
-    )
-    return retryScheduled(retrying, decision.delayMs)
-  })
+  return retryScheduled(retrying, decision.delayMs)
+})
 
 const leaseHeldOnAttempt = (order: Order, attempt: number, now: Date): Date | undefined =>
   order.status === "PROCESSING" && order.attempts === attempt && order.leaseExpiresAt !== null &&
@@ -99,26 +85,25 @@ const leaseHeldOnAttempt = (order: Order, attempt: number, now: Date): Date | un
     ? order.leaseExpiresAt
     : undefined
 
-const unclaimed = (event: OrderEvent, now: Date) =>
-  Effect.gen(function*() {
-    const orders = yield* OrderRepository
-    const order = yield* orders.findById(event.orderId)
-    const leasedUntil = Option.getOrUndefined(Option.map(order, (o) => leaseHeldOnAttempt(o, event.attempt, now)))
-    if (leasedUntil !== undefined) {
-      yield* Effect.logInfo("order is leased by another delivery; this one comes back when the lease expires").pipe(
-        Effect.annotateLogs({
-          event: "order.deferred",
-          attempt: event.attempt,
-          leaseExpiresAt: leasedUntil.toISOString()
-        })
-      )
-      return deferred(leasedUntil)
-    }
-    yield* Effect.logInfo("delivery skipped: duplicate or stale").pipe(
-      Effect.annotateLogs({ event: "order.skipped", attempt: event.attempt })
+const unclaimed = Effect.fnUntraced(function*(event: OrderEvent, now: Date) {
+  const orders = yield* OrderRepository
+  const order = yield* orders.findById(event.orderId)
+  const leasedUntil = Option.getOrUndefined(Option.map(order, (o) => leaseHeldOnAttempt(o, event.attempt, now)))
+  if (leasedUntil !== undefined) {
+    yield* Effect.logInfo("order is leased by another delivery; this one comes back when the lease expires").pipe(
+      Effect.annotateLogs({
+        event: "order.deferred",
+        attempt: event.attempt,
+        leaseExpiresAt: leasedUntil.toISOString()
+      })
     )
-    return skipped("duplicate-or-stale")
-  })
+    return deferred(leasedUntil)
+  }
+  yield* Effect.logInfo("delivery skipped: duplicate or stale").pipe(
+    Effect.annotateLogs({ event: "order.skipped", attempt: event.attempt })
+  )
+  return skipped("duplicate-or-stale")
+})
 
 /**
  * Runs one delivery of an order event: claim → business step → PROCESSED, or a retry scheduled
@@ -150,7 +135,8 @@ export const processOrder = Effect.fn("ProcessOrder")(function*(
     onSuccess: () => finishSucceeded(order, finishedAt),
     onFailure: (rejection) => transactionally(finishRejected(order, rejection.reason, event, finishedAt))
   }).pipe(
-    orSuperseded,
+    // The state machine rejected a change the claim had just made legal: only a concurrent writer can cause that.
+    Effect.catchTag(["OrderVersionConflict", "InvalidTransition"], () => Effect.succeed(skipped("superseded"))),
     Effect.tap((outcome) => outcome._tag === "RetryScheduled" ? wakeOutboxRelay : Effect.void)
   )
 }, (effect, event) =>
