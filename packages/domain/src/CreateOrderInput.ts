@@ -5,7 +5,7 @@ import { CustomerId, OrderItems } from "./Order.ts"
 /**
  * What a caller submits to create an order. Unknown fields are rejected, not silently dropped:
  * Effect 4 takes that as a parse option at the decoding site, so decode with
- * `CreateOrderInputParseOptions` (or `decodeCreateOrderInput`).
+ * `createOrderInputParseOptions` (or `decodeCreateOrderInput`).
  */
 export const CreateOrderInput = Schema.Struct({
   customerId: CustomerId,
@@ -19,6 +19,6 @@ export const CreateOrderInput = Schema.Struct({
 export type CreateOrderInput = typeof CreateOrderInput.Type
 
 /** How `CreateOrderInput` must be decoded: an unknown field is an error. */
-export const CreateOrderInputParseOptions: SchemaAST.ParseOptions = { onExcessProperty: "error" }
+export const createOrderInputParseOptions: SchemaAST.ParseOptions = { onExcessProperty: "error" }
 
-export const decodeCreateOrderInput = Schema.decodeUnknownEffect(CreateOrderInput, CreateOrderInputParseOptions)
+export const decodeCreateOrderInput = Schema.decodeUnknownEffect(CreateOrderInput, createOrderInputParseOptions)

@@ -54,12 +54,15 @@ const LogLevelName = Schema.String.pipe(
   )
 )
 
-/** Replaces every logger with the JSON one, at the level named by LOG_LEVEL (default Info). */
+/**
+ * Replaces the default logger with the JSON one, at the level named by LOG_LEVEL (default Info).
+ * The tracer logger stays, so log lines remain events of the span they were written in.
+ */
 export const jsonLoggerLayer = (service: string) =>
   Layer.unwrap(Effect.gen(function*() {
     const level = yield* Config.schema(LogLevelName, "LOG_LEVEL").pipe(Config.withDefault<LogLevel.LogLevel>("Info"))
     return Layer.merge(
-      Logger.layer([makeJsonLogger(service)]),
+      Logger.layer([makeJsonLogger(service), Logger.tracerLogger]),
       Layer.succeed(References.MinimumLogLevel, level)
     )
   }))

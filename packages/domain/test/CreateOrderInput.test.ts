@@ -2,12 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import {
   CorrelationId,
   CreateOrderInput,
-  CreateOrderInputParseOptions,
+  createOrderInputParseOptions,
   OrderEventFromJson
 } from "@order-platform/domain"
 import { Result, Schema, SchemaIssue } from "effect"
 
-const decode = Schema.decodeUnknownResult(CreateOrderInput, CreateOrderInputParseOptions)
+const decode = Schema.decodeUnknownResult(CreateOrderInput, createOrderInputParseOptions)
 const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
 const valid = { customerId: "c-1", currency: "EUR", items: [{ sku: "A-1", quantity: 1, unitPriceCents: 100 }] }
 const messageOf = (input: unknown) =>
