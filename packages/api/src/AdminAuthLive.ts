@@ -1,6 +1,7 @@
-import * as HttpApp from "@effect/platform/HttpApp"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect, Layer, Option, Redacted } from "effect"
+import * as HttpEffect from "effect/http/HttpEffect"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { AdminAuth } from "./AdminAuth.ts"
 import { ApiConfig } from "./ApiConfig.ts"
@@ -12,7 +13,7 @@ const digest = (value: string) => createHash("sha256").update(value, "utf8").dig
 const sameToken = (expected: Redacted.Redacted, supplied: Redacted.Redacted) =>
   timingSafeEqual(digest(Redacted.value(expected)), digest(Redacted.value(supplied)))
 
-const challenge = HttpApp.appendPreResponseHandler((_, response) =>
+const challenge = HttpEffect.appendPreResponseHandler((_, response) =>
   Effect.succeed(
     response.status === 401
       ? HttpServerResponse.setHeader(response, "www-authenticate", "Bearer realm=\"admin\"")
@@ -20,27 +21,30 @@ const challenge = HttpApp.appendPreResponseHandler((_, response) =>
   )
 )
 
+// "Missing" only when nothing follows the scheme; any other credential (another scheme included) is wrong.
+const isMissing = (authorization: string | undefined) =>
+  authorization === undefined || /^\s*(bearer\s*)?$/i.test(authorization)
+
 export const AdminAuthLive = Layer.effect(
   AdminAuth,
   Effect.map(ApiConfig, ({ adminToken }) =>
     AdminAuth.of({
-      adminToken: (supplied) =>
-        Option.match(adminToken, {
-          onNone: () =>
-            Effect.fail(
-              new Forbidden({ message: "admin routes are disabled: no ADMIN_TOKEN is configured on the server" })
-            ),
-          onSome: (expected) =>
-            Redacted.value(supplied) === ""
-              ? Effect.zipRight(
-                challenge,
-                Effect.fail(
-                  new Unauthorized({ message: "missing bearer token: send Authorization: Bearer <ADMIN_TOKEN>" })
-                )
-              )
-              : sameToken(expected, supplied)
-              ? Effect.void
-              : Effect.zipRight(challenge, Effect.fail(new Unauthorized({ message: "invalid bearer token" })))
-        })
+      adminToken: Effect.fnUntraced(function*(httpEffect, { credential }) {
+        if (Option.isNone(adminToken)) {
+          return yield* new Forbidden({
+            message: "admin routes are disabled: no ADMIN_TOKEN is configured on the server"
+          })
+        }
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (isMissing(request.headers.authorization)) {
+          yield* challenge
+          return yield* new Unauthorized({ message: "missing bearer token: send Authorization: Bearer <ADMIN_TOKEN>" })
+        }
+        if (Redacted.value(credential) === "" || !sameToken(adminToken.value, credential)) {
+          yield* challenge
+          return yield* new Unauthorized({ message: "invalid bearer token" })
+        }
+        return yield* httpEffect
+      })
     }))
 )

@@ -1,7 +1,7 @@
-import * as HttpApiClient from "@effect/platform/HttpApiClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Effect, Redacted } from "effect"
+import * as HttpApiClient from "effect/http-api/HttpApiClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { OrdersApi } from "./Api.ts"
 
 export interface ApiClientOptions {
@@ -12,10 +12,11 @@ export interface ApiClientOptions {
 }
 
 /**
- * A typed client derived from the contract: `client.orders.create({ payload })`,
- * `client.orders.get({ path: { id } })`, `client.dlq.reprocess({ path: { orderId } })`, …
- * Business errors come back as the domain's tagged errors. Needs an `HttpClient`
- * (e.g. `FetchHttpClient.layer` or `NodeHttpClient.layerUndici`).
+ * A typed client derived from the contract: `client.orders.create({ payload, headers: {} })`,
+ * `client.orders.get({ params: { id } })`, `client.orders.list({ query: {} })`,
+ * `client.dlq.reprocess({ params: { orderId } })`, … Business errors come back as the domain's
+ * tagged errors; `responseMode: "decoded-and-response"` also returns the raw response. Needs an
+ * `HttpClient` (e.g. `FetchHttpClient.layer` or `NodeHttpClient.layerUndici`).
  *
  * ```ts
  * const program = Effect.gen(function*() {
@@ -42,4 +43,4 @@ export const makeApiClient = (baseUrl: string | URL, options: ApiClientOptions =
   })
 
 /** The client type `makeApiClient` yields. */
-export type ApiClient = Effect.Effect.Success<ReturnType<typeof makeApiClient>>
+export type ApiClient = Effect.Success<ReturnType<typeof makeApiClient>>

@@ -1,4 +1,4 @@
-import { Config, Option, Redacted } from "effect"
+import { Config, Option, Redacted, Schema } from "effect"
 
 export interface ApiSettings {
   readonly port: number
@@ -10,15 +10,15 @@ export interface ApiSettings {
 }
 
 const integerAtLeast = (name: string, minimum: number, fallback: number) =>
-  Config.integer(name).pipe(
-    Config.validate({ message: `${name} must be an integer ≥ ${minimum}`, validation: (n) => n >= minimum }),
-    Config.withDefault(fallback)
-  )
+  Config.schema(
+    Schema.Int.check(Schema.isGreaterThanOrEqualTo(minimum, { message: `${name} must be an integer ≥ ${minimum}` })),
+    name
+  ).pipe(Config.withDefault(fallback))
 
 /** The API's own settings, from the environment (database settings live in @order-platform/postgres). */
 export const ApiConfig: Config.Config<ApiSettings> = Config.all({
-  port: Config.port("PORT").pipe(Config.withDefault(8080)),
-  adminToken: Config.option(Config.redacted("ADMIN_TOKEN")).pipe(
+  port: Config.Port("PORT").pipe(Config.withDefault(8080)),
+  adminToken: Config.option(Config.Redacted("ADMIN_TOKEN")).pipe(
     Config.map(Option.filter((token) => Redacted.value(token).trim() !== ""))
   ),
   shutdownDrainMs: integerAtLeast("SHUTDOWN_DRAIN_MS", 0, 10_000),

@@ -1,7 +1,7 @@
 import { jsonLoggerLayer, type Outbox, OutboxSignal } from "@order-platform/domain"
 import { DatabaseConfig, MigrationsLayer, PgClientLive, PostgresLayer } from "@order-platform/postgres"
 import { OutboxRelayLayer } from "@order-platform/sqs"
-import { Config, type ConfigError, Effect, Layer, Option } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
 import { ApiConfig } from "./ApiConfig.ts"
 import { type ApiServerOptions, makeApiServer } from "./ApiServer.ts"
 import { ReadinessCheckPg } from "./ReadinessCheck.ts"
@@ -17,10 +17,10 @@ export const PostgresStorageLive = Layer.mergeAll(PostgresLayer, ReadinessCheckP
  * once, and a sweep catches the rest); otherwise a signal that wakes nobody (workers then claim
  * outbox rows themselves).
  */
-export const RelayLayer: Layer.Layer<OutboxSignal, ConfigError.ConfigError, Outbox> = Layer.unwrapEffect(
+export const RelayLayer: Layer.Layer<OutboxSignal, Config.ConfigError, Outbox> = Layer.unwrap(
   Effect.map(
-    Config.option(Config.nonEmptyString("SQS_QUEUE_URL")),
-    (queueUrl): Layer.Layer<OutboxSignal, ConfigError.ConfigError, Outbox> =>
+    Config.option(Config.NonEmptyString("SQS_QUEUE_URL")),
+    (queueUrl): Layer.Layer<OutboxSignal, Config.ConfigError, Outbox> =>
       Option.isNone(queueUrl) ? Layer.succeed(OutboxSignal, { wake: Effect.void }) : OutboxRelayLayer
   )
 )
@@ -29,7 +29,7 @@ export const RelayLayer: Layer.Layer<OutboxSignal, ConfigError.ConfigError, Outb
 const ConfigCheck = Layer.effectDiscard(Effect.all([ApiConfig, DatabaseConfig], { discard: true }))
 
 /** Built first and released last: "api.stopped" is written after the server drained and the pool closed. */
-const Lifecycle = Layer.scopedDiscard(
+const Lifecycle = Layer.effectDiscard(
   Effect.addFinalizer(() => Effect.logInfo("api stopped").pipe(Effect.annotateLogs("event", "api.stopped")))
 )
 

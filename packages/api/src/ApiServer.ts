@@ -1,19 +1,22 @@
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
-import * as HttpServer from "@effect/platform/HttpServer"
 import { Effect, Layer } from "effect"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
+import * as HttpApiSwagger from "effect/http-api/HttpApiSwagger"
+import * as HttpRouter from "effect/http/HttpRouter"
 import * as Http from "node:http"
 import { AdminAuthLive } from "./AdminAuthLive.ts"
 import { OrdersApi } from "./Api.ts"
 import { ApiConfig } from "./ApiConfig.ts"
 import { answerClientErrorsAsJson } from "./ClientErrors.ts"
+import { DecodeErrorsLive } from "./DecodeErrors.ts"
 import { DlqHandlersLive } from "./DlqHandlers.ts"
 import { gracefulDrain } from "./GracefulDrain.ts"
 import { HealthHandlersLive } from "./HealthHandlers.ts"
+import { DOCS_PATH, OPENAPI_PATH } from "./OpenApiDocument.ts"
 import { OrdersHandlersLive } from "./OrdersHandlers.ts"
-import { DOCS_PATH, OPENAPI_PATH, RequestGuardLive } from "./RequestGuard.ts"
+import { RequestGuardLive } from "./RequestGuardLive.ts"
 import { requestLogging } from "./RequestLogging.ts"
+import { routeTable } from "./RouteTable.ts"
 
 export interface ApiServerOptions {
   /** Port to listen on; 0 lets the OS pick one (read it from `HttpServer.address`). Default: PORT. */
@@ -22,9 +25,15 @@ export interface ApiServerOptions {
   readonly host?: string | undefined
 }
 
-const ApiHandlersLive = HttpApiBuilder.api(OrdersApi).pipe(
+const ApiRoutes = HttpApiBuilder.layer(OrdersApi, { openapiPath: OPENAPI_PATH }).pipe(
   Layer.provide([OrdersHandlersLive, DlqHandlersLive, HealthHandlersLive]),
-  Layer.provide(AdminAuthLive)
+  Layer.provide([AdminAuthLive, DecodeErrorsLive, RequestGuardLive])
+)
+
+const Routes = Layer.mergeAll(
+  ApiRoutes,
+  HttpApiSwagger.layer(OrdersApi, { path: DOCS_PATH }),
+  requestLogging(routeTable(OrdersApi, [OPENAPI_PATH, DOCS_PATH]))
 )
 
 /**
@@ -33,21 +42,18 @@ const ApiHandlersLive = HttpApiBuilder.api(OrdersApi).pipe(
  * and a `ReadinessCheck`; `OutboxSignal`, when present in its context, is woken after commits.
  */
 export const makeApiServer = (options: ApiServerOptions = {}) =>
-  Layer.unwrapEffect(Effect.gen(function*() {
+  Layer.unwrap(Effect.gen(function*() {
     const settings = yield* ApiConfig
     const server = answerClientErrorsAsJson(Http.createServer())
-    const serving = HttpApiBuilder.serve(requestLogging).pipe(
-      Layer.provide(HttpApiSwagger.layer({ path: DOCS_PATH })),
-      Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
-      Layer.provide(RequestGuardLive),
-      Layer.provide(ApiHandlersLive),
-      HttpServer.withLogAddress
-    )
+    // requestLogging writes the access lines, so the router's own request logger is off.
+    const serving = HttpRouter.serve(Routes, { disableLogger: true })
     return gracefulDrain(server, settings.shutdownDrainMs).pipe(
       Layer.provide(serving),
       Layer.provideMerge(NodeHttpServer.layer(() => server, {
         port: options.port ?? settings.port,
-        ...(options.host === undefined ? {} : { host: options.host })
+        ...(options.host === undefined ? {} : { host: options.host }),
+        // gracefulDrain closes the server and cuts what is left after SHUTDOWN_DRAIN_MS.
+        disablePreemptiveShutdown: true
       }))
     )
   }))

@@ -1,45 +1,44 @@
-import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
-import * as HttpMethod from "@effect/platform/HttpMethod"
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import { Effect, Option } from "effect"
+import { ByteSize, Effect } from "effect"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
+import * as HttpMethod from "effect/http/HttpMethod"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import { LengthRequired, MalformedJson, PayloadTooLarge, UnsupportedMediaType } from "./HttpErrors.ts"
 
 /**
  * A body must declare its length, stay within the limit, be application/json and parse. The text
  * is cached on the request, so the payload decoder reads it again for free, never past the limit.
  */
-export const checkBody = (request: HttpServerRequest.HttpServerRequest, limitBytes: number) =>
-  Effect.gen(function*() {
-    if (!HttpMethod.hasBody(request.method)) return
-    const declared = request.headers["content-length"]
-    if (declared === undefined) {
-      if (request.headers["transfer-encoding"] === undefined) return
-      return yield* new LengthRequired({ message: "a request body needs a Content-Length header" })
-    }
-    const length = Number(declared)
-    if (length === 0) return
-    if (length > limitBytes) {
-      return yield* new PayloadTooLarge({
-        message: `request body is ${length} bytes; the limit is ${limitBytes}`,
-        limitBytes
-      })
-    }
-    const contentType = request.headers["content-type"] ?? ""
-    if (contentType.split(";")[0]?.trim().toLowerCase() !== "application/json") {
-      return yield* new UnsupportedMediaType({
-        message: `request body must be application/json, got ${contentType === "" ? "no Content-Type" : contentType}`,
-        contentType
-      })
-    }
-    const text = yield* request.text.pipe(
-      HttpIncomingMessage.withMaxBodySize(Option.some(limitBytes)),
-      Effect.mapError(() => new MalformedJson({ message: "the request body could not be read" }))
-    )
-    yield* Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: (error) =>
-        new MalformedJson({
-          message: `the request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`
-        })
+export const checkBody = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest, limitBytes: number) {
+  if (!HttpMethod.hasBody(request.method)) return
+  const declared = request.headers["content-length"]
+  if (declared === undefined) {
+    if (request.headers["transfer-encoding"] === undefined) return
+    return yield* new LengthRequired({ message: "a request body needs a Content-Length header" })
+  }
+  const length = Number(declared)
+  if (length === 0) return
+  if (length > limitBytes) {
+    return yield* new PayloadTooLarge({
+      message: `request body is ${length} bytes; the limit is ${limitBytes}`,
+      limitBytes
     })
+  }
+  const contentType = request.headers["content-type"] ?? ""
+  if (contentType.split(";")[0]?.trim().toLowerCase() !== "application/json") {
+    return yield* new UnsupportedMediaType({
+      message: `request body must be application/json, got ${contentType === "" ? "no Content-Type" : contentType}`,
+      contentType
+    })
+  }
+  const text = yield* request.text.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limitBytes)),
+    Effect.mapError(() => new MalformedJson({ message: "the request body could not be read" }))
+  )
+  yield* Effect.try({
+    try: () => JSON.parse(text) as unknown,
+    catch: (error) =>
+      new MalformedJson({
+        message: `the request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`
+      })
   })
+})

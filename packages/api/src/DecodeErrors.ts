@@ -1,19 +1,41 @@
-import type * as HttpApiError from "@effect/platform/HttpApiError"
+import { Effect, type Layer, SchemaIssue } from "effect"
+import type * as HttpApiError from "effect/http-api/HttpApiError"
+import * as HttpApiMiddleware from "effect/http-api/HttpApiMiddleware"
+import * as HttpApiSchema from "effect/http-api/HttpApiSchema"
+import { ErrorBodies } from "./ErrorBodies.ts"
 import { ValidationError, type ValidationIssue } from "./HttpErrors.ts"
 
-const issuePath = (path: ReadonlyArray<PropertyKey>) => path.length === 0 ? "(root)" : path.map(String).join(".")
+/**
+ * Answers a request whose path, query, headers or body do not match the contract with
+ * ValidationError (400, `details.issues`) instead of HttpApi's empty 400.
+ */
+export class DecodeErrors extends HttpApiMiddleware.Service<DecodeErrors>()("@order-platform/api/DecodeErrors", {
+  error: ErrorBodies.ValidationError.pipe(HttpApiSchema.status(400))
+}) {}
 
-// An optional field that fails its refinement also fails the `undefined` member of its union.
-const isOptionalNoise = (issue: ValidationIssue, all: ReadonlyArray<ValidationIssue>) =>
-  issue.message.startsWith("Expected undefined,") && all.some((other) => other !== issue && other.path === issue.path)
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+const segmentOf = (segment: PropertyKey | { readonly key: PropertyKey }) =>
+  String(typeof segment === "object" ? segment.key : segment)
 
 /** The platform's decode error (path, query, headers or body) as the API's ValidationError. */
-export const validationErrorFrom = (error: HttpApiError.HttpApiDecodeError): ValidationError => {
-  const all: Array<ValidationIssue> = error.issues.map((issue) => ({
-    path: issuePath(issue.path),
+export const validationErrorFrom = (error: HttpApiError.HttpApiSchemaError): ValidationError => {
+  const issues: Array<ValidationIssue> = formatIssues(error.cause.issue).issues.map((issue) => ({
+    path: issue.path === undefined || issue.path.length === 0 ? "(root)" : issue.path.map(segmentOf).join("."),
     message: issue.message
   }))
-  const issues = all.filter((issue) => !isOptionalNoise(issue, all))
   const summary = issues.slice(0, 3).map((issue) => `${issue.path}: ${issue.message}`).join("; ")
   return new ValidationError({ message: `invalid request: ${summary}`, issues })
 }
+
+/**
+ * Request decoding failures become ValidationError; a response that does not encode is a bug,
+ * left as a defect for RequestGuard to log and answer 500.
+ */
+export const DecodeErrorsLive: Layer.Layer<DecodeErrors> = HttpApiMiddleware.layerSchemaErrorTransform(
+  DecodeErrors,
+  (error) =>
+    error.kind === "Body" || error.kind === "ResponseHeaders"
+      ? Effect.die(error)
+      : Effect.fail(validationErrorFrom(error))
+)

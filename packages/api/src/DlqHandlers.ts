@@ -1,19 +1,19 @@
-import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { DEFAULT_PAGE_SIZE, listDlqEntries, reprocessDlqEntry } from "@order-platform/domain"
 import { Effect } from "effect"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { OrdersApi } from "./Api.ts"
 import { orServiceUnavailable } from "./InfrastructureFailure.ts"
 import { currentCorrelationId } from "./RequestCorrelation.ts"
 
 export const DlqHandlersLive = HttpApiBuilder.group(OrdersApi, "dlq", (handlers) =>
-  handlers
-    .handle("list", ({ urlParams }) =>
-      listDlqEntries(urlParams.limit ?? DEFAULT_PAGE_SIZE).pipe(
+  handlers.handleAll({
+    list: ({ query }) =>
+      listDlqEntries(query.limit ?? DEFAULT_PAGE_SIZE).pipe(
         Effect.map((entries) => ({ entries })),
         orServiceUnavailable
-      ))
-    .handle("reprocess", ({ path }) =>
-      Effect.flatMap(currentCorrelationId, (correlationId) =>
-        reprocessDlqEntry(path.orderId, correlationId)).pipe(
-          orServiceUnavailable
-        )))
+      ),
+    reprocess: ({ params }) =>
+      Effect.flatMap(currentCorrelationId, (correlationId) => reprocessDlqEntry(params.orderId, correlationId)).pipe(
+        orServiceUnavailable
+      )
+  }))

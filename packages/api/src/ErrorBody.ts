@@ -1,11 +1,11 @@
-import { Schema } from "effect"
+import { Schema, type SchemaAST, SchemaTransformation } from "effect"
 
 /** The JSON body of every 4xx and 5xx answer. */
 export const ErrorBody = Schema.Struct({
-  error: Schema.String.annotations({ description: "Stable machine-readable code, e.g. OrderNotFound" }),
-  message: Schema.String.annotations({ description: "Human-readable explanation" }),
+  error: Schema.String.annotate({ description: "Stable machine-readable code, e.g. OrderNotFound" }),
+  message: Schema.String.annotate({ description: "Human-readable explanation" }),
   details: Schema.optional(Schema.Unknown)
-}).annotations({ identifier: "ErrorBody" })
+}).annotate({ identifier: "ErrorBody" })
 export type ErrorBody = typeof ErrorBody.Type
 
 /** The encoded side of {@link errorBodyFor}: an {@link ErrorBody} whose `error` is the tag. */
@@ -15,12 +15,19 @@ export interface ErrorBodyOf<Tag extends string> {
   readonly details?: unknown
 }
 
-interface TaggedErrorSchema<Self extends { readonly _tag: string; readonly message: string }>
-  extends Schema.Schema<Self, any>
+/** What `errorBodyFor` needs of a `Schema.TaggedError` class. */
+export interface TaggedErrorSchema<Self extends { readonly _tag: string; readonly message: string }>
+  extends Schema.Top
 {
-  readonly _tag: Self["_tag"]
+  readonly Type: Self
   readonly fields: Schema.Struct.Fields
   new(props: any): Self
+}
+
+const tagOf = (fields: Schema.Struct.Fields): string => {
+  const tag = fields["_tag"]
+  if (tag === undefined) throw new Error("errorBodyFor needs a Schema.TaggedError class")
+  return String((tag.ast as SchemaAST.Literal).literal)
 }
 
 /**
@@ -30,29 +37,29 @@ interface TaggedErrorSchema<Self extends { readonly _tag: string; readonly messa
 export const errorBodyFor = <Self extends { readonly _tag: string; readonly message: string }>(
   errorClass: TaggedErrorSchema<Self>,
   options: { readonly description: string; readonly fallbackMessage?: string }
-): Schema.Schema<Self, ErrorBodyOf<Self["_tag"]>> => {
+): Schema.Codec<Self, ErrorBodyOf<Self["_tag"]>> => {
   const { _tag: _, message: messageField, ...detailFields } = errorClass.fields
+  const tag = tagOf(errorClass.fields)
   const detailKeys = Object.keys(detailFields)
   const hasDetails = detailKeys.length > 0
   const body = Schema.Struct({
-    error: Schema.Literal(errorClass._tag),
+    error: Schema.Literal(tag),
     message: Schema.String,
     ...(hasDetails ? { details: Schema.Struct(detailFields) } : {})
-  }).annotations({ identifier: errorClass._tag, description: options.description }) as unknown as Schema.Schema<
-    any,
-    any
-  >
-  const transformed = Schema.transform(body, Schema.typeSchema(errorClass), {
-    strict: false,
-    decode: (wire: { readonly message: string; readonly details?: Record<string, unknown> }) =>
-      new errorClass({ ...(messageField === undefined ? {} : { message: wire.message }), ...wire.details }),
-    encode: (error: Self) => ({
-      error: error._tag,
-      message: error.message === "" ? options.fallbackMessage ?? error._tag : error.message,
-      ...(hasDetails
-        ? { details: Object.fromEntries(detailKeys.map((key) => [key, (error as Record<string, unknown>)[key]])) }
-        : {})
-    })
-  })
-  return transformed as unknown as Schema.Schema<Self, ErrorBodyOf<Self["_tag"]>>
+  }).annotate({ identifier: tag, description: options.description })
+  const transformed = body.pipe(Schema.decodeTo(
+    Schema.toType(errorClass),
+    SchemaTransformation.transform({
+      decode: (wire: { readonly message: string; readonly details?: Record<string, unknown> }) =>
+        new errorClass({ ...(messageField === undefined ? {} : { message: wire.message }), ...wire.details }),
+      encode: (error: Self) => ({
+        error: tag,
+        message: error.message === "" ? options.fallbackMessage ?? tag : error.message,
+        ...(hasDetails
+          ? { details: Object.fromEntries(detailKeys.map((key) => [key, (error as Record<string, unknown>)[key]])) }
+          : {})
+      })
+    }) as any
+  ))
+  return transformed as unknown as Schema.Codec<Self, ErrorBodyOf<Self["_tag"]>>
 }

@@ -7,14 +7,14 @@ import type * as Http from "node:http"
  * attached, so this finalizer runs before the handler is detached and the pool is closed.
  */
 export const gracefulDrain = (server: Http.Server, drainMs: number) =>
-  Layer.scopedDiscard(Effect.addFinalizer(() =>
+  Layer.effectDiscard(Effect.addFinalizer(() =>
     Effect.gen(function*() {
       if (!server.listening) return
       yield* Effect.logInfo("shutting down: draining in-flight requests").pipe(
         Effect.annotateLogs({ event: "http.draining", drainMs })
       )
       const startedAt = Date.now()
-      const forced = yield* Effect.async<boolean>((resume) => {
+      const forced = yield* Effect.callback<boolean>((resume) => {
         let cut = false
         const deadline = setTimeout(() => {
           cut = true

@@ -1,12 +1,17 @@
-import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { Effect } from "effect"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { OrdersApi } from "./Api.ts"
 import { ReadinessCheck } from "./ReadinessCheck.ts"
 
-export const HealthHandlersLive = HttpApiBuilder.group(OrdersApi, "health", (handlers) =>
-  handlers
-    .handle("live", () => Effect.succeed({ status: "live" as const }))
-    .handle("ready", () =>
-      Effect.flatMap(ReadinessCheck, (readiness) => readiness.check).pipe(
-        Effect.map(({ schemaVersion }) => ({ status: "ready" as const, schemaVersion }))
-      )))
+export const HealthHandlersLive = HttpApiBuilder.group(
+  OrdersApi,
+  "health",
+  Effect.fnUntraced(function*(handlers) {
+    const readiness = yield* ReadinessCheck
+    return handlers.handleAll({
+      live: () => Effect.succeed({ status: "live" as const }),
+      ready: () =>
+        readiness.check.pipe(Effect.map(({ schemaVersion }) => ({ status: "ready" as const, schemaVersion })))
+    })
+  })
+)

@@ -4,7 +4,7 @@ import { Schema } from "effect"
 export const ValidationIssue = Schema.Struct({
   path: Schema.String,
   message: Schema.String
-}).annotations({ identifier: "ValidationIssue" })
+}).annotate({ identifier: "ValidationIssue" })
 export type ValidationIssue = typeof ValidationIssue.Type
 
 /** The request's path, query, headers or body do not match the contract. */

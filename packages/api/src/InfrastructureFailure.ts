@@ -12,6 +12,6 @@ export const orServiceUnavailable = <A, E, R>(
     (error) =>
       Effect.logError(`storage failure during ${error.operation}`, Cause.fail(error)).pipe(
         Effect.annotateLogs({ event: "http.infrastructure_failure", operation: error.operation }),
-        Effect.zipRight(Effect.fail(new ServiceUnavailable({ message: "the database is unavailable; retry later" })))
+        Effect.andThen(Effect.fail(new ServiceUnavailable({ message: "the database is unavailable; retry later" })))
       )
   ) as Effect.Effect<A, Exclude<E, PersistenceError> | ServiceUnavailable, R>

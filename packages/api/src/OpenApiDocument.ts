@@ -2,7 +2,10 @@ import { MAX_CORRELATION_ID_LENGTH } from "@order-platform/domain"
 
 type Json = Record<string, any>
 
-const decodeErrorRef = "#/components/schemas/HttpApiDecodeError"
+/** Where the server serves the generated document and the interactive page built on it. */
+export const OPENAPI_PATH = "/openapi.json"
+export const DOCS_PATH = "/docs"
+
 const bodyOnlyErrorRefs = new Set(["#/components/schemas/MalformedJson"])
 const bodyOnlyStatuses = ["411", "413", "415"]
 
@@ -31,16 +34,15 @@ export const describeResponses = (descriptions: Record<number, string>) => (oper
 }
 
 /**
- * Final touches on the generated document: the platform's HttpApiDecodeError never reaches a
- * client (the server answers ValidationError instead), body errors are listed only where a body
- * is read, and every operation takes and echoes X-Correlation-Id.
+ * Final touches on the generated document: body errors are listed only where a body is read,
+ * and every operation takes and echoes X-Correlation-Id.
  */
 export const finishOpenApiDocument = (spec: Json): Json => {
   for (const pathItem of Object.values<Json>(spec["paths"] ?? {})) {
     for (const [method, operation] of Object.entries<Json>(pathItem)) {
       operation["parameters"] = [...(operation["parameters"] ?? []), correlationParameter]
       const readsBody = method !== "get" && method !== "head"
-      const hidden = new Set([decodeErrorRef, ...(readsBody ? [] : bodyOnlyErrorRefs)])
+      const hidden: ReadonlySet<string> = readsBody ? new Set() : bodyOnlyErrorRefs
       if (!readsBody) { for (const status of bodyOnlyStatuses) delete operation["responses"]?.[status] }
       const badRequest = operation["responses"]?.["400"]
       if (badRequest !== undefined) badRequest.description = "Invalid request (see `error` and `details.issues`)"
@@ -54,8 +56,5 @@ export const finishOpenApiDocument = (spec: Json): Json => {
       }
     }
   }
-  delete spec["components"]?.["schemas"]?.["HttpApiDecodeError"]
-  delete spec["components"]?.["schemas"]?.["Issue"]
-  delete spec["components"]?.["schemas"]?.["PropertyKey"]
   return spec
 }

@@ -1,17 +1,19 @@
-import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { createOrder, getOrder, listOrders, Order } from "@order-platform/domain"
-import { Effect } from "effect"
+import { createOrder, getOrder, listOrders } from "@order-platform/domain"
+import { Effect, Schema } from "effect"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { OrdersApi } from "./Api.ts"
 import { orServiceUnavailable } from "./InfrastructureFailure.ts"
 import { currentCorrelationId } from "./RequestCorrelation.ts"
 import { requestFingerprint } from "./RequestFingerprint.ts"
+import { OrderJson } from "./WireSchemas.ts"
 
-const encodeOrder = HttpServerResponse.schemaJson(Order)
+// The same JSON the contract's encoder writes for an Order: the status and Location vary per answer.
+const encodeOrder = HttpServerResponse.schemaJson(Schema.toCodecJson(OrderJson))
 
 export const OrdersHandlersLive = HttpApiBuilder.group(OrdersApi, "orders", (handlers) =>
-  handlers
-    .handle("create", ({ headers, payload }) =>
+  handlers.handleAll({
+    create: ({ headers, payload }) =>
       Effect.gen(function*() {
         const key = headers["idempotency-key"]
         const { created, order } = yield* createOrder({
@@ -26,6 +28,7 @@ export const OrdersHandlersLive = HttpApiBuilder.group(OrdersApi, "orders", (han
         // A key bound to a missing order, or a colliding fresh UUID: broken invariants, not client errors.
         Effect.catchTags({ OrderNotFound: Effect.die, OrderAlreadyExists: Effect.die }),
         orServiceUnavailable
-      ))
-    .handle("get", ({ path }) => orServiceUnavailable(getOrder(path.id)))
-    .handle("list", ({ urlParams }) => orServiceUnavailable(listOrders(urlParams))))
+      ),
+    get: ({ params }) => orServiceUnavailable(getOrder(params.id)),
+    list: ({ query }) => orServiceUnavailable(listOrders(query))
+  }))

@@ -1,12 +1,12 @@
-import * as SqlClient from "@effect/sql/SqlClient"
 import { checkSchemaCurrent } from "@order-platform/postgres"
 import { Context, Effect, Layer } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import { NotReady } from "./HttpErrors.ts"
 
 /** Port behind `/health/ready`: succeeds with the schema version when storage can serve requests. */
-export class ReadinessCheck extends Context.Tag("@order-platform/api/ReadinessCheck")<ReadinessCheck, {
+export class ReadinessCheck extends Context.Service<ReadinessCheck, {
   readonly check: Effect.Effect<{ readonly schemaVersion: number }, NotReady>
-}>() {
+}>()("@order-platform/api/ReadinessCheck") {
   /** In-memory storage is always ready (schema version 0). */
   static readonly memory = Layer.succeed(ReadinessCheck, { check: Effect.succeed({ schemaVersion: 0 }) })
 }
@@ -19,9 +19,9 @@ export const ReadinessCheckPg = Layer.effect(
   Effect.map(SqlClient.SqlClient, (sql) => ({
     check: checkSchemaCurrent.pipe(
       Effect.provideService(SqlClient.SqlClient, sql),
-      Effect.timeoutFail({
+      Effect.timeoutOrElse({
         duration: READINESS_TIMEOUT,
-        onTimeout: () => new NotReady({ message: `the database did not answer within ${READINESS_TIMEOUT}` })
+        orElse: () => Effect.fail(new NotReady({ message: `the database did not answer within ${READINESS_TIMEOUT}` }))
       }),
       Effect.map((version) => ({ schemaVersion: version.current })),
       Effect.catchTags({

@@ -6,15 +6,13 @@ export const CORRELATION_HEADER = "x-correlation-id"
 export interface RequestCorrelationState {
   /** None outside a request (a handler called directly); `currentCorrelationId` then makes one. */
   readonly correlationId: Option.Option<CorrelationId>
-  /** Why the supplied X-Correlation-Id was refused; the request is then answered 400. */
-  readonly invalidHeader: Option.Option<string>
 }
 
 /** The correlation id of the request being served, set by the outermost middleware. */
-export class RequestCorrelation extends Context.Reference<RequestCorrelation>()(
+export const RequestCorrelation = Context.Reference<RequestCorrelationState>(
   "@order-platform/api/RequestCorrelation",
-  { defaultValue: (): RequestCorrelationState => ({ correlationId: Option.none(), invalidHeader: Option.none() }) }
-) {}
+  { defaultValue: (): RequestCorrelationState => ({ correlationId: Option.none() }) }
+)
 
 export const newCorrelationId = (): CorrelationId => crypto.randomUUID() as CorrelationId
 

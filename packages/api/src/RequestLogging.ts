@@ -1,9 +1,16 @@
-import * as HttpApp from "@effect/platform/HttpApp"
-import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Cause, Clock, Effect, Exit, LogLevel, Option } from "effect"
+import { Cause, Clock, Effect, Exit, Option } from "effect"
+import * as HttpEffect from "effect/http/HttpEffect"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerError from "effect/http/HttpServerError"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import type { unhandled } from "effect/Types"
+import { ErrorBodies } from "./ErrorBodies.ts"
+import { ValidationError } from "./HttpErrors.ts"
 import { CORRELATION_HEADER, RequestCorrelation, resolveCorrelation } from "./RequestCorrelation.ts"
+import { unexpectedFailure } from "./RequestGuardLive.ts"
+import { errorResponse, routeNotFound } from "./RouteNotFound.ts"
+import type { Route } from "./RouteTable.ts"
 
 const pathOf = (url: string) => {
   const query = url.indexOf("?")
@@ -11,42 +18,77 @@ const pathOf = (url: string) => {
 }
 
 const statusOf = (exit: Exit.Exit<HttpServerResponse.HttpServerResponse, unknown>) =>
-  Exit.isSuccess(exit) ? exit.value.status : Cause.isInterruptedOnly(exit.cause) ? 499 : 500
+  Exit.isSuccess(exit) ? exit.value.status : Cause.hasInterruptsOnly(exit.cause) ? 499 : 500
+
+const invalidCorrelation = (reason: string) =>
+  errorResponse(
+    ErrorBodies.ValidationError,
+    new ValidationError({
+      message: `invalid request: ${reason}`,
+      issues: [{ path: "header.x-correlation-id", message: reason }]
+    }),
+    400
+  )
+
+const isRouteNotFound = (error: unknown) =>
+  HttpServerError.isHttpServerError(error) && error.reason._tag === "RouteNotFound"
 
 /**
- * Outermost middleware: resolves the correlation id, annotates every log line of the request
- * with it, echoes it on every response (errors and 404s included), and writes one access line.
- * Successes and probes log it at DEBUG: a success already has its business line at INFO (such as
- * `order.created`), and a load balancer's health checks must not drown the log. Any other
- * status (4xx, 5xx) logs it at INFO.
+ * What the contract's handlers never see, answered in the same JSON: an invalid X-Correlation-Id
+ * (400, before routing), unknown routes (404/405), and any failure left unanswered (logged once
+ * at ERROR, 500).
  */
-export const requestLogging = HttpMiddleware.make((app) =>
-  Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const startedAt = yield* Clock.currentTimeMillis
-    const { correlationId, invalidHeader } = resolveCorrelation(request.headers[CORRELATION_HEADER])
-    yield* HttpApp.appendPreResponseHandler((_, response) =>
-      Effect.succeed(HttpServerResponse.setHeader(response, "X-Correlation-Id", correlationId))
-    )
-    const path = pathOf(request.url)
-    return yield* Effect.gen(function*() {
-      const exit = yield* app.pipe(
-        Effect.provideService(RequestCorrelation, { correlationId: Option.some(correlationId), invalidHeader }),
-        Effect.exit
-      )
-      const finishedAt = yield* Clock.currentTimeMillis
-      const status = statusOf(exit)
-      yield* Effect.logWithLevel(
-        path.startsWith("/health/") || (status >= 200 && status < 300) ? LogLevel.Debug : LogLevel.Info,
-        "request completed"
-      ).pipe(Effect.annotateLogs({
-        event: "http.request",
-        method: request.method,
-        path,
-        status,
-        durationMs: finishedAt - startedAt
-      }))
-      return yield* exit
-    }).pipe(Effect.annotateLogs("correlationId", correlationId))
-  })
-)
+const answer = (routes: ReadonlyArray<Route>, request: HttpServerRequest.HttpServerRequest) =>
+(
+  cause: Cause.Cause<unknown>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, unhandled> => {
+  if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+  const failure = Cause.findErrorOption(cause)
+  if (!Cause.hasDies(cause) && Option.isSome(failure) && isRouteNotFound(failure.value)) {
+    return Effect.succeed(routeNotFound(routes, request))
+  }
+  return Effect.map(unexpectedFailure(cause), (error) => errorResponse(ErrorBodies.InternalError, error, 500))
+}
+
+/**
+ * Outermost middleware of every route: resolves the correlation id, annotates every log line of
+ * the request with it, echoes it on every response (errors and 404s included), and writes one
+ * access line. Successes and probes log it at DEBUG: a success already has its business line at
+ * INFO (such as `order.created`), and a load balancer's health checks must not drown the log. Any
+ * other status (4xx, 5xx) logs it at INFO.
+ */
+export const requestLogging = (routes: ReadonlyArray<Route>) =>
+  HttpRouter.middleware<{ handles: HttpServerError.HttpServerError }>()(
+    (app) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const startedAt = yield* Clock.currentTimeMillis
+        const { correlationId, invalidHeader } = resolveCorrelation(request.headers[CORRELATION_HEADER])
+        yield* HttpEffect.appendPreResponseHandler((_, response) =>
+          Effect.succeed(HttpServerResponse.setHeader(response, "X-Correlation-Id", correlationId))
+        )
+        const path = pathOf(request.url)
+        return yield* Effect.gen(function*() {
+          const exit =
+            yield* (Option.isSome(invalidHeader) ? Effect.succeed(invalidCorrelation(invalidHeader.value)) : app)
+              .pipe(
+                Effect.catchCause(answer(routes, request)),
+                Effect.provideService(RequestCorrelation, { correlationId: Option.some(correlationId) }),
+                Effect.exit
+              )
+          const finishedAt = yield* Clock.currentTimeMillis
+          const status = statusOf(exit)
+          yield* Effect.logWithLevel(
+            path.startsWith("/health/") || (status >= 200 && status < 300) ? "Debug" : "Info"
+          )("request completed").pipe(Effect.annotateLogs({
+            event: "http.request",
+            method: request.method,
+            path,
+            status,
+            durationMs: finishedAt - startedAt
+          }))
+          return yield* exit
+        }).pipe(Effect.annotateLogs("correlationId", correlationId))
+      }),
+    { global: true }
+  )

@@ -1,16 +1,17 @@
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Schema } from "effect"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { ErrorBodies } from "./ErrorBodies.ts"
 import { MethodNotAllowed, NotFound, ValidationError } from "./HttpErrors.ts"
 import { allowedMethods, type Route } from "./RouteTable.ts"
 
-const errorResponse = <A extends { readonly _tag: string; readonly message: string }>(
-  schema: Schema.Schema<A, any>,
+/** An error answered outside the contract's handlers, in the same JSON the contract writes. */
+export const errorResponse = <A>(
+  schema: Schema.Codec<A, unknown>,
   error: A,
   status: number,
   headers: Record<string, string> = {}
-) => HttpServerResponse.unsafeJson(Schema.encodeSync(schema)(error), { status, headers })
+) => HttpServerResponse.jsonUnsafe(Schema.encodeSync(schema)(error), { status, headers })
 
 export const pathOf = (request: HttpServerRequest.HttpServerRequest) => request.url.split("?")[0] ?? request.url
 

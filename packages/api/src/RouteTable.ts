@@ -1,4 +1,5 @@
-import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApi from "effect/http-api/HttpApi"
+import type * as HttpApiGroup from "effect/http-api/HttpApiGroup"
 
 export interface Route {
   readonly method: string
@@ -20,9 +21,12 @@ const normalize = (path: string) => {
 }
 
 /** Every route of the contract plus the extra GET routes (docs), to tell a 405 from a 404. */
-export const routeTable = (api: HttpApi.HttpApi.Any, extraGetPaths: ReadonlyArray<string>): ReadonlyArray<Route> => {
+export const routeTable = <Id extends string, Groups extends HttpApiGroup.Constraint>(
+  api: HttpApi.HttpApi<Id, Groups>,
+  extraGetPaths: ReadonlyArray<string>
+): ReadonlyArray<Route> => {
   const routes: Array<Route> = extraGetPaths.map((path) => ({ method: "GET", pattern: toPattern(path) }))
-  HttpApi.reflect(api as HttpApi.HttpApi.AnyWithProps, {
+  HttpApi.reflect(api, {
     onGroup: () => undefined,
     onEndpoint: ({ endpoint }) => void routes.push({ method: endpoint.method, pattern: toPattern(endpoint.path) })
   })

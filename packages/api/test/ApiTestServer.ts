@@ -1,9 +1,10 @@
-import { FetchHttpClient, HttpServer } from "@effect/platform"
-import { SqlClient } from "@effect/sql"
 import { makeJsonLogger } from "@order-platform/domain"
 import { pgClientLayer, PostgresLayer } from "@order-platform/postgres"
 import { createTestDatabase } from "@order-platform/test-support"
-import { ConfigProvider, Context, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Logger, Redacted, References } from "effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpServer from "effect/http/HttpServer"
+import * as SqlClient from "effect/sql/SqlClient"
 import { makeApiClient } from "../src/ApiClient.ts"
 import { PostgresStorageLive, RelayLayer } from "../src/ApiProgram.ts"
 import { makeApiServer } from "../src/ApiServer.ts"
@@ -19,7 +20,7 @@ export interface ApiUnderTestShape {
 }
 
 /** The real server, listening on a free port of 127.0.0.1, over its own fresh PostgreSQL database. */
-export class ApiUnderTest extends Context.Tag("test/ApiUnderTest")<ApiUnderTest, ApiUnderTestShape>() {}
+export class ApiUnderTest extends Context.Service<ApiUnderTest, ApiUnderTestShape>()("test/ApiUnderTest") {}
 
 interface TestDatabase {
   readonly name: string
@@ -44,27 +45,27 @@ export interface ApiTestServerOptions {
  * separate pool, and an `HttpClient`.
  */
 export const apiTestServer = (prefix: string, options: ApiTestServerOptions = {}) =>
-  Layer.unwrapScoped(Effect.gen(function*() {
+  Layer.unwrap(Effect.gen(function*() {
     const database: TestDatabase = yield* freshDatabase(prefix)
     const adminToken = options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken
     const lines: Array<Record<string, unknown>> = []
-    const config = ConfigProvider.fromMap(
-      new Map([
-        ["DATABASE_URL", database.url],
-        ["DATABASE_POOL_SIZE", "5"],
-        ...(adminToken === null ? [] : [["ADMIN_TOKEN", adminToken] as const]),
-        ...Object.entries(options.env ?? {})
-      ])
-    )
+    const config = ConfigProvider.fromEnv({
+      env: {
+        DATABASE_URL: database.url,
+        DATABASE_POOL_SIZE: "5",
+        ...(adminToken === null ? {} : { ADMIN_TOKEN: adminToken }),
+        ...options.env
+      }
+    })
     const logger = Layer.merge(
-      Logger.replace(Logger.defaultLogger, makeJsonLogger("api", (line) => void lines.push(JSON.parse(line)))),
-      Logger.minimumLogLevel(LogLevel.Debug)
+      Logger.layer([makeJsonLogger("api", (line) => void lines.push(JSON.parse(line)))]),
+      Layer.succeed(References.MinimumLogLevel, "Debug")
     )
     const server = makeApiServer({ port: 0, host: "127.0.0.1" }).pipe(
       Layer.provide(RelayLayer),
       Layer.provide(PostgresStorageLive),
       Layer.provide(logger),
-      Layer.provide(Layer.setConfigProvider(config))
+      Layer.provide(ConfigProvider.layer(config))
     )
     const underTest = Layer.effect(
       ApiUnderTest,

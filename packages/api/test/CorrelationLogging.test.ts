@@ -1,6 +1,6 @@
-import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import { apiTestServer, ApiUnderTest, rawRequest } from "./ApiTestServer.ts"
 import { sampleInput } from "./Seed.ts"
 

@@ -1,7 +1,7 @@
-import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { DlqEntryNotFound, type OrderId } from "@order-platform/domain"
 import { Effect } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import { Forbidden, Unauthorized } from "../src/HttpErrors.ts"
 import { ADMIN_TOKEN, apiTestServer, client, rawRequest } from "./ApiTestServer.ts"
 import { seedDeadLetteredOrder } from "./Seed.ts"
@@ -12,15 +12,18 @@ layer(apiTestServer("api_dlq"), { excludeTestServices: true, timeout: "60 second
       const { entry, order } = yield* seedDeadLetteredOrder()
       const admin = yield* client({ admin: true, correlationId: "reprocess-test-1" })
 
-      const listed = yield* admin.dlq.list({ urlParams: {} })
+      const listed = yield* admin.dlq.list({ query: {} })
       expect(listed.entries).toContainEqual(entry)
 
-      const [reprocessed, response] = yield* admin.dlq.reprocess({ path: { orderId: order.id }, withResponse: true })
+      const [reprocessed, response] = yield* admin.dlq.reprocess({
+        params: { orderId: order.id },
+        responseMode: "decoded-and-response"
+      })
       expect(response.status).toBe(202)
       expect(response.headers["x-correlation-id"]).toBe("reprocess-test-1")
       expect(reprocessed).toMatchObject({ id: order.id, status: "PENDING", attempts: 0, version: order.version + 1 })
 
-      const after = yield* admin.dlq.list({ urlParams: { limit: 100 } })
+      const after = yield* admin.dlq.list({ query: { limit: 100 } })
       expect(after.entries.map((e) => e.orderId)).not.toContain(order.id)
 
       const sql = yield* SqlClient.SqlClient
@@ -28,7 +31,7 @@ layer(apiTestServer("api_dlq"), { excludeTestServices: true, timeout: "60 second
         SELECT type, correlation_id FROM outbox WHERE order_id = ${order.id}`
       expect(events).toEqual([{ type: "OrderReprocessed", correlationId: "reprocess-test-1" }])
 
-      const again = yield* Effect.flip(admin.dlq.reprocess({ path: { orderId: order.id } }))
+      const again = yield* Effect.flip(admin.dlq.reprocess({ params: { orderId: order.id } }))
       expect(again).toEqual(new DlqEntryNotFound({ orderId: order.id }))
     }))
 
@@ -37,9 +40,9 @@ layer(apiTestServer("api_dlq"), { excludeTestServices: true, timeout: "60 second
       const older = yield* seedDeadLetteredOrder(new Date(Date.now() - 10_000))
       const newer = yield* seedDeadLetteredOrder(new Date(Date.now() + 10_000))
       const admin = yield* client({ admin: true })
-      const page = yield* admin.dlq.list({ urlParams: { limit: 1 } })
+      const page = yield* admin.dlq.list({ query: { limit: 1 } })
       expect(page.entries.map((e) => e.orderId)).toEqual([newer.order.id])
-      const all = yield* admin.dlq.list({ urlParams: { limit: 100 } })
+      const all = yield* admin.dlq.list({ query: { limit: 100 } })
       const ids = all.entries.map((e) => e.orderId)
       expect(ids.indexOf(newer.order.id)).toBeLessThan(ids.indexOf(older.order.id))
     }))
@@ -48,8 +51,10 @@ layer(apiTestServer("api_dlq"), { excludeTestServices: true, timeout: "60 second
     Effect.gen(function*() {
       const { order } = yield* seedDeadLetteredOrder()
       const anonymous = yield* client()
-      expect(yield* Effect.flip(anonymous.dlq.list({ urlParams: {} }))).toBeInstanceOf(Unauthorized)
-      expect(yield* Effect.flip(anonymous.dlq.reprocess({ path: { orderId: order.id } }))).toBeInstanceOf(Unauthorized)
+      expect(yield* Effect.flip(anonymous.dlq.list({ query: {} }))).toBeInstanceOf(Unauthorized)
+      expect(yield* Effect.flip(anonymous.dlq.reprocess({ params: { orderId: order.id } }))).toBeInstanceOf(
+        Unauthorized
+      )
 
       for (
         const authorization of ["Bearer wrong-token", `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}`, `Bearer ${ADMIN_TOKEN}x`]
@@ -66,8 +71,8 @@ layer(apiTestServer("api_dlq"), { excludeTestServices: true, timeout: "60 second
       })
 
       const admin = yield* client({ admin: true })
-      expect(yield* admin.orders.get({ path: { id: order.id } })).toMatchObject({ status: "FAILED", attempts: 5 })
-      const listed = yield* admin.dlq.list({ urlParams: { limit: 100 } })
+      expect(yield* admin.orders.get({ params: { id: order.id } })).toMatchObject({ status: "FAILED", attempts: 5 })
+      const listed = yield* admin.dlq.list({ query: { limit: 100 } })
       expect(listed.entries.map((e) => e.orderId)).toContain(order.id)
     }))
 
@@ -89,17 +94,18 @@ layer(apiTestServer("api_dlq_off", { adminToken: null }), { excludeTestServices:
       Effect.gen(function*() {
         const { order } = yield* seedDeadLetteredOrder()
         const withToken = yield* client({ admin: true })
-        const forbidden = yield* Effect.flip(withToken.dlq.list({ urlParams: {} }))
+        const forbidden = yield* Effect.flip(withToken.dlq.list({ query: {} }))
         expect(forbidden).toEqual(
           new Forbidden({ message: "admin routes are disabled: no ADMIN_TOKEN is configured on the server" })
         )
-        expect(yield* Effect.flip(withToken.dlq.reprocess({ path: { orderId: order.id as OrderId } }))).toBeInstanceOf(
-          Forbidden
-        )
+        expect(yield* Effect.flip(withToken.dlq.reprocess({ params: { orderId: order.id as OrderId } })))
+          .toBeInstanceOf(
+            Forbidden
+          )
         const anonymous = yield* rawRequest("/dlq")
         expect(anonymous.status).toBe(403)
         expect(anonymous.body).toMatchObject({ error: "Forbidden" })
-        expect(yield* withToken.orders.get({ path: { id: order.id } })).toMatchObject({ status: "FAILED" })
+        expect(yield* withToken.orders.get({ params: { id: order.id } })).toMatchObject({ status: "FAILED" })
       }))
   }
 )

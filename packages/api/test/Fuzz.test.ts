@@ -97,7 +97,7 @@ layer(apiTestServer("api_fuzz"), { excludeTestServices: true, timeout: "60 secon
     Effect.gen(function*() {
       const { baseUrl } = yield* ApiUnderTest
       const counts = () => Effect.runPromise(Effect.provide(rowCounts, context))
-      const context = yield* Effect.context<Effect.Effect.Context<typeof rowCounts>>()
+      const context = yield* Effect.context<Effect.Services<typeof rowCounts>>()
       yield* Effect.promise(() =>
         fc.assert(
           fc.asyncProperty(body, headers, async (text, requestHeaders) => {
@@ -122,7 +122,7 @@ layer(apiTestServer("api_fuzz"), { excludeTestServices: true, timeout: "60 secon
   it.effect("arbitrary methods, paths and headers: never ≥ 500, and no row unless an order was accepted", () =>
     Effect.gen(function*() {
       const { baseUrl } = yield* ApiUnderTest
-      const context = yield* Effect.context<Effect.Effect.Context<typeof rowCounts>>()
+      const context = yield* Effect.context<Effect.Services<typeof rowCounts>>()
       const counts = () => Effect.runPromise(Effect.provide(rowCounts, context))
       yield* Effect.promise(() =>
         fc.assert(

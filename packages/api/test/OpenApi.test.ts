@@ -1,7 +1,8 @@
-import { HttpApi, OpenApi } from "@effect/platform"
 import { expect, layer } from "@effect/vitest"
 import { CreateOrderInput, DlqEntry, Order } from "@order-platform/domain"
 import { Effect } from "effect"
+import * as HttpApi from "effect/http-api/HttpApi"
+import * as OpenApi from "effect/http-api/OpenApi"
 import { OrdersApi } from "../src/Api.ts"
 import { ADMIN_TOKEN, apiTestServer, rawRequest } from "./ApiTestServer.ts"
 import { sampleInput, seedDeadLetteredOrder } from "./Seed.ts"
@@ -10,7 +11,7 @@ type Json = Record<string, any>
 
 const contractRoutes = () => {
   const routes: Array<string> = []
-  HttpApi.reflect(OrdersApi as unknown as HttpApi.HttpApi.AnyWithProps, {
+  HttpApi.reflect(OrdersApi, {
     onGroup: () => undefined,
     onEndpoint: ({ endpoint }) => void routes.push(`${endpoint.method} ${endpoint.path.replace(/:(\w+)/g, "{$1}")}`)
   })

@@ -14,7 +14,11 @@ layer(apiTestServer("api_orders"), { excludeTestServices: true, timeout: "60 sec
   it.effect("create answers 202 with the order and its Location; get returns the same order", () =>
     Effect.gen(function*() {
       const api = yield* client()
-      const [created, response] = yield* api.orders.create({ payload: input("alice"), headers: {}, withResponse: true })
+      const [created, response] = yield* api.orders.create({
+        payload: input("alice"),
+        headers: {},
+        responseMode: "decoded-and-response"
+      })
       expect(response.status).toBe(202)
       expect(response.headers["location"]).toBe(`/orders/${created.id}`)
       expect(created).toMatchObject({
@@ -25,7 +29,7 @@ layer(apiTestServer("api_orders"), { excludeTestServices: true, timeout: "60 sec
         attempts: 0
       })
 
-      const fetched = yield* api.orders.get({ path: { id: created.id } })
+      const fetched = yield* api.orders.get({ params: { id: created.id } })
       expect(fetched).toEqual(created)
     }))
 
@@ -33,7 +37,7 @@ layer(apiTestServer("api_orders"), { excludeTestServices: true, timeout: "60 sec
     Effect.gen(function*() {
       const api = yield* client()
       const id = crypto.randomUUID() as OrderId
-      const error = yield* Effect.flip(api.orders.get({ path: { id } }))
+      const error = yield* Effect.flip(api.orders.get({ params: { id } }))
       expect(error).toEqual(new OrderNotFound({ orderId: id }))
     }))
 
@@ -51,7 +55,7 @@ layer(apiTestServer("api_orders"), { excludeTestServices: true, timeout: "60 sec
       do {
         const page: { readonly orders: ReadonlyArray<{ readonly id: string }>; readonly nextCursor: string | null } =
           yield* api.orders.list({
-            urlParams: { status: "PENDING", limit: 2, ...(cursor === undefined ? {} : { cursor }) }
+            query: { status: "PENDING", limit: 2, ...(cursor === undefined ? {} : { cursor }) }
           })
         expect(page.orders.length).toBeLessThanOrEqual(2)
         seen.push(...page.orders.map((order) => order.id))
@@ -64,7 +68,7 @@ layer(apiTestServer("api_orders"), { excludeTestServices: true, timeout: "60 sec
       expect(mine).toEqual([...ids].reverse())
       expect(pages).toBe(Math.ceil(seen.length / 2))
 
-      const processed = yield* api.orders.list({ urlParams: { status: "PROCESSED" } })
+      const processed = yield* api.orders.list({ query: { status: "PROCESSED" } })
       expect(processed).toEqual({ orders: [], nextCursor: null })
     }))
 
@@ -72,10 +76,18 @@ layer(apiTestServer("api_orders"), { excludeTestServices: true, timeout: "60 sec
     Effect.gen(function*() {
       const api = yield* client()
       const headers = { "idempotency-key": `key-${crypto.randomUUID()}` }
-      const [first, firstResponse] = yield* api.orders.create({ payload: input("idem"), headers, withResponse: true })
+      const [first, firstResponse] = yield* api.orders.create({
+        payload: input("idem"),
+        headers,
+        responseMode: "decoded-and-response"
+      })
       const before = yield* rowCounts
 
-      const [again, againResponse] = yield* api.orders.create({ payload: input("idem"), headers, withResponse: true })
+      const [again, againResponse] = yield* api.orders.create({
+        payload: input("idem"),
+        headers,
+        responseMode: "decoded-and-response"
+      })
       expect(firstResponse.status).toBe(202)
       expect(againResponse.status).toBe(200)
       expect(againResponse.headers["location"]).toBe(`/orders/${first.id}`)
@@ -102,10 +114,15 @@ layer(apiTestServer("api_orders"), { excludeTestServices: true, timeout: "60 sec
       const headers = { "idempotency-key": `race-${crypto.randomUUID()}` }
       const before = yield* rowCounts
       const results = yield* Effect.all(
-        Array.from({ length: 8 }, () => api.orders.create({ payload: input("racer"), headers, withResponse: true })),
+        Array.from({ length: 8 }, () =>
+          api.orders.create({ payload: input("racer"), headers, responseMode: "decoded-and-response" })),
         { concurrency: "unbounded" }
       )
-      expect(new Set(results.map(([order]) => order.id)).size).toBe(1)
+      expect(
+        new Set(results.map(([order]) =>
+          order.id
+        )).size
+      ).toBe(1)
       expect(results.map(([, response]) => response.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 202])
       const after = yield* rowCounts
       expect(after.orders - before.orders).toBe(1)

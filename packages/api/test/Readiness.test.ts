@@ -1,9 +1,9 @@
-import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { pgClientLayer } from "@order-platform/postgres"
 import { EXPECTED_SCHEMA_VERSION } from "@order-platform/postgres"
 import { testDatabaseAdminUrl } from "@order-platform/test-support"
 import { Effect, Redacted } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import { apiTestServer, ApiUnderTest, client, rawRequest, rowCounts } from "./ApiTestServer.ts"
 import { sampleInput } from "./Seed.ts"
 

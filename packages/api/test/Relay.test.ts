@@ -1,8 +1,8 @@
-import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { SqsQueue } from "@order-platform/sqs"
 import { createQueuePair, EMULATOR_REGION, startSqsEmulator } from "@order-platform/test-support"
 import { Effect, Layer, Schedule } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import { apiTestServer, rawRequest } from "./ApiTestServer.ts"
 import { sampleInput } from "./Seed.ts"
 
@@ -10,7 +10,7 @@ import { sampleInput } from "./Seed.ts"
 Object.assign(process.env, { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" })
 
 /** The API with SQS_QUEUE_URL set, against an SQS emulator; the sweep is slowed to a minute. */
-const apiWithRelay = Layer.unwrapScoped(Effect.gen(function*() {
+const apiWithRelay = Layer.unwrap(Effect.gen(function*() {
   const emulator = yield* Effect.acquireRelease(Effect.promise(() => startSqsEmulator()), (e) => Effect.promise(e.stop))
   const queues = yield* Effect.promise(() =>
     createQueuePair(emulator.endpoint, { name: "api-relay", maxReceiveCount: 3, visibilityTimeoutSeconds: 30 })

@@ -1,7 +1,7 @@
-import { SqlClient } from "@effect/sql"
 import { pgClientLayer } from "@order-platform/postgres"
 import { createTestDatabase, findFreePort, type FreshDatabase } from "@order-platform/test-support"
 import { Effect, Redacted } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import * as Http from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ApiProcess, startApiProcess } from "./ApiProcess.ts"

@@ -1,7 +1,8 @@
-import { FetchHttpClient, HttpServer } from "@effect/platform"
 import { expect, layer } from "@effect/vitest"
 import { InMemory, makeJsonLogger } from "@order-platform/domain"
 import { ConfigProvider, Effect, Layer, Logger } from "effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpServer from "effect/http/HttpServer"
 import { makeApiClient } from "../src/ApiClient.ts"
 import { makeApiServer } from "../src/ApiServer.ts"
 import { InternalError } from "../src/HttpErrors.ts"
@@ -17,9 +18,9 @@ const BrokenReadiness = Layer.succeed(ReadinessCheck, {
 const server = makeApiServer({ port: 0, host: "127.0.0.1" }).pipe(
   Layer.provide(Layer.merge(InMemory.storesLayer, BrokenReadiness)),
   Layer.provide(
-    Logger.replace(Logger.defaultLogger, makeJsonLogger("api", (line) => void lines.push(JSON.parse(line))))
+    Logger.layer([makeJsonLogger("api", (line) => void lines.push(JSON.parse(line)))])
   ),
-  Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map())))
+  Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: {} })))
 )
 
 layer(Layer.merge(server, FetchHttpClient.layer), { excludeTestServices: true })("unexpected failures", (it) => {

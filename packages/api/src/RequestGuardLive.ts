@@ -1,0 +1,39 @@
+import { Cause, Effect, Layer, Result } from "effect"
+import * as HttpServerError from "effect/http/HttpServerError"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import { ApiConfig } from "./ApiConfig.ts"
+import { checkBody } from "./BodyCheck.ts"
+import { InternalError, MalformedJson } from "./HttpErrors.ts"
+import { RequestGuard } from "./RequestGuard.ts"
+
+/** Logged once at ERROR with its cause; the client sees only the correlation id to quote. */
+export const unexpectedFailure = (cause: Cause.Cause<unknown>) =>
+  Effect.logError("unexpected failure while handling the request", cause).pipe(
+    Effect.annotateLogs("event", "http.unexpected_failure"),
+    Effect.as(
+      new InternalError({ message: "unexpected failure; the server log has the details under this correlation id" })
+    )
+  )
+
+export const RequestGuardLive = Layer.effect(
+  RequestGuard,
+  Effect.map(ApiConfig, ({ requestBodyLimitBytes }) =>
+    RequestGuard.of((httpEffect) =>
+      Effect.gen(function*() {
+        yield* checkBody(yield* HttpServerRequest.HttpServerRequest, requestBodyLimitBytes)
+        return yield* httpEffect
+      }).pipe(
+        Effect.catchCause((cause) =>
+          Effect.gen(function*() {
+            if (!Cause.hasDies(cause)) return yield* Effect.failCause(cause)
+            // The payload decoder dies when the body is unreadable; checkBody normally answers first.
+            const defect = Cause.findDefect(cause)
+            if (Result.isSuccess(defect) && HttpServerError.isHttpServerError(defect.success)) {
+              return yield* new MalformedJson({ message: "the request body could not be read as JSON" })
+            }
+            return yield* yield* unexpectedFailure(cause)
+          })
+        )
+      )
+    ))
+)
