@@ -1,4 +1,4 @@
-import { Clock, Deferred, Effect, Either, FiberSet, Option, Queue, type Scope } from "effect"
+import { Clock, Deferred, Effect, Exit, FiberSet, Option, Queue, Result, type Scope } from "effect"
 
 export interface BatcherSettings {
   /** Most items one batch may hold. */
@@ -23,23 +23,33 @@ interface Pending<A, E> {
  */
 export const makeBatcher = <A, E, R>(
   settings: BatcherSettings,
-  flush: (items: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<Either.Either<void, E>>, E, R>
+  flush: (items: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<Result.Result<void, E>>, E, R>
 ): Effect.Effect<(item: A) => Effect.Effect<void, E>, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     const maxSize = Math.max(1, settings.maxSize)
     const pending = yield* Queue.unbounded<Pending<A, E>>()
     const flushing = yield* FiberSet.make<void, never>()
 
+    const answerFor = (result: Result.Result<ReadonlyArray<Result.Result<void, E>>, E>, index: number) => {
+      const answer: Result.Result<unknown, E> = Result.isFailure(result) ? result : (result.success[index] ?? Result.void)
+      return Result.isFailure(answer) ? Exit.fail(answer.failure) : Exit.void
+    }
+
     const send = (batch: ReadonlyArray<Pending<A, E>>) =>
       flush(batch.map((entry) => entry.item)).pipe(
-        Effect.either,
+        Effect.result,
         Effect.flatMap((result) =>
-          Effect.forEach(batch, (entry, index) =>
-            Deferred.complete(
-              entry.done,
-              Either.isLeft(result) ? Effect.fail(result.left) : (result.right[index] ?? Either.right(undefined))
-            ), { discard: true })
+          Effect.forEach(batch, (entry, index) => Deferred.done(entry.done, answerFor(result, index)), {
+            discard: true
+          })
         )
+      )
+
+    // Only this fiber takes from the queue, so what its size reports is there to take without waiting.
+    const takeAvailable = (max: number) =>
+      Effect.flatMap(
+        Queue.size(pending),
+        (size) => size > 0 ? Queue.takeBetween(pending, 1, max) : Effect.succeed([])
       )
 
     const collectOne = Effect.gen(function*() {
@@ -47,7 +57,7 @@ export const makeBatcher = <A, E, R>(
       const deadline = (yield* Clock.currentTimeMillis) + settings.maxWaitMs
       yield* Effect.gen(function*() {
         while (batch.length < maxSize) {
-          batch.push(...(yield* Queue.takeUpTo(pending, maxSize - batch.length)))
+          batch.push(...(yield* takeAvailable(maxSize - batch.length)))
           if (batch.length >= maxSize) break
           const left = deadline - (yield* Clock.currentTimeMillis)
           if (left <= 0) break
@@ -56,7 +66,8 @@ export const makeBatcher = <A, E, R>(
           batch.push(next.value)
         }
         yield* FiberSet.run(flushing, send(batch))
-      }).pipe(Effect.onInterrupt(() => Effect.forEach(batch, (entry) => Deferred.interrupt(entry.done))))
+      }).pipe(Effect.onInterrupt(() => Effect.forEach(batch, (entry) => Deferred.interrupt(entry.done), { discard: true }))
+      )
     })
 
     yield* Effect.forkScoped(Effect.forever(collectOne))
@@ -64,6 +75,6 @@ export const makeBatcher = <A, E, R>(
     return (item: A) =>
       Effect.flatMap(
         Deferred.make<void, E>(),
-        (done) => Effect.zipRight(Queue.offer(pending, { item, done }), Deferred.await(done))
+        (done) => Effect.andThen(Queue.offer(pending, { item, done }), Deferred.await(done))
       )
   })

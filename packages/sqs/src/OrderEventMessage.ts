@@ -1,5 +1,5 @@
 import { isCorrelationId, type OrderEvent, OrderEventFromJson, type OutboxEntry } from "@order-platform/domain"
-import { Either, ParseResult, Schema } from "effect"
+import { Result, Schema } from "effect"
 import type { OutgoingMessage, ReceivedMessage } from "./SqsQueue.ts"
 
 /** SQS refuses DelaySeconds above 15 minutes; the relay never claims further ahead than this. */
@@ -9,7 +9,7 @@ export const delaySecondsUntil = (availableAt: Date, now: Date): number =>
   Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((availableAt.getTime() - now.getTime()) / 1000)))
 
 const encodeBody = Schema.encodeSync(OrderEventFromJson)
-const decodeBody = Schema.decodeUnknownEither(OrderEventFromJson)
+const decodeBody = Schema.decodeUnknownResult(OrderEventFromJson)
 
 /** An outbox entry as a message: the event as JSON body, its ids as attributes, its delay in DelaySeconds. */
 export const toOutgoingMessage = (entry: OutboxEntry, now: Date): OutgoingMessage => ({
@@ -24,8 +24,8 @@ export const toOutgoingMessage = (entry: OutboxEntry, now: Date): OutgoingMessag
 })
 
 /** The event in the body, or why it is not one (the body is the contract; attributes are for humans and logs). */
-export const decodeOrderEvent = (message: ReceivedMessage): Either.Either<OrderEvent, string> =>
-  Either.mapLeft(decodeBody(message.body), (error) => ParseResult.TreeFormatter.formatErrorSync(error))
+export const decodeOrderEvent = (message: ReceivedMessage): Result.Result<OrderEvent, string> =>
+  Result.mapError(decodeBody(message.body), (error) => error.message)
 
 /** The correlation id attribute, if it is a valid one: lets even an undecodable message be traced. */
 export const correlationIdAttribute = (message: ReceivedMessage): string | undefined => {

@@ -1,4 +1,4 @@
-import { Clock, Effect, Either, Fiber, FiberSet, type Scope } from "effect"
+import { Clock, Effect, Fiber, FiberSet, Result, type Scope, Semaphore } from "effect"
 
 export interface PollingPoolSettings {
   /** Items processed at once. */
@@ -42,9 +42,9 @@ export const runPollingPool = <A, E, R>(
   source: PollingSource<A, E, R>
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const permits = yield* Effect.makeSemaphore(settings.concurrency)
+    const permits = yield* Semaphore.make(settings.concurrency)
     const inFlight = yield* FiberSet.make<void, never>()
-    const fetching = yield* FiberSet.make<Either.Either<number, E>, never>()
+    const fetching = yield* FiberSet.make<Result.Result<number, E>, never>()
     let stopping = false
     const refill = Math.max(1, Math.min(settings.maxBatch, Math.ceil(settings.concurrency / 2)))
 
@@ -66,7 +66,7 @@ export const runPollingPool = <A, E, R>(
       source.fetch(asked).pipe(
         Effect.tapError(() => permits.release(asked)),
         Effect.flatMap((items) => dispatch(items, asked)),
-        Effect.either
+        Effect.result
       )
 
     const poll = Effect.gen(function*() {
@@ -81,13 +81,13 @@ export const runPollingPool = <A, E, R>(
         if (asked > refill) yield* permits.take(asked - refill)
         const started = yield* Clock.currentTimeMillis
         const result = yield* Fiber.join(yield* FiberSet.run(fetching, fetchAndDispatch(asked)))
-        if (Either.isLeft(result)) {
+        if (Result.isFailure(result)) {
           failures++
-          yield* source.onFetchFailure(result.left, failures)
+          yield* source.onFetchFailure(result.failure, failures)
           continue
         }
         failures = 0
-        yield* source.afterFetch(result.right, asked, (yield* Clock.currentTimeMillis) - started)
+        yield* source.afterFetch(result.success, asked, (yield* Clock.currentTimeMillis) - started)
       }
     })
 
@@ -128,5 +128,9 @@ export const runPollingPool = <A, E, R>(
     // interrupt any straggler.
     yield* Effect.addFinalizer(() => drain)
     yield* Effect.forkScoped(poll)
-    yield* Effect.addFinalizer(() => Effect.sync(() => (stopping = true)))
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        stopping = true
+      })
+    )
   })

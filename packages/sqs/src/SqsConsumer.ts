@@ -1,5 +1,5 @@
 import { type OrderEvent, PublishError } from "@order-platform/domain"
-import { Cause, Effect, Either, type Scope } from "effect"
+import { Cause, Effect, Result, type Scope } from "effect"
 import { exponentialBackoffMs } from "./Backoff.ts"
 import { makeBatcher } from "./Batcher.ts"
 import { correlationIdAttribute, decodeOrderEvent } from "./OrderEventMessage.ts"
@@ -66,19 +66,19 @@ export const consumeOrderEvents = <R>(
           return receiptHandles.map((receiptHandle) => {
             const error = errors.get(receiptHandle)
             return error === undefined
-              ? Either.void
-              : Either.left(new PublishError({ operation: "DeleteMessageBatch", cause: error }))
+              ? Result.void
+              : Result.fail(new PublishError({ operation: "DeleteMessageBatch", cause: error }))
           })
         })
     )
 
     const heartbeat = (message: ReceivedMessage) =>
       Effect.sleep(settings.heartbeatIntervalSeconds * 1000).pipe(
-        Effect.zipRight(queue.changeVisibility(message.receiptHandle, settings.visibilityTimeoutSeconds)),
+        Effect.andThen(queue.changeVisibility(message.receiptHandle, settings.visibilityTimeoutSeconds)),
         Effect.tap(() =>
           Effect.logDebug("message visibility extended").pipe(Effect.annotateLogs({ event: "sqs.heartbeat" }))
         ),
-        Effect.catchAll((error) => warn("could not extend message visibility", "sqs.heartbeat_failed", error)),
+        Effect.catch((error) => warn("could not extend message visibility", "sqs.heartbeat_failed", error)),
         Effect.forever
       )
 
@@ -86,7 +86,7 @@ export const consumeOrderEvents = <R>(
       disposition._tag === "Delete"
         ? deleteMessage(message.receiptHandle).pipe(
           Effect.retry({ times: 2 }),
-          Effect.catchAll((error) =>
+          Effect.catch((error) =>
             warn(
               "could not delete a finished message; its redelivery will be skipped as a duplicate",
               "sqs.delete_failed",
@@ -99,22 +99,22 @@ export const consumeOrderEvents = <R>(
         : queue.changeVisibility(
           message.receiptHandle,
           Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(disposition.afterSeconds)))
-        ).pipe(Effect.catchAll((error) => warn("could not reschedule a message", "sqs.reschedule_failed", error)))
+        ).pipe(Effect.catch((error) => warn("could not reschedule a message", "sqs.reschedule_failed", error)))
 
     const release = (message: ReceivedMessage) =>
       queue.changeVisibility(message.receiptHandle, 0).pipe(
-        Effect.zipRight(
+        Effect.andThen(
           Effect.logInfo("message released for redelivery").pipe(Effect.annotateLogs({ event: "sqs.released" }))
         ),
-        Effect.catchAll((error) =>
+        Effect.catch((error) =>
           warn("could not release a message; it returns after its visibility timeout", "sqs.release_failed", error)
         )
       )
 
     const processEvent = (event: OrderEvent, message: ReceivedMessage) =>
-      Effect.scoped(Effect.zipRight(Effect.forkScoped(heartbeat(message)), handle(event, message))).pipe(
-        Effect.catchAllCause((cause) =>
-          Cause.isInterruptedOnly(cause)
+      Effect.scoped(Effect.andThen(Effect.forkScoped(heartbeat(message)), handle(event, message))).pipe(
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause)
             ? Effect.failCause(cause)
             : Effect.as(
               Effect.logError("message handler crashed; message left for redelivery", cause),
@@ -127,9 +127,9 @@ export const consumeOrderEvents = <R>(
       )
 
     const processMessage = (message: ReceivedMessage) =>
-      Either.match(decodeOrderEvent(message), {
-        onRight: (event) => processEvent(event, message),
-        onLeft: (reason) => {
+      Result.match(decodeOrderEvent(message), {
+        onSuccess: (event) => processEvent(event, message),
+        onFailure: (reason) => {
           const correlationId = correlationIdAttribute(message)
           return Effect.logError("message is not an order event; left for the queue's redrive policy").pipe(
             Effect.annotateLogs({
@@ -158,9 +158,9 @@ export const consumeOrderEvents = <R>(
       process: processMessage,
       giveBack: (message) =>
         release(message).pipe(
-          Effect.annotateLogs(Either.match(decodeOrderEvent(message), {
-            onLeft: () => ({ messageId: message.messageId }),
-            onRight: (event) => ({
+          Effect.annotateLogs(Result.match(decodeOrderEvent(message), {
+            onFailure: () => ({ messageId: message.messageId }),
+            onSuccess: (event) => ({
               messageId: message.messageId,
               orderId: event.orderId,
               correlationId: event.correlationId
@@ -176,7 +176,7 @@ export const consumeOrderEvents = <R>(
             failures,
             backoffMs: backoff
           }),
-          Effect.zipRight(Effect.sleep(backoff))
+          Effect.andThen(Effect.sleep(backoff))
         )
       },
       afterFetch: (fetched, _asked, elapsedMs) =>

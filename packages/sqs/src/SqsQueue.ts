@@ -45,7 +45,7 @@ export interface ReceiveRequest {
 }
 
 /** One SQS queue, with AWS types kept inside this package. Every failure is a `PublishError`. */
-export class SqsQueue extends Context.Tag("@order-platform/SqsQueue")<SqsQueue, {
+export class SqsQueue extends Context.Service<SqsQueue, {
   readonly queueUrl: string
   readonly sendBatch: (messages: ReadonlyArray<OutgoingMessage>) => Effect.Effect<BatchSendResult, PublishError>
   readonly receive: (request: ReceiveRequest) => Effect.Effect<ReadonlyArray<ReceivedMessage>, PublishError>
@@ -53,15 +53,18 @@ export class SqsQueue extends Context.Tag("@order-platform/SqsQueue")<SqsQueue, 
   /** One DeleteMessageBatch call: up to 10 receipt handles. */
   readonly deleteBatch: (receiptHandles: ReadonlyArray<string>) => Effect.Effect<BatchDeleteResult, PublishError>
   readonly changeVisibility: (receiptHandle: string, seconds: number) => Effect.Effect<void, PublishError>
-}>() {
-  static readonly layer = (settings: SqsQueueSettings) => Layer.scoped(SqsQueue, makeSqsQueue(settings))
-  static readonly fromConfig = Layer.unwrapEffect(Effect.map(SqsQueueConfig, SqsQueue.layer))
+}>()("@order-platform/SqsQueue") {
+  static readonly layer = (settings: SqsQueueSettings) => Layer.effect(SqsQueue, makeSqsQueue(settings))
+  static readonly fromConfig = Layer.unwrap(Effect.map(SqsQueueConfig, SqsQueue.layer))
 }
 
 const stringAttributes = (attributes: Readonly<Record<string, string>>): Record<string, MessageAttributeValue> =>
   Object.fromEntries(
     Object.entries(attributes).map(([name, value]) => [name, { DataType: "String", StringValue: value }])
   )
+
+const rejection = (entry: { readonly Code?: string | undefined; readonly Message?: string | undefined }) =>
+  `${entry.Code ?? "Error"}: ${entry.Message ?? "rejected by SQS"}`
 
 const makeSqsQueue = (settings: SqsQueueSettings) =>
   Effect.gen(function*() {
@@ -79,34 +82,33 @@ const makeSqsQueue = (settings: SqsQueueSettings) =>
     const call = <A>(operation: string, send: (signal: AbortSignal) => Promise<A>) =>
       Effect.tryPromise({ try: send, catch: (cause) => new PublishError({ operation, cause }) })
 
-    return SqsQueue.of({
-      queueUrl,
-      sendBatch: (messages) =>
-        call("SendMessageBatch", (abortSignal) =>
-          client.send(
-            new SendMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: messages.map((message) => ({
-                Id: message.id,
-                MessageBody: message.body,
-                DelaySeconds: message.delaySeconds,
-                MessageAttributes: stringAttributes(message.attributes)
-              }))
-            }),
-            { abortSignal }
-          )).pipe(
-            Effect.map((output) => ({
-              sent: (output.Successful ?? []).flatMap((entry) => entry.Id === undefined ? [] : [entry.Id]),
-              failed: (output.Failed ?? []).flatMap((entry) =>
-                entry.Id === undefined
-                  ? []
-                  : [{ id: entry.Id, error: `${entry.Code ?? "Error"}: ${entry.Message ?? "rejected by SQS"}` }]
-              )
-            })),
-            Effect.withSpan("SqsQueue.sendBatch", { attributes: { count: messages.length } })
-          ),
-      receive: ({ maxMessages, visibilityTimeoutSeconds, waitTimeSeconds }) =>
-        call("ReceiveMessage", (abortSignal) =>
+    const sendBatch = Effect.fn("SqsQueue.sendBatch")(function*(messages: ReadonlyArray<OutgoingMessage>) {
+      yield* Effect.annotateCurrentSpan("count", messages.length)
+      const output = yield* call("SendMessageBatch", (abortSignal) =>
+        client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: messages.map((message) => ({
+              Id: message.id,
+              MessageBody: message.body,
+              DelaySeconds: message.delaySeconds,
+              MessageAttributes: stringAttributes(message.attributes)
+            }))
+          }),
+          { abortSignal }
+        ))
+      return {
+        sent: (output.Successful ?? []).flatMap((entry) => entry.Id === undefined ? [] : [entry.Id]),
+        failed: (output.Failed ?? []).flatMap((entry) =>
+          entry.Id === undefined ? [] : [{ id: entry.Id, error: rejection(entry) }]
+        )
+      } satisfies BatchSendResult
+    })
+
+    // Untraced: a long poll that mostly returns nothing is no useful span.
+    const receive = Effect.fnUntraced(
+      function*({ maxMessages, visibilityTimeoutSeconds, waitTimeSeconds }: ReceiveRequest) {
+        const output = yield* call("ReceiveMessage", (abortSignal) =>
           client.send(
             new ReceiveMessageCommand({
               QueueUrl: queueUrl,
@@ -117,72 +119,64 @@ const makeSqsQueue = (settings: SqsQueueSettings) =>
               MessageSystemAttributeNames: ["ApproximateReceiveCount"]
             }),
             { abortSignal }
-          )).pipe(
-            Effect.map((output) =>
-              (output.Messages ?? []).flatMap((message) =>
-                message.ReceiptHandle === undefined ? [] : [{
-                  messageId: message.MessageId ?? "unknown",
-                  receiptHandle: message.ReceiptHandle,
-                  body: message.Body ?? "",
-                  attributes: Object.fromEntries(
-                    Object.entries(message.MessageAttributes ?? {}).flatMap(([name, value]) =>
-                      value.StringValue === undefined ? [] : [[name, value.StringValue]]
-                    )
-                  ),
-                  receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? "1")
-                }]
+          ))
+        return (output.Messages ?? []).flatMap((message): Array<ReceivedMessage> =>
+          message.ReceiptHandle === undefined ? [] : [{
+            messageId: message.MessageId ?? "unknown",
+            receiptHandle: message.ReceiptHandle,
+            body: message.Body ?? "",
+            attributes: Object.fromEntries(
+              Object.entries(message.MessageAttributes ?? {}).flatMap(([name, value]) =>
+                value.StringValue === undefined ? [] : [[name, value.StringValue]]
               )
-            )
-          ),
-      delete: (receiptHandle) =>
-        call("DeleteMessage", (abortSignal) =>
-          client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }), { abortSignal }))
-          .pipe(
-            Effect.asVoid,
-            Effect.withSpan("SqsQueue.delete")
-          ),
-      deleteBatch: (receiptHandles) =>
-        call("DeleteMessageBatch", (abortSignal) =>
-          client.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: receiptHandles.map((receiptHandle, index) => ({
-                Id: String(index),
-                ReceiptHandle: receiptHandle
-              }))
-            }),
-            { abortSignal }
-          )).pipe(
-            Effect.map((output) => {
-              const deleted = new Set((output.Successful ?? []).map((entry) =>
-                entry.Id
-              ))
-              const errors = new Map(
-                (output.Failed ?? []).map((entry) => [
-                  entry.Id,
-                  `${entry.Code ?? "Error"}: ${entry.Message ?? "rejected by SQS"}`
-                ])
-              )
-              return {
-                failed: receiptHandles.flatMap((receiptHandle, index) =>
-                  deleted.has(String(index)) ? [] : [{
-                    receiptHandle,
-                    error: errors.get(String(index)) ?? "SQS returned no result for this entry"
-                  }]
-                )
-              }
-            }),
-            Effect.withSpan("SqsQueue.deleteBatch", { attributes: { count: receiptHandles.length } })
-          ),
-      changeVisibility: (receiptHandle, seconds) =>
-        call("ChangeMessageVisibility", (abortSignal) =>
-          client.send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: queueUrl,
-              ReceiptHandle: receiptHandle,
-              VisibilityTimeout: seconds
-            }),
-            { abortSignal }
-          )).pipe(Effect.asVoid, Effect.withSpan("SqsQueue.changeVisibility"))
+            ),
+            receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? "1")
+          }]
+        )
+      }
+    )
+
+    const deleteMessage = Effect.fn("SqsQueue.delete")(function*(receiptHandle: string) {
+      yield* call("DeleteMessage", (abortSignal) =>
+        client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }), { abortSignal }))
     })
+
+    const deleteBatch = Effect.fn("SqsQueue.deleteBatch")(function*(receiptHandles: ReadonlyArray<string>) {
+      yield* Effect.annotateCurrentSpan("count", receiptHandles.length)
+      const output = yield* call("DeleteMessageBatch", (abortSignal) =>
+        client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: receiptHandles.map((receiptHandle, index) => ({
+              Id: String(index),
+              ReceiptHandle: receiptHandle
+            }))
+          }),
+          { abortSignal }
+        ))
+      const deleted = new Set((output.Successful ?? []).map((entry) => entry.Id))
+      const errors = new Map((output.Failed ?? []).map((entry) => [entry.Id, rejection(entry)]))
+      return {
+        failed: receiptHandles.flatMap((receiptHandle, index) =>
+          deleted.has(String(index)) ? [] : [{
+            receiptHandle,
+            error: errors.get(String(index)) ?? "SQS returned no result for this entry"
+          }]
+        )
+      } satisfies BatchDeleteResult
+    })
+
+    const changeVisibility = Effect.fn("SqsQueue.changeVisibility")(function*(receiptHandle: string, seconds: number) {
+      yield* call("ChangeMessageVisibility", (abortSignal) =>
+        client.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: seconds
+          }),
+          { abortSignal }
+        ))
+    })
+
+    return SqsQueue.of({ queueUrl, sendBatch, receive, delete: deleteMessage, deleteBatch, changeVisibility })
   })

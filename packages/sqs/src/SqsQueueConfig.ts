@@ -1,4 +1,4 @@
-import { Config, Option } from "effect"
+import { Config, Option, Schema } from "effect"
 
 /** Which queue to talk to and how to reach it. Credentials come from the default AWS chain. */
 export interface SqsQueueSettings {
@@ -8,13 +8,16 @@ export interface SqsQueueSettings {
   readonly region: string
 }
 
-const httpUrl = Config.validate<string>({
-  message: "must be an http:// or https:// URL",
-  validation: (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
-})
+const HttpUrl = Schema.NonEmptyString.check(
+  Schema.makeFilter(
+    (value: string) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+    { message: "must be an http:// or https:// URL" }
+  )
+)
 
+// Each variable is read by a direct `Config.*("NAME")` call: the infra cross-check finds them so.
 export const SqsQueueConfig: Config.Config<SqsQueueSettings> = Config.all({
-  queueUrl: Config.nonEmptyString("SQS_QUEUE_URL").pipe(httpUrl),
-  endpoint: Config.option(Config.nonEmptyString("SQS_ENDPOINT").pipe(httpUrl)).pipe(Config.map(Option.getOrUndefined)),
-  region: Config.nonEmptyString("AWS_REGION").pipe(Config.withDefault("us-east-1"))
+  queueUrl: Config.schema(HttpUrl, "SQS_QUEUE_URL"),
+  endpoint: Config.option(Config.schema(HttpUrl, "SQS_ENDPOINT")).pipe(Config.map(Option.getOrUndefined)),
+  region: Config.NonEmptyString("AWS_REGION").pipe(Config.withDefault("us-east-1"))
 })

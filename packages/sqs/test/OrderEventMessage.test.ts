@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Result } from "effect"
 import {
   correlationIdAttribute,
   decodeOrderEvent,
@@ -40,14 +40,14 @@ describe("toOutgoingMessage / decodeOrderEvent", () => {
       attributes: { correlationId: event.correlationId, eventId: event.eventId, eventType: "OrderRetryScheduled" },
       delaySeconds: 5
     })
-    expect(decodeOrderEvent(received(message.body))).toStrictEqual(Either.right(event))
+    expect(decodeOrderEvent(received(message.body))).toStrictEqual(Result.succeed(event))
   })
 
   it("explains why a body is not an order event", () => {
     const notJson = decodeOrderEvent(received("{oops"))
     const wrongShape = decodeOrderEvent(received(JSON.stringify({ ...orderEvent(), attempt: -1 })))
-    expect(Either.isLeft(notJson) && notJson.left).toMatch(/JSON/i)
-    expect(Either.isLeft(wrongShape) && wrongShape.left).toMatch(/attempt/)
+    expect(Result.isFailure(notJson) && notJson.failure).toMatch(/JSON/i)
+    expect(Result.isFailure(wrongShape) && wrongShape.failure).toMatch(/attempt/)
   })
 })
 

@@ -8,7 +8,7 @@ import { counts, drainVisible, Emulator, freshQueue, orderEvent } from "./suppor
 
 const rowOf = (event: OrderEvent) =>
   Effect.flatMap(MemoryStore, (store) => store.read).pipe(
-    Effect.map((state) => HashMap.unsafeGet(state.outbox, event.eventId))
+    Effect.map((state) => HashMap.getUnsafe(state.outbox, event.eventId))
   )
 
 const appendAll = (events: ReadonlyArray<OrderEvent>, availableAt = new Date()) =>
@@ -32,7 +32,7 @@ const unreachable = SqsQueue.layer({
 })
 
 layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
-  it.scoped("publishes due and delayed entries with attributes and DelaySeconds, then marks them sent", () =>
+  it.effect("publishes due and delayed entries with attributes and DelaySeconds, then marks them sent", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const due = orderEvent()
@@ -63,7 +63,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
       })
     }))
 
-  it.scoped("sends a backlog larger than one SendMessageBatch as several batches of at most 10", () =>
+  it.effect("sends a backlog larger than one SendMessageBatch as several batches of at most 10", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const events = Array.from({ length: 25 }, () => orderEvent())
@@ -78,7 +78,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
       )
     }))
 
-  it.scoped("when SQS is unreachable, gives every entry back with the error and a back-off, never before its due time", () =>
+  it.effect("when SQS is unreachable, gives every entry back with the error and a back-off, never before its due time", () =>
     Effect.gen(function*() {
       const due = orderEvent()
       const delayed = orderEvent(1)
@@ -98,7 +98,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
       }).pipe(Effect.provide(Layer.merge(InMemory.storesLayer, unreachable)))
     }))
 
-  it.scoped("gives back only the entries SQS rejected, with SQS's reason", () =>
+  it.effect("gives back only the entries SQS rejected, with SQS's reason", () =>
     Effect.gen(function*() {
       const [accepted, rejected] = [orderEvent(), orderEvent()]
       const picky = Layer.succeed(
@@ -129,7 +129,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
       }).pipe(Effect.provide(Layer.merge(InMemory.storesLayer, picky)))
     }))
 
-  it.scoped("as a layer: a wake-up publishes at once, the sweep publishes what nobody announced", () =>
+  it.effect("as a layer: a wake-up publishes at once, the sweep publishes what nobody announced", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const woken = orderEvent()
@@ -163,7 +163,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
       expect((yield* drainVisible(queue.client, queue.pair.queueUrl)).length).toBe(2)
     }))
 
-  it.scoped("several relays at once publish every entry exactly once", () =>
+  it.effect("several relays at once publish every entry exactly once", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const events = Array.from({ length: 60 }, () => orderEvent())
@@ -187,7 +187,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
       expect(new Set(messages.map((message) => JSON.parse(message.body).eventId)).size).toBe(60)
     }))
 
-  it.scoped("backs off while SQS is unreachable instead of retrying every sweep", () =>
+  it.effect("backs off while SQS is unreachable instead of retrying every sweep", () =>
     Effect.gen(function*() {
       const event = orderEvent()
       yield* Effect.gen(function*() {

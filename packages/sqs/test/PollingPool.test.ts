@@ -35,11 +35,11 @@ const runPool = (concurrency: number, maxBatch: number, total: number) =>
       giveBack: () => Effect.void,
       onFetchFailure: () => Effect.void,
       afterFetch: (fetched) => fetched === 0 ? Effect.sleep(50) : Effect.void
-    }).pipe(Scope.extend(scope))
+    }).pipe(Scope.provide(scope))
     yield* waitFor(Effect.map(Ref.get(done), (n) => n === total))
     yield* Scope.close(scope, Exit.void)
     return { asks: yield* Ref.get(asks), peak: yield* Ref.get(peak) }
-  }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.none)))
+  }).pipe(Effect.provide(Logger.layer([])))
 
 it.live("fetches only once at least half the slots are free, and never more than are free", () =>
   Effect.gen(function*() {

@@ -1,7 +1,7 @@
 import { expect, layer } from "@effect/vitest"
 import type { OrderEvent } from "@order-platform/domain"
 import { EMULATOR_REGION } from "@order-platform/test-support"
-import { Context, Deferred, Effect, Exit, Layer, Ref, Schedule, Scope } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Ref, Schedule, Scope } from "effect"
 import { consumeOrderEvents, MessageDisposition, type SqsConsumerSettings } from "../src/SqsConsumer.ts"
 import { type ReceivedMessage, SqsQueue } from "../src/SqsQueue.ts"
 import {
@@ -33,13 +33,13 @@ const startConsumer = (queue: Layer.Layer<SqsQueue>, consumerSettings: SqsConsum
     const sqs = Context.get(yield* Layer.build(queue), SqsQueue)
     const counting = SqsQueue.of({
       ...sqs,
-      receive: (request) => Effect.zipRight(Ref.update(receives, (n) => n + 1), sqs.receive(request)),
+      receive: (request) => Effect.andThen(Ref.update(receives, (n) => n + 1), sqs.receive(request)),
       deleteBatch: (handles) =>
-        Effect.zipRight(Ref.update(deleteBatches, (all) => [...all, handles.length]), sqs.deleteBatch(handles))
+        Effect.andThen(Ref.update(deleteBatches, (all) => [...all, handles.length]), sqs.deleteBatch(handles))
     })
     const scope = yield* Scope.make()
     yield* consumeOrderEvents(consumerSettings, handler).pipe(
-      Scope.extend(scope),
+      Scope.provide(scope),
       Effect.provideService(SqsQueue, counting)
     )
     return { receives, deleteBatches, stop: Scope.close(scope, Exit.void) }
@@ -60,7 +60,7 @@ const isEmpty = (queue: TestQueue) =>
   Effect.map(counts(queue.client, queue.pair.queueUrl), (c) => c.visible + c.inFlight + c.delayed === 0)
 
 layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) => {
-  it.scoped("processes at most `concurrency` messages at once whatever the batch size, deleting each when done", () =>
+  it.effect("processes at most `concurrency` messages at once whatever the batch size, deleting each when done", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const running = yield* Ref.make(0)
@@ -81,7 +81,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       expect(yield* Ref.get(peak)).toBe(3)
     }))
 
-  it.scoped("asks for more as soon as a slot frees, without waiting for the rest of its batch", () =>
+  it.effect("asks for more as soon as a slot frees, without waiting for the rest of its batch", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const gate = yield* Deferred.make<void>()
@@ -99,14 +99,14 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       yield* waitFor(isEmpty(queue))
     }))
 
-  it.scoped("deletes messages finishing together in one DeleteMessageBatch call", () =>
+  it.effect("deletes messages finishing together in one DeleteMessageBatch call", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const gate = yield* Deferred.make<void>()
       const started = yield* Ref.make(0)
       yield* send(queue, Array.from({ length: 10 }, () => orderEvent()))
       const consumer = yield* startConsumer(queue.layer, settings({ concurrency: 10 }), () =>
-        Effect.zipRight(
+        Effect.andThen(
           Ref.update(started, (n) => n + 1),
           Effect.as(Deferred.await(gate), MessageDisposition.delete)
         ))
@@ -118,7 +118,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       expect(batches.length).toBeLessThanOrEqual(2)
     }))
 
-  it.scoped("a delete refused within a batch is retried, then left for redelivery, without holding up the rest", () =>
+  it.effect("a delete refused within a batch is retried, then left for redelivery, without holding up the rest", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const refused = orderEvent()
@@ -169,7 +169,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       expect(batches.reduce((a, b) => a + b, 0)).toBe(2 + 3)
     }))
 
-  it.scoped("leaves a message it is told to redeliver, and it comes back after the requested delay", () =>
+  it.effect("leaves a message it is told to redeliver, and it comes back after the requested delay", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const seen = yield* Ref.make<ReadonlyArray<readonly [number, number]>>([])
@@ -185,7 +185,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       expect((second?.[1] ?? 0) - (first?.[1] ?? 0)).toBeGreaterThanOrEqual(900)
     }))
 
-  it.scoped("at shutdown lets in-flight messages finish within the deadline, and deletes them", () =>
+  it.effect("at shutdown lets in-flight messages finish within the deadline, and deletes them", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const started = yield* Ref.make(0)
@@ -195,7 +195,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
         settings(),
         () =>
           Effect.as(
-            Effect.zipRight(Ref.update(started, (n) => n + 1), Effect.sleep("500 millis")),
+            Effect.andThen(Ref.update(started, (n) => n + 1), Effect.sleep("500 millis")),
             MessageDisposition.delete
           )
       )
@@ -204,13 +204,13 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       expect(yield* isEmpty(queue)).toBe(true)
     }))
 
-  it.scoped("past the drain deadline makes unfinished messages visible again at once", () =>
+  it.effect("past the drain deadline makes unfinished messages visible again at once", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const started = yield* Ref.make(0)
       yield* send(queue, [orderEvent(), orderEvent()])
       const consumer = yield* startConsumer(queue.layer, settings({ drainMs: 200 }), () =>
-        Effect.zipRight(
+        Effect.andThen(
           Ref.update(started, (n) => n + 1),
           Effect.never
         ))
@@ -219,7 +219,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       expect(yield* counts(queue.client, queue.pair.queueUrl)).toStrictEqual({ visible: 2, inFlight: 0, delayed: 0 })
     }))
 
-  it.scoped("at shutdown lets a long poll under way return within the deadline, and hands back what it brings", () =>
+  it.effect("at shutdown lets a long poll under way return within the deadline, and hands back what it brings", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const handled = yield* Ref.make(0)
@@ -229,10 +229,10 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
         () => Effect.as(Ref.update(handled, (n) => n + 1), MessageDisposition.delete)
       )
       yield* Effect.sleep("300 millis")
-      const stopping = yield* Effect.fork(consumer.stop)
+      const stopping = yield* Effect.forkChild(consumer.stop)
       yield* Effect.sleep("200 millis")
       yield* send(queue, [orderEvent()])
-      yield* stopping.await
+      yield* Fiber.await(stopping)
       expect(yield* Ref.get(handled)).toBe(0)
       expect(yield* counts(queue.client, queue.pair.queueUrl)).toStrictEqual({ visible: 1, inFlight: 0, delayed: 0 })
       // Received once (by the poll that was under way), then handed back.
@@ -240,7 +240,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       expect(message?.receiveCount).toBe(2)
     }))
 
-  it.scoped("does not spin on an empty queue, even without long polling", () =>
+  it.effect("does not spin on an empty queue, even without long polling", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const longPolling = yield* startConsumer(queue.layer, settings({ waitTimeSeconds: 1 }), () =>
@@ -252,7 +252,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       expect(yield* Ref.get(shortPolling.receives)).toBeLessThanOrEqual(3)
     }))
 
-  it.scoped("backs off, exponentially, while receiving fails", () =>
+  it.effect("backs off, exponentially, while receiving fails", () =>
     Effect.gen(function*() {
       const unreachable = SqsQueue.layer({
         queueUrl: "http://127.0.0.1:1/000000000000/nowhere",

@@ -14,10 +14,10 @@ import { makeQueueInspector, type QueueInspector } from "../../testing/QueueInsp
 Object.assign(process.env, { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" })
 
 /** One emulator per test file, on 127.0.0.1. */
-export class Emulator extends Context.Tag("test/Emulator")<Emulator, SqsEmulator>() {
+export class Emulator extends Context.Service<Emulator, SqsEmulator>()("test/Emulator") {
   /** With logging silenced: the code under test logs plenty, the tests look at outcomes. */
-  static readonly layer = Layer.scoped(Emulator, Effect.orDie(sqsEmulatorScoped())).pipe(
-    Layer.merge(Logger.replace(Logger.defaultLogger, Logger.none))
+  static readonly layer = Layer.effect(Emulator, Effect.orDie(sqsEmulatorScoped())).pipe(
+    Layer.merge(Logger.layer([]))
   )
 }
 
