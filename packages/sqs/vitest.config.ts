@@ -12,6 +12,12 @@ const withoutModule = (conditions: ReadonlyArray<string> | undefined) =>
 
 // One PostgreSQL server per run (DATABASE_URL, else embedded); each test file creates its own database.
 export default mergeConfig(
-  { ...shared, ssr: { ...shared.ssr, resolve: { ...shared.ssr?.resolve, conditions: withoutModule(shared.ssr?.resolve?.conditions) } } },
+  {
+    ...shared,
+    ssr: {
+      ...shared.ssr,
+      resolve: { ...shared.ssr?.resolve, conditions: withoutModule(shared.ssr?.resolve?.conditions) }
+    }
+  },
   { test: { globalSetup: ["../test-support/src/postgresGlobalSetup.ts"] } }
 )

@@ -31,7 +31,9 @@ export const makeBatcher = <A, E, R>(
     const flushing = yield* FiberSet.make<void, never>()
 
     const answerFor = (result: Result.Result<ReadonlyArray<Result.Result<void, E>>, E>, index: number) => {
-      const answer: Result.Result<unknown, E> = Result.isFailure(result) ? result : (result.success[index] ?? Result.void)
+      const answer: Result.Result<unknown, E> = Result.isFailure(result)
+        ? result
+        : (result.success[index] ?? Result.void)
       return Result.isFailure(answer) ? Exit.fail(answer.failure) : Exit.void
     }
 
@@ -66,7 +68,8 @@ export const makeBatcher = <A, E, R>(
           batch.push(next.value)
         }
         yield* FiberSet.run(flushing, send(batch))
-      }).pipe(Effect.onInterrupt(() => Effect.forEach(batch, (entry) => Deferred.interrupt(entry.done), { discard: true }))
+      }).pipe(
+        Effect.onInterrupt(() => Effect.forEach(batch, (entry) => Deferred.interrupt(entry.done), { discard: true }))
       )
     })
 

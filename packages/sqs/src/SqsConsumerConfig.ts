@@ -9,7 +9,9 @@ export interface SqsPollingSettings {
 }
 
 const between = (min: number, max: number) =>
-  Schema.Int.check(Schema.isBetween({ minimum: min, maximum: max }, { message: `must be an integer from ${min} to ${max}` }))
+  Schema.Int.check(
+    Schema.isBetween({ minimum: min, maximum: max }, { message: `must be an integer from ${min} to ${max}` })
+  )
 
 /**
  * SQS_VISIBILITY_TIMEOUT_SECONDS (default 30), SQS_HEARTBEAT_INTERVAL_SECONDS (default 10; must

@@ -154,7 +154,9 @@ const makeSqsQueue = (settings: SqsQueueSettings) =>
           }),
           { abortSignal }
         ))
-      const deleted = new Set((output.Successful ?? []).map((entry) => entry.Id))
+      const deleted = new Set((output.Successful ?? []).map((entry) =>
+        entry.Id
+      ))
       const errors = new Map((output.Failed ?? []).map((entry) => [entry.Id, rejection(entry)]))
       return {
         failed: receiptHandles.flatMap((receiptHandle, index) =>
