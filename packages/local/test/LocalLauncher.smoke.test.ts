@@ -1,8 +1,8 @@
-import { FetchHttpClient } from "@effect/platform"
 import { makeApiClient } from "@order-platform/api"
 import type { CreateOrderInput, Order } from "@order-platform/domain"
 import { findFreePort, isPortFree, waitForHttp } from "@order-platform/test-support"
 import { Effect, Schedule } from "effect"
+import { FetchHttpClient } from "effect/http"
 import { type ChildProcess, spawn } from "node:child_process"
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -94,9 +94,9 @@ describe("npm start", () => {
       Effect.gen(function*() {
         const client = yield* makeApiClient(apiUrl)
         return yield* Effect.forEach(ids, (id) =>
-          client.orders.get({ path: { id } }).pipe(
+          client.orders.get({ params: { id } }).pipe(
             Effect.filterOrFail((order: Order) => order.status === "PROCESSED", () => "not yet"),
-            Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo("60 seconds")))
+            Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo({ duration: "60 seconds" })))
           ))
       }).pipe(Effect.provide(FetchHttpClient.layer))
     )
@@ -114,7 +114,7 @@ describe("npm start", () => {
     const afterRestart = await run(
       Effect.gen(function*() {
         const client = yield* makeApiClient(apiUrl)
-        return yield* Effect.forEach(ids, (id) => client.orders.get({ path: { id } }))
+        return yield* Effect.forEach(ids, (id) => client.orders.get({ params: { id } }))
       }).pipe(Effect.provide(FetchHttpClient.layer))
     )
     expect(afterRestart.map((order) => [order.id, order.status])).toStrictEqual(ids.map((id) => [id, "PROCESSED"]))

@@ -17,7 +17,7 @@ import {
   processOrder,
   SimulatedOrderProcessor
 } from "@order-platform/domain"
-import { Clock, Effect, Layer, Logger, LogLevel } from "effect"
+import { Clock, Effect, Layer, Logger, References } from "effect"
 import { orServiceUnavailable } from "../../../../packages/api/src/InfrastructureFailure.ts"
 
 export interface CapturedLogs {
@@ -35,7 +35,7 @@ const input = {
 
 const capturing = (service: "api" | "worker") => {
   const lines: Array<string> = []
-  const layer = Logger.replace(Logger.defaultLogger, makeJsonLogger(service, (line) => lines.push(line.trimEnd())))
+  const layer = Logger.layer([makeJsonLogger(service, (line) => lines.push(line.trimEnd()))])
   return { lines, layer }
 }
 
@@ -43,12 +43,12 @@ const capturing = (service: "api" | "worker") => {
 const createAndDeliver = (correlationId: string) =>
   Effect.gen(function*() {
     yield* createOrder({ input, correlationId: correlationId as CorrelationId }).pipe(
-      Logger.withMinimumLogLevel(LogLevel.None)
+      Effect.provideService(References.MinimumLogLevel, "None")
     )
     const outbox = yield* Outbox
     const now = new Date(yield* Clock.currentTimeMillis)
     const [entry] = yield* outbox.claimReady({ now, limit: 1, horizonMs: 0, leaseMs: 1_000 })
-    if (entry === undefined) return yield* Effect.dieMessage("the outbox held no event")
+    if (entry === undefined) return yield* Effect.die(new Error("the outbox held no event"))
     return yield* processOrder(entry.event)
   })
 
