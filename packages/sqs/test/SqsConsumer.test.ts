@@ -169,6 +169,26 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       expect(batches.reduce((a, b) => a + b, 0)).toBe(2 + 3)
     }))
 
+  it.effect("keeps a message that outlasts its visibility timeout hidden with heartbeats", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue({ visibilityTimeoutSeconds: 2 })
+      const deliveries = yield* Ref.make(0)
+      yield* send(queue, [orderEvent()])
+      const consumer = yield* startConsumer(
+        queue.layer,
+        settings({ concurrency: 2, visibilityTimeoutSeconds: 2, heartbeatIntervalSeconds: 1 }),
+        () =>
+          Effect.as(
+            Effect.andThen(Ref.update(deliveries, (n) => n + 1), Effect.sleep("4 seconds")),
+            MessageDisposition.delete
+          )
+      )
+      yield* waitFor(isEmpty(queue))
+      yield* consumer.stop
+      // Without the heartbeat the message would have come back, to the second free slot, after 2 s.
+      expect(yield* Ref.get(deliveries)).toBe(1)
+    }))
+
   it.effect("leaves a message it is told to redeliver, and it comes back after the requested delay", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
