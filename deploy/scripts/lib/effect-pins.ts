@@ -78,7 +78,9 @@ export const checkEffectPins = (root: string): Array<string> => {
     const manifest = folder === "." ? rootManifest : readJson<Manifest>(join(root, folder, "package.json"))
     for (const [name, spec] of Object.entries({ ...manifest.dependencies, ...manifest.devDependencies })) {
       if (!isEffectPackage(name)) continue
-      if (retiredPackages.includes(name)) problems.push(`${folder}/package.json depends on ${name}, an Effect 3 package`)
+      if (retiredPackages.includes(name)) {
+        problems.push(`${folder}/package.json depends on ${name}, an Effect 3 package`)
+      }
       if (!isExactVersion(spec)) problems.push(`${folder}/package.json: ${name} "${spec}" is not an exact version`)
       const earlier = pins.get(name)
       if (earlier !== undefined && earlier !== spec) {
@@ -97,10 +99,15 @@ export const checkEffectPins = (root: string): Array<string> => {
   for (const [path, entry] of Object.entries(lock.packages)) {
     const name = path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length)
     if (!path.includes("node_modules/") || !isEffectPackage(name) || entry.link === true) continue
-    if (retiredPackages.includes(name)) problems.push(`package-lock.json holds ${name}@${entry.version}, an Effect 3 package`)
+    if (retiredPackages.includes(name)) {
+      problems.push(`package-lock.json holds ${name}@${entry.version}, an Effect 3 package`)
+    }
     const expected = pins.get(name) ?? pins.get(releasedWith[name] ?? "")
-    if (expected === undefined) problems.push(`package-lock.json holds ${name}@${entry.version}, which no workspace pins`)
-    else if (entry.version !== expected) problems.push(`package-lock.json: ${path} is ${entry.version}, pinned ${expected}`)
+    if (expected === undefined) {
+      problems.push(`package-lock.json holds ${name}@${entry.version}, which no workspace pins`)
+    } else if (entry.version !== expected) {
+      problems.push(`package-lock.json: ${path} is ${entry.version}, pinned ${expected}`)
+    }
 
     const installedPath = join(root, path, "package.json")
     if (!existsSync(installedPath)) continue
