@@ -15,19 +15,20 @@ const again = (reason: string, notBefore?: Date): DeliveryVerdict => ({ _tag: "A
  * Runs ProcessOrder for one delivery, the same in every worker mode. Infrastructure failures
  * (the only errors ProcessOrder has) ask for redelivery and are logged at ERROR.
  */
-export const deliverEvent = (event: OrderEvent, options: { readonly leaseMs: number }) =>
-  processOrder(event, { leaseMs: options.leaseMs }).pipe(
-    Effect.map((outcome) =>
-      outcome._tag === "Deferred" ? again("order leased by another delivery", outcome.until) : done(outcome)
-    ),
-    Effect.catchAll((error) =>
-      Effect.as(
-        Effect.logError("order delivery failed on infrastructure; it will be delivered again", Cause.fail(error)).pipe(
-          Effect.annotateLogs({ event: "order.delivery_failed", operation: error.operation })
-        ),
-        again(error.message)
-      )
-    ),
-    Effect.annotateLogs({ orderId: event.orderId, correlationId: event.correlationId }),
-    Effect.withSpan("Worker.deliverEvent")
-  )
+export const deliverEvent = Effect.fn("Worker.deliverEvent")(
+  function*(event: OrderEvent, options: { readonly leaseMs: number }) {
+    return yield* processOrder(event, { leaseMs: options.leaseMs }).pipe(
+      Effect.map((outcome) =>
+        outcome._tag === "Deferred" ? again("order leased by another delivery", outcome.until) : done(outcome)
+      ),
+      Effect.catch((error) =>
+        Effect.as(
+          Effect.logError("order delivery failed on infrastructure; it will be delivered again", Cause.fail(error))
+            .pipe(Effect.annotateLogs({ event: "order.delivery_failed", operation: error.operation })),
+          again(error.message)
+        )
+      ),
+      Effect.annotateLogs({ orderId: event.orderId, correlationId: event.correlationId })
+    )
+  }
+)

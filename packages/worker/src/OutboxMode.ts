@@ -1,6 +1,6 @@
 import { type EventId, Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
 import { exponentialBackoffMs, makeBatcher, runPollingPool } from "@order-platform/sqs"
-import { Cause, Clock, Effect, Either, Layer, Queue } from "effect"
+import { Cause, Clock, Effect, Layer, Queue, Result } from "effect"
 import { deliverEvent, type DeliveryVerdict } from "./Delivery.ts"
 import type { WorkerSettings } from "./WorkerConfig.ts"
 
@@ -30,7 +30,7 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
       (eventIds: ReadonlyArray<EventId>) =>
         now.pipe(
           Effect.flatMap((at) => outbox.markSent(eventIds, at)),
-          Effect.as(eventIds.map(() => Either.void))
+          Effect.as(eventIds.map(() => Result.void))
         )
     )
 
@@ -44,9 +44,7 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
           )
         yield* outbox.release(entry.event.eventId, { error: verdict.reason, retryAt })
       }).pipe(
-        Effect.catchAll((error) =>
-          warnPersistence("could not settle an outbox row; its claim lapses on its own", error)
-        )
+        Effect.catch((error) => warnPersistence("could not settle an outbox row; its claim lapses on its own", error))
       )
 
     const releaseAtShutdown = (entry: OutboxEntry) =>
@@ -54,12 +52,10 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
         now,
         (at) => outbox.release(entry.event.eventId, { error: "worker shut down before finishing", retryAt: at })
       ).pipe(
-        Effect.zipRight(
+        Effect.andThen(
           Effect.logInfo("outbox row released for redelivery").pipe(Effect.annotateLogs({ event: "outbox.released" }))
         ),
-        Effect.catchAll((error) =>
-          warnPersistence("could not release an outbox row; its claim lapses on its own", error)
-        )
+        Effect.catch((error) => warnPersistence("could not release an outbox row; its claim lapses on its own", error))
       )
 
     const processEntry = (entry: OutboxEntry) =>
@@ -94,7 +90,7 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
         )
         return Effect.logWarning("claiming outbox rows failed; backing off", Cause.fail(error)).pipe(
           Effect.annotateLogs({ event: "outbox.claim_failed", failures, backoffMs: backoff }),
-          Effect.zipRight(Effect.sleep(backoff))
+          Effect.andThen(Effect.sleep(backoff))
         )
       },
       // Fewer than asked for: the backlog is empty, so wait for a wake-up or the next poll.
@@ -112,4 +108,4 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
  * LOCKED, so workers never share a row), runs each through the shared delivery, and marks it sent
  * or gives it back. Its `OutboxSignal` lets this process's own commits wake it.
  */
-export const OutboxMode = (settings: WorkerSettings) => Layer.scoped(OutboxSignal, makeOutboxPoller(settings))
+export const OutboxMode = (settings: WorkerSettings) => Layer.effect(OutboxSignal, makeOutboxPoller(settings))

@@ -38,7 +38,7 @@ export const SqsConsumerMode = (
         toDisposition
       )
   )
-  return Layer.scopedDiscard(Effect.gen(function*() {
+  return Layer.effectDiscard(Effect.gen(function*() {
     yield* consumer
     const queue = yield* SqsQueue
     yield* Effect.logInfo("worker started").pipe(

@@ -1,13 +1,12 @@
 import type { ConfigValidationError } from "@order-platform/domain"
 import { SqsPollingConfig, type SqsPollingSettings, SqsQueueConfig, type SqsQueueSettings } from "@order-platform/sqs"
-import { Config, type ConfigError, Effect } from "effect"
+import { Config, Effect, Schema } from "effect"
 
 export type WorkerMode = "outbox" | "sqs-consumer"
 
 /** How orders reach the worker: claimed from the outbox table directly, or consumed from SQS. */
-export const WorkerModeConfig: Config.Config<WorkerMode> = Config.literal("outbox", "sqs-consumer")("WORKER_MODE").pipe(
-  Config.withDefault("outbox" as const)
-)
+export const WorkerModeConfig: Config.Config<WorkerMode> = Config.Literals(["outbox", "sqs-consumer"], "WORKER_MODE")
+  .pipe(Config.withDefault("outbox"))
 
 export interface WorkerSettings {
   readonly concurrency: number
@@ -18,18 +17,21 @@ export interface WorkerSettings {
   readonly pollIntervalMs: number
 }
 
-const atLeast = (min: number) =>
-  Config.validate<number>({ message: `must be an integer of at least ${min}`, validation: (n) => n >= min })
+// One message for a fraction and for a value too small: both break the same rule.
+const integerAtLeast = (min: number) => {
+  const message = `must be an integer of at least ${min}`
+  return Schema.Number.check(Schema.isInt({ message }), Schema.isGreaterThanOrEqualTo(min, { message }))
+}
 
+// Each variable is named in its own direct Config.schema call: the infra cross-check finds them so.
 export const WorkerSettingsConfig: Config.Config<WorkerSettings> = Config.all({
-  concurrency: Config.integer("WORKER_CONCURRENCY").pipe(atLeast(1), Config.withDefault(10)),
-  drainMs: Config.integer("SHUTDOWN_DRAIN_MS").pipe(atLeast(0), Config.withDefault(20_000)),
-  orderLeaseMs: Config.integer("ORDER_LEASE_SECONDS").pipe(
-    atLeast(1),
+  concurrency: Config.schema(integerAtLeast(1), "WORKER_CONCURRENCY").pipe(Config.withDefault(10)),
+  drainMs: Config.schema(integerAtLeast(0), "SHUTDOWN_DRAIN_MS").pipe(Config.withDefault(20_000)),
+  orderLeaseMs: Config.schema(integerAtLeast(1), "ORDER_LEASE_SECONDS").pipe(
     Config.withDefault(300),
     Config.map((seconds) => seconds * 1000)
   ),
-  pollIntervalMs: Config.integer("OUTBOX_POLL_INTERVAL_MS").pipe(atLeast(1), Config.withDefault(1_000))
+  pollIntervalMs: Config.schema(integerAtLeast(1), "OUTBOX_POLL_INTERVAL_MS").pipe(Config.withDefault(1_000))
 })
 
 export type WorkerConfiguration =
@@ -44,7 +46,7 @@ export type WorkerConfiguration =
 /** Everything the chosen mode needs, read and cross-checked before anything connects anywhere. */
 export const loadWorkerConfiguration: Effect.Effect<
   WorkerConfiguration,
-  ConfigError.ConfigError | ConfigValidationError
+  Config.ConfigError | ConfigValidationError
 > = Effect.gen(function*() {
   const mode = yield* WorkerModeConfig
   const settings = yield* WorkerSettingsConfig

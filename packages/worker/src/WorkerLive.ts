@@ -1,8 +1,9 @@
 import { jsonLoggerLayer, makeJsonLogger, RetryPolicy, SimulatedOrderProcessor } from "@order-platform/domain"
 import { checkSchemaCurrent, PgClientLive, PostgresLayer } from "@order-platform/postgres"
-import { Cause, Effect, Exit, FiberRef, HashSet, Layer, LogLevel } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, References } from "effect"
 import { OutboxMode } from "./OutboxMode.ts"
 import { SqsConsumerMode } from "./SqsConsumerMode.ts"
+import { describeStartFailure } from "./StartFailure.ts"
 import { loadWorkerConfiguration, type WorkerConfiguration } from "./WorkerConfig.ts"
 
 /** The worker never migrates: it refuses to start on a schema older than the one it was built for. */
@@ -21,24 +22,25 @@ const Storage = SchemaChecked.pipe(Layer.provideMerge(PostgresLayer), Layer.prov
 const Business = Layer.merge(RetryPolicy.fromConfig, SimulatedOrderProcessor.fromConfig)
 
 // Built first, so its finalizer runs last, after the drain; silent when the start-up failed.
-const Lifecycle = Layer.scopedDiscard(
+const Lifecycle = Layer.effectDiscard(
   Effect.addFinalizer((exit) =>
-    Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
+    Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
       ? Effect.void
       : Effect.logInfo("worker stopped").pipe(Effect.annotateLogs({ event: "worker.stopped" }))
   )
 )
 
+// The outbox mode's OutboxSignal only serves its own deliveries: nothing outside needs it.
 const deliveryFor = (configuration: WorkerConfiguration) =>
   configuration.mode === "outbox"
-    ? Layer.discard(OutboxMode(configuration.settings))
+    ? Layer.effectDiscard(Layer.build(OutboxMode(configuration.settings)))
     : SqsConsumerMode(configuration.settings, configuration)
 
 /**
  * The worker without a logger: everything from the environment, the mode chosen by WORKER_MODE.
  * Configuration is read and checked first, then the database is connected and its schema checked.
  */
-export const WorkerCore = Layer.unwrapEffect(
+export const WorkerCore = Layer.unwrap(
   Effect.map(loadWorkerConfiguration, (configuration) =>
     deliveryFor(configuration).pipe(
       Layer.provide(Storage),
@@ -49,14 +51,13 @@ export const WorkerCore = Layer.unwrapEffect(
 
 // Reported here, in JSON whatever LOG_LEVEL says (it may be the culprit), with the reason in the message.
 const reportStartFailure = (cause: Cause.Cause<unknown>) =>
-  Effect.logError(
-    `worker failed to start: ${(Cause.pretty(cause).split("\n")[0] ?? "unknown cause").replace(/^Error: /, "")}`,
-    cause
-  ).pipe(
-    Effect.annotateLogs({ event: "worker.start_failed" }),
-    Effect.locally(FiberRef.currentLoggers, HashSet.make(makeJsonLogger("worker"))),
-    Effect.locally(FiberRef.currentMinimumLogLevel, LogLevel.Info)
-  )
+  Cause.hasInterruptsOnly(cause) ?
+    Effect.void :
+    Effect.logError(`worker failed to start: ${describeStartFailure(cause)}`, cause).pipe(
+      Effect.annotateLogs({ event: "worker.start_failed" }),
+      Effect.provideService(Logger.CurrentLoggers, new Set([makeJsonLogger("worker")])),
+      Effect.provideService(References.MinimumLogLevel, "Info")
+    )
 
 /**
  * The worker program: JSON logs on stdout (LOG_LEVEL), run by `main.ts` until SIGTERM. A start-up
@@ -64,5 +65,5 @@ const reportStartFailure = (cause: Cause.Cause<unknown>) =>
  */
 export const WorkerLive = WorkerCore.pipe(
   Layer.provide(jsonLoggerLayer("worker")),
-  Layer.tapErrorCause(reportStartFailure)
+  Layer.tapCause(reportStartFailure)
 )

@@ -24,12 +24,12 @@ describe("outbox relays on PostgreSQL", () => {
           ),
           Layer.provide(PostgresLayer),
           Layer.provide(pgClientLayer(databaseSettings(scenario.database.url))),
-          Layer.provide(Logger.replace(Logger.defaultLogger, Logger.none))
+          Layer.provide(Logger.layer([]))
         )
       )
     )
     try {
-      await Promise.all(relays.map((relay) => relay.runtime()))
+      await Promise.all(relays.map((relay) => relay.context()))
       const orders = await scenario.createOrders(60)
       const bodies: Array<string> = []
       await vi.waitFor(async () => {

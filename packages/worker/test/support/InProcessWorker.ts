@@ -1,5 +1,5 @@
 import { makeJsonLogger } from "@order-platform/domain"
-import { ConfigProvider, Effect, Exit, FiberId, Layer, Logger, Scope } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Logger, Scope } from "effect"
 import { WorkerCore } from "../../src/WorkerLive.ts"
 import type { WorkerEnv } from "./TestPlatform.ts"
 
@@ -15,10 +15,7 @@ export interface InProcessWorker {
 /** A log collector shaped like the program's JSON logger, for workers and relays run in the test process. */
 export const collectLogs = (service = "worker") => {
   const logs: Array<LogLine> = []
-  const layer = Logger.replace(
-    Logger.defaultLogger,
-    makeJsonLogger(service, (line) => logs.push(JSON.parse(line) as LogLine))
-  )
+  const layer = Logger.layer([makeJsonLogger(service, (line) => logs.push(JSON.parse(line) as LogLine))])
   return { logs, layer }
 }
 
@@ -27,7 +24,7 @@ export const startInProcessWorker = async (env: WorkerEnv): Promise<InProcessWor
   const { layer: logger, logs } = collectLogs()
   const worker = WorkerCore.pipe(
     Layer.provide(logger),
-    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)))
   )
   const scope = Effect.runSync(Scope.make())
   try {
@@ -39,7 +36,7 @@ export const startInProcessWorker = async (env: WorkerEnv): Promise<InProcessWor
   let stopping: Promise<void> | undefined
   return {
     logs,
-    stop: () => (stopping ??= Effect.runPromise(Scope.close(scope, Exit.interrupt(FiberId.none))))
+    stop: () => (stopping ??= Effect.runPromise(Scope.close(scope, Exit.interrupt())))
   }
 }
 

@@ -1,4 +1,3 @@
-import { SqlClient } from "@effect/sql"
 import {
   type CorrelationId,
   createOrder,
@@ -26,6 +25,7 @@ import {
   testDatabaseAdminUrl
 } from "@order-platform/test-support"
 import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import { expect, vi } from "vitest"
 import type { WorkerMode } from "../../src/WorkerConfig.ts"
 import { collectLogs, type LogLine } from "./InProcessWorker.ts"
@@ -125,8 +125,9 @@ export const startTestPlatform = async (): Promise<TestPlatform> => {
         storage
       )
     const { layer: apiLogger, logs: apiLogs } = collectLogs("api")
-    const runtime = ManagedRuntime.make(Layer.provide(apiLike, apiLogger))
-    const run = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof storage>>) => runtime.runPromise(effect)
+    // Merged, not just provided: the effects run on this runtime log into apiLogs too.
+    const runtime = ManagedRuntime.make(Layer.provideMerge(apiLike, apiLogger))
+    const run = <A, E>(effect: Effect.Effect<A, E, Layer.Success<typeof storage>>) => runtime.runPromise(effect)
 
     let closing: Promise<void> | undefined
     const close = () => (closing ??= runtime.dispose().then(database.drop))
@@ -175,7 +176,7 @@ export const startTestPlatform = async (): Promise<TestPlatform> => {
         run(Effect.gen(function*() {
           const order = yield* OrderRepository.pipe(
             Effect.flatMap((orders) => orders.findById(orderId)),
-            Effect.flatten
+            Effect.flatMap((found) => Effect.fromOption(found))
           )
           const event: OrderEvent = {
             eventId: crypto.randomUUID() as EventId,
@@ -187,7 +188,11 @@ export const startTestPlatform = async (): Promise<TestPlatform> => {
           yield* Effect.flatMap(Outbox, (outbox) => outbox.append(event, new Date()))
           return event
         })),
-      order: (id) => run(Effect.flatMap(OrderRepository, (orders) => Effect.flatten(orders.findById(id)))),
+      order: (id) =>
+        run(
+          Effect.flatMap(OrderRepository, (orders) =>
+            Effect.flatMap(orders.findById(id), (found) => Effect.fromOption(found)))
+        ),
       dlqEntry: (id) => run(Effect.flatMap(DlqRepository, (dlq) => dlq.find(id))),
       dlqCount: () =>
         run(
