@@ -1,6 +1,6 @@
 import { type EventId, Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
 import { exponentialBackoffMs, makeBatcher, runPollingPool } from "@order-platform/sqs"
-import { Cause, Clock, Effect, Layer, Queue, Result } from "effect"
+import { Cause, DateTime, Effect, Layer, Queue, Result } from "effect"
 import { deliverEvent, type DeliveryVerdict } from "./Delivery.ts"
 import type { WorkerSettings } from "./WorkerConfig.ts"
 
@@ -17,7 +17,7 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
   Effect.gen(function*() {
     const outbox = yield* Outbox
     const wakes = yield* Queue.dropping<void>(1)
-    const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
+    const now = DateTime.nowAsDate
     const signal = OutboxSignal.of({ wake: Effect.asVoid(Queue.offer(wakes, undefined)) })
 
     // A row that is neither settled nor released (the worker died) returns to the pool with the
