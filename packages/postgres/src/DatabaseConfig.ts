@@ -1,4 +1,4 @@
-import { Config, ConfigError, Redacted } from "effect"
+import { Config, Option, type Redacted, Schema, SchemaIssue } from "effect"
 
 /** Where and how to connect; built from the environment by {@link DatabaseConfig}. */
 export interface DatabaseSettings {
@@ -13,46 +13,71 @@ export interface DatabaseSettings {
   readonly connectTimeoutMs: number
   readonly statementTimeoutMs: number
   readonly ssl: boolean
+  /**
+   * Named prepared statements, cached per connection (absent: on). Off for a pooler in
+   * transaction or statement mode, which does not keep a session's statements between queries.
+   */
+  readonly prepare?: boolean | undefined
 }
 
-const positive = (name: string) =>
-  Config.validate<number>({ message: `${name} must be a positive integer`, validation: (n) => n >= 1 })
+// Each variable is read by a direct `Config.*("NAME")` call: the infra cross-check finds them so.
+const positiveInteger = (name: string) =>
+  Schema.Int.check(Schema.isGreaterThanOrEqualTo(1, { message: `${name} must be a positive integer` }))
 
-const UrlConnection = Config.redacted("DATABASE_URL").pipe(
-  Config.validate({
-    message: "DATABASE_URL must be a postgres:// or postgresql:// URL",
-    validation: (url) => /^postgres(ql)?:\/\//.test(Redacted.value(url))
-  }),
-  Config.map((url) => ({ url }))
+const UrlConnection = Config.schema(
+  Schema.Redacted(Schema.String.check(
+    Schema.isPattern(/^postgres(ql)?:\/\//, { message: "DATABASE_URL must be a postgres:// or postgresql:// URL" })
+  )),
+  "DATABASE_URL"
 )
 
 const PartsConnection = Config.all({
-  host: Config.nonEmptyString("PGHOST"),
-  port: Config.port("PGPORT").pipe(Config.withDefault(5432)),
-  database: Config.nonEmptyString("PGDATABASE").pipe(Config.withDefault("postgres")),
-  username: Config.nonEmptyString("PGUSER").pipe(Config.withDefault("postgres")),
-  password: Config.redacted("PGPASSWORD").pipe(Config.withDefault(undefined))
+  host: Config.NonEmptyString("PGHOST"),
+  port: Config.Port("PGPORT").pipe(Config.withDefault(5432)),
+  database: Config.NonEmptyString("PGDATABASE").pipe(Config.withDefault("postgres")),
+  username: Config.NonEmptyString("PGUSER").pipe(Config.withDefault("postgres")),
+  password: Config.Redacted("PGPASSWORD").pipe(Config.withDefault(undefined))
 })
 
+const NeitherConnection = Config.fail(
+  new Schema.SchemaError(
+    new SchemaIssue.Pointer(
+      ["DATABASE_URL"],
+      new SchemaIssue.MissingKey({
+        messageMissingKey: "set DATABASE_URL, or PGHOST (with PGPORT, PGDATABASE, PGUSER, PGPASSWORD)"
+      })
+    )
+  )
+)
+
+type Connection = Pick<DatabaseSettings, "url" | "host" | "port" | "database" | "username" | "password">
+
 /**
- * `DATABASE_URL`, or else `PGHOST` (+ `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`); an invalid
- * `DATABASE_URL` is an error, not a reason to fall back.
+ * `DATABASE_URL`, or else `PGHOST` (+ `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`). Only an
+ * absent `DATABASE_URL` falls back; an invalid one is an error (`Config.orElse` would take any).
  */
-const Connection = Config.orElseIf(UrlConnection, {
-  if: ConfigError.isMissingDataOnly,
-  orElse: () => PartsConnection
-})
+const Connection: Config.Config<Connection> = Config.option(UrlConnection).pipe(
+  Config.flatMap((url): Config.Config<Connection> =>
+    Option.isSome(url)
+      ? Config.succeed({ url: url.value })
+      : Config.option(PartsConnection).pipe(
+        Config.flatMap((parts): Config.Config<Connection> =>
+          Option.isSome(parts) ? Config.succeed(parts.value) : NeitherConnection
+        )
+      )
+  )
+)
 
 export const DatabaseConfig: Config.Config<DatabaseSettings> = Config.all({
   connection: Connection,
-  poolSize: Config.integer("DATABASE_POOL_SIZE").pipe(positive("DATABASE_POOL_SIZE"), Config.withDefault(10)),
-  connectTimeoutMs: Config.integer("DATABASE_CONNECT_TIMEOUT_MS").pipe(
-    positive("DATABASE_CONNECT_TIMEOUT_MS"),
+  poolSize: Config.schema(positiveInteger("DATABASE_POOL_SIZE"), "DATABASE_POOL_SIZE").pipe(
+    Config.withDefault(10)
+  ),
+  connectTimeoutMs: Config.schema(positiveInteger("DATABASE_CONNECT_TIMEOUT_MS"), "DATABASE_CONNECT_TIMEOUT_MS").pipe(
     Config.withDefault(5_000)
   ),
-  statementTimeoutMs: Config.integer("DATABASE_STATEMENT_TIMEOUT_MS").pipe(
-    positive("DATABASE_STATEMENT_TIMEOUT_MS"),
-    Config.withDefault(15_000)
-  ),
-  ssl: Config.boolean("DATABASE_SSL").pipe(Config.withDefault(false))
+  statementTimeoutMs: Config.schema(positiveInteger("DATABASE_STATEMENT_TIMEOUT_MS"), "DATABASE_STATEMENT_TIMEOUT_MS")
+    .pipe(Config.withDefault(15_000)),
+  ssl: Config.Boolean("DATABASE_SSL").pipe(Config.withDefault(false)),
+  prepare: Config.Boolean("DATABASE_PREPARE").pipe(Config.withDefault(true))
 }).pipe(Config.map(({ connection, ...rest }) => ({ ...connection, ...rest })))

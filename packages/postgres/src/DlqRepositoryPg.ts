@@ -1,7 +1,7 @@
-import * as SqlClient from "@effect/sql/SqlClient"
-import * as SqlSchema from "@effect/sql/SqlSchema"
 import { type DlqEntry, DlqRepository, OrderId } from "@order-platform/domain"
 import { Effect, Layer, Schema } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { orPersistenceError } from "./Persistence.ts"
 import { DlqEntryFromRow } from "./Rows.ts"
 
@@ -10,7 +10,7 @@ export const DlqRepositoryPg = Layer.effect(
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
-    const findOne = SqlSchema.findOne({
+    const findOne = SqlSchema.findOneOption({
       Request: OrderId,
       Result: DlqEntryFromRow,
       execute: (orderId) =>
@@ -18,7 +18,7 @@ export const DlqRepositoryPg = Layer.effect(
     })
 
     const findAll = SqlSchema.findAll({
-      Request: Schema.NonNegativeInt,
+      Request: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
       Result: DlqEntryFromRow,
       execute: (limit) =>
         sql`

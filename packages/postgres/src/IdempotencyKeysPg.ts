@@ -1,7 +1,7 @@
-import * as SqlClient from "@effect/sql/SqlClient"
-import * as SqlSchema from "@effect/sql/SqlSchema"
 import { IdempotencyKeys, type IdempotencyRecord, OrderId, type PersistenceError } from "@order-platform/domain"
 import { Effect, Layer, Option, Schema } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { orPersistenceError } from "./Persistence.ts"
 
 const RecordRow = Schema.Struct({ requestFingerprint: Schema.String, orderId: OrderId })
@@ -11,7 +11,7 @@ export const IdempotencyKeysPg = Layer.effect(
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
-    const findExisting = SqlSchema.findOne({
+    const findExisting = SqlSchema.findOneOption({
       Request: Schema.String,
       Result: RecordRow,
       execute: (key) => sql`SELECT request_fingerprint, order_id FROM idempotency_keys WHERE key = ${key}`

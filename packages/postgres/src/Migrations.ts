@@ -1,14 +1,18 @@
-import * as Reactivity from "@effect/experimental/Reactivity"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import * as PgMigrator from "@effect/sql-pg/PgMigrator"
-import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Layer } from "effect"
+import * as Reactivity from "effect/reactivity/Reactivity"
+import * as Migrator from "effect/sql/Migrator"
+import * as SqlClient from "effect/sql/SqlClient"
 import CreateOrders from "./migrations/0001_create_orders.ts"
 import CreateOutbox from "./migrations/0002_create_outbox.ts"
 import CreateDlqEntries from "./migrations/0003_create_dlq_entries.ts"
 import CreateIdempotencyKeys from "./migrations/0004_create_idempotency_keys.ts"
 
-/** Explicit imports, not a glob: the compiled image has no migration folder to scan. */
+/**
+ * Explicit imports, not a glob: the compiled image has no migration folder to scan. Each
+ * migration runs its statements one at a time (the driver sends one statement per query); the
+ * migrator's transaction keeps it all-or-nothing.
+ */
 export const migrations = {
   "0001_create_orders": CreateOrders,
   "0002_create_outbox": CreateOutbox,
@@ -16,6 +20,7 @@ export const migrations = {
   "0004_create_idempotency_keys": CreateIdempotencyKeys
 }
 
+/** The Effect 3 build's table (same columns): a database it migrated is accepted as it is. */
 export const MIGRATIONS_TABLE = "effect_sql_migrations"
 
 /** The schema version this build needs: the highest migration id it ships. */
@@ -24,31 +29,28 @@ export const EXPECTED_SCHEMA_VERSION = Math.max(...Object.keys(migrations).map((
 /** Fixed `pg_advisory_lock` key that serialises migrators across processes ("ordmigr" in ASCII). */
 export const MIGRATION_LOCK_KEY = 0x6f72646d69677200n
 
-// No schema dump (`schemaDirectory`), so the migrator needs no pg_dump and no platform services.
-const migrate = PgMigrator.make({})({ loader: PgMigrator.fromRecord(migrations), table: MIGRATIONS_TABLE })
+// The shared migrator rather than PgMigrator's: without a schema dump it needs no pg_dump, no
+// PgClient and no platform services.
+const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: MIGRATIONS_TABLE })
 
 /**
  * Applies pending migrations and returns the ones this call applied. One reserved connection
  * holds a session-level advisory lock and runs the migrator too, so concurrent callers (other
  * tasks starting at the same time) wait and then find nothing left to do; it also works with a
- * pool of one.
+ * pool of one, and the unlock reaches the session that holds the lock.
  */
 export const runMigrations = Effect.gen(function*() {
   const connection = yield* (yield* SqlClient.SqlClient).reserve
   const session = yield* SqlClient.make({
     acquirer: Effect.succeed(connection),
     compiler: PgClient.makeCompiler(),
+    driver: "pg",
     spanAttributes: [["db.system.name", "postgresql"]]
   }).pipe(Effect.provide(Reactivity.layer))
-  const lockKey = MIGRATION_LOCK_KEY.toString()
-  yield* session`SELECT pg_advisory_lock(${lockKey}::bigint)`
+  yield* session`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`
   return yield* migrate.pipe(
     Effect.provideService(SqlClient.SqlClient, session),
-    // The migrator reports a failed migration as a defect; keep it in the typed channel.
-    Effect.catchAllDefect((defect) =>
-      defect instanceof PgMigrator.MigrationError ? Effect.fail(defect) : Effect.die(defect)
-    ),
-    Effect.ensuring(Effect.ignore(session`SELECT pg_advisory_unlock(${lockKey}::bigint)`))
+    Effect.ensuring(Effect.ignore(session`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`))
   )
 }).pipe(Effect.scoped, Effect.withSpan("Migrations.run"))
 

@@ -1,5 +1,3 @@
-import * as SqlClient from "@effect/sql/SqlClient"
-import * as SqlSchema from "@effect/sql/SqlSchema"
 import {
   type ClaimRequest,
   type ListOrdersQuery,
@@ -11,6 +9,8 @@ import {
   OrderVersionConflict
 } from "@order-platform/domain"
 import { Effect, Layer, Option, Schema } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { orPersistenceError } from "./Persistence.ts"
 import { encodeEventJson, OrderFromRow } from "./Rows.ts"
 
@@ -23,7 +23,7 @@ export const OrderRepositoryPg = Layer.effect(
         "created_at, updated_at, version"
     )
 
-    const findOne = SqlSchema.findOne({
+    const findOne = SqlSchema.findOneOption({
       Request: OrderId,
       Result: OrderFromRow,
       execute: (id) => sql`SELECT ${columns} FROM orders WHERE id = ${id}`
@@ -84,7 +84,7 @@ export const OrderRepositoryPg = Layer.effect(
         ORDER BY created_at DESC, id DESC
         LIMIT ${Math.max(0, limit)}
       `.pipe(
-        Effect.flatMap(Schema.decodeUnknown(Schema.Array(OrderFromRow))),
+        Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(OrderFromRow))),
         orPersistenceError("OrderRepository.list")
       )
     })
@@ -99,10 +99,10 @@ export const OrderRepositoryPg = Layer.effect(
           AND (status = 'PENDING' OR (status = 'PROCESSING' AND lease_expires_at <= ${now}))
         RETURNING ${columns}
       `.pipe(
-          Effect.flatMap(Schema.decodeUnknown(Schema.Array(OrderFromRow))),
+          Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(OrderFromRow))),
           orPersistenceError("OrderRepository.claim")
         )
-        return Option.fromNullable(rows[0])
+        return Option.fromNullishOr(rows[0])
       }
     )
 

@@ -1,6 +1,6 @@
-import * as SqlClient from "@effect/sql/SqlClient"
 import { type ClaimOutboxRequest, type EventId, type OrderEvent, Outbox } from "@order-platform/domain"
 import { Effect, Layer, Schema } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import { orPersistenceError } from "./Persistence.ts"
 import { encodeEventJson, OutboxEntryFromRow } from "./Rows.ts"
 
@@ -46,7 +46,7 @@ export const OutboxPg = Layer.effect(
         )
         SELECT payload, available_at, delivery_attempts FROM claimed ORDER BY available_at, sequence
       `.pipe(
-          Effect.flatMap(Schema.decodeUnknown(Schema.Array(OutboxEntryFromRow))),
+          Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(OutboxEntryFromRow))),
           orPersistenceError("Outbox.claimReady")
         )
         return rows.map(({ availableAt, deliveryAttempts, payload }) => ({

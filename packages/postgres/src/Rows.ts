@@ -1,33 +1,31 @@
 import { DlqEntry, Order, OrderEvent } from "@order-platform/domain"
-import { Schema } from "effect"
+import { Schema, SchemaTransformation } from "effect"
 
-// pg returns bigint as a string and timestamptz as a Date.
+// The driver reads bigint columns as `bigint` (int8 is exact there) and timestamptz as a `Date`
+// (to the millisecond); jsonb arrives parsed.
 const OrderRow = Schema.Struct({
   ...Order.fields,
-  totalCents: Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()),
-  leaseExpiresAt: Schema.NullOr(Schema.DateFromSelf),
-  createdAt: Schema.DateFromSelf,
-  updatedAt: Schema.DateFromSelf
+  totalCents: Schema.BigInt.pipe(
+    Schema.decodeTo(Order.fields.totalCents, SchemaTransformation.transform({ decode: Number, encode: BigInt }))
+  )
 })
 
-export const OrderFromRow = Schema.transform(OrderRow, Schema.typeSchema(Order), {
-  strict: true,
-  decode: (row) => new Order(row, { disableValidation: true }),
-  encode: (order) => ({ ...order })
-})
+// The row is validated field by field once; the class is then built without checking again.
+export const OrderFromRow = OrderRow.pipe(Schema.decodeTo(
+  Schema.toType(Order),
+  SchemaTransformation.transform({
+    decode: (row) => new Order(row, { disableChecks: true }),
+    encode: (order) => ({ ...order })
+  })
+))
 
-const DlqRow = Schema.Struct({ ...DlqEntry.fields, failedAt: Schema.DateFromSelf })
-
-export const DlqEntryFromRow = Schema.transform(DlqRow, Schema.typeSchema(DlqEntry), {
-  strict: true,
-  decode: (row) => new DlqEntry(row, { disableValidation: true }),
-  encode: (entry) => ({ ...entry })
-})
+/** A DLQ row has the entry's own fields and types. */
+export const DlqEntryFromRow = DlqEntry
 
 export const OutboxEntryFromRow = Schema.Struct({
   payload: OrderEvent,
-  availableAt: Schema.DateFromSelf,
-  deliveryAttempts: Schema.NonNegativeInt
+  availableAt: Schema.Date,
+  deliveryAttempts: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 })
 
 /** The `jsonb` parameter for an event, as the relay will publish it. */

@@ -1,6 +1,6 @@
-import * as SqlClient from "@effect/sql/SqlClient"
 import { PersistenceError } from "@order-platform/domain"
 import { Effect, Schema } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import { EXPECTED_SCHEMA_VERSION, MIGRATIONS_TABLE } from "./Migrations.ts"
 
 /** The database's schema is older than this build needs: the migrating program has not run yet. */
@@ -32,12 +32,12 @@ export const checkSchemaCurrent: Effect.Effect<
 > = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const [table] = yield* sql`SELECT to_regclass(${MIGRATIONS_TABLE}) IS NOT NULL AS present`.pipe(
-    Effect.flatMap(Schema.decodeUnknown(Schema.Tuple(Schema.Struct({ present: Schema.Boolean }))))
+    Effect.flatMap(Schema.decodeUnknownEffect(Schema.Tuple([Schema.Struct({ present: Schema.Boolean })])))
   )
   const current = !table.present ?
     0 :
     yield* sql`SELECT max(migration_id) AS current FROM ${sql(MIGRATIONS_TABLE)}`.pipe(
-      Effect.flatMap(Schema.decodeUnknown(Schema.Tuple(CurrentVersion))),
+      Effect.flatMap(Schema.decodeUnknownEffect(Schema.Tuple([CurrentVersion]))),
       Effect.map(([row]) => row.current ?? 0)
     )
   if (current < EXPECTED_SCHEMA_VERSION) {
@@ -47,7 +47,7 @@ export const checkSchemaCurrent: Effect.Effect<
 }).pipe(
   Effect.catchTags({
     SqlError: (cause) => Effect.fail(new PersistenceError({ operation: "checkSchemaCurrent", cause })),
-    ParseError: (cause) => Effect.fail(new PersistenceError({ operation: "checkSchemaCurrent", cause }))
+    SchemaError: (cause) => Effect.fail(new PersistenceError({ operation: "checkSchemaCurrent", cause }))
   }),
   Effect.withSpan("Migrations.checkSchemaCurrent")
 )

@@ -1,7 +1,7 @@
-import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { IdempotencyKeys, OrderRepository, Outbox, transactionally, Transactor } from "@order-platform/domain"
 import { Data, Effect, Option } from "effect"
+import { SqlClient } from "effect/sql"
 import { eventFor, makeOrder, orderId, T0 } from "./Fixtures.ts"
 import { migratedPostgres } from "./TestDatabase.ts"
 
@@ -60,7 +60,9 @@ describe("PostgreSQL transactions", () => {
         const inner = makeOrder()
         yield* transactor.withTransaction(Effect.gen(function*() {
           yield* orders.insert(outer)
-          yield* Effect.ignore(transactor.withTransaction(Effect.zipRight(orders.insert(inner), new Injected())))
+          yield* Effect.ignore(
+            transactor.withTransaction(Effect.andThen(orders.insert(inner), Effect.fail(new Injected())))
+          )
         }))
         expect(Option.isSome(yield* orders.findById(outer.id))).toBe(true)
         expect(yield* orders.findById(inner.id)).toStrictEqual(Option.none())

@@ -1,6 +1,6 @@
-import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
 import { migratedPostgres } from "./TestDatabase.ts"
 
 const ORDER = "11111111-1111-4111-8111-111111111111"
@@ -25,14 +25,20 @@ const insertOrder = (overrides: Record<string, string> = {}) => {
   return `INSERT INTO orders (${Object.keys(values).join(", ")}) VALUES (${Object.values(values).join(", ")})`
 }
 
-/** Runs a statement in a transaction that is always rolled back, returning the SQLSTATE it failed with. */
-const sqlState = (statement: string) =>
+/**
+ * Runs statements, in order, in a transaction that is always rolled back, returning the SQLSTATE
+ * the first failing one failed with.
+ */
+const sqlState = (...statements: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const outcome = yield* sql.withTransaction(
-      Effect.zipRight(sql.unsafe(statement), Effect.fail("rollback" as const))
+      Effect.andThen(
+        Effect.forEach(statements, (statement) => sql.unsafe(statement), { discard: true }),
+        Effect.fail("rollback" as const)
+      )
     ).pipe(Effect.flip)
-    return outcome === "rollback" ? "accepted" : (outcome.cause as { code?: string }).code
+    return outcome === "rollback" ? "accepted" : (outcome.reason.cause as { code?: string }).code
   })
 
 describe("Schema constraints reject bad data written around the application", () => {
@@ -103,7 +109,7 @@ describe("Schema constraints reject bad data written around the application", ()
         expect(yield* sqlState(outboxRow({ status: "'DONE'" }))).toBe("23514")
         expect(yield* sqlState(outboxRow({ status: "'SENT'" }))).toBe("23514")
         expect(yield* sqlState(outboxRow({ correlation_id: "'has spaces'" }))).toBe("23514")
-        expect(yield* sqlState(`${outboxRow({ event_id: `'${ORDER}'` })}; ${outboxRow({ event_id: `'${ORDER}'` })}`))
+        expect(yield* sqlState(outboxRow({ event_id: `'${ORDER}'` }), outboxRow({ event_id: `'${ORDER}'` })))
           .toBe("23505")
       }))
 
@@ -113,7 +119,7 @@ describe("Schema constraints reject bad data written around the application", ()
         const error = yield* Effect.flip(
           sql.unsafe(`INSERT INTO idempotency_keys VALUES ('k', 'fp', '${OTHER}', now())`)
         )
-        expect((error.cause as { code?: string }).code).toBe("23503")
+        expect((error.reason.cause as { code?: string }).code).toBe("23503")
       }))
   })
 })

@@ -3,7 +3,7 @@ import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { DatabaseConfig, PgClientLive } from "../src/index.ts"
 
 const withEnv = (env: Record<string, string>) =>
-  Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+  Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(env))
 
 const loadFailure = (env: Record<string, string>) => DatabaseConfig.pipe(Effect.flip, withEnv(env), Effect.map(String))
 
@@ -15,7 +15,13 @@ describe("DatabaseConfig", () => {
       const settings = yield* DatabaseConfig.pipe(withEnv({ DATABASE_URL: URL }))
       expect(Redacted.value(settings.url!)).toBe(URL)
       expect(String(settings.url)).not.toContain("secret")
-      expect(settings).toMatchObject({ poolSize: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 15_000, ssl: false })
+      expect(settings).toMatchObject({
+        poolSize: 10,
+        connectTimeoutMs: 5_000,
+        statementTimeoutMs: 15_000,
+        ssl: false,
+        prepare: true
+      })
     }))
 
   it.effect("the PG* variables when DATABASE_URL is absent", () =>
@@ -45,12 +51,19 @@ describe("DatabaseConfig", () => {
       expect(settings.url).toBeUndefined()
     }))
 
+  it.effect("DATABASE_PREPARE=false turns named prepared statements off (for a pooler)", () =>
+    Effect.gen(function*() {
+      const settings = yield* DatabaseConfig.pipe(withEnv({ DATABASE_URL: URL, DATABASE_PREPARE: "false" }))
+      expect(settings.prepare).toBe(false)
+    }))
+
   const misconfigurations: ReadonlyArray<readonly [string, Record<string, string>]> = [
     ["DATABASE_POOL_SIZE", { DATABASE_URL: URL, DATABASE_POOL_SIZE: "abc" }],
     ["DATABASE_POOL_SIZE", { DATABASE_URL: URL, DATABASE_POOL_SIZE: "0" }],
     ["DATABASE_CONNECT_TIMEOUT_MS", { DATABASE_URL: URL, DATABASE_CONNECT_TIMEOUT_MS: "5s" }],
     ["DATABASE_STATEMENT_TIMEOUT_MS", { DATABASE_URL: URL, DATABASE_STATEMENT_TIMEOUT_MS: "-1" }],
     ["DATABASE_SSL", { DATABASE_URL: URL, DATABASE_SSL: "maybe" }],
+    ["DATABASE_PREPARE", { DATABASE_URL: URL, DATABASE_PREPARE: "sometimes" }],
     ["DATABASE_URL", { DATABASE_URL: "mysql://db/orders", PGHOST: "ignored-when-url-is-invalid" }],
     ["PGPORT", { PGHOST: "db", PGPORT: "99999" }]
   ]

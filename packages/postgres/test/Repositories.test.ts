@@ -7,9 +7,11 @@ import {
   Order,
   OrderRepository,
   OrderStateMachine,
-  Outbox
+  Outbox,
+  Transactor
 } from "@order-platform/domain"
-import { Effect, Either, Option } from "effect"
+import { Effect, Option, Result } from "effect"
+import { SqlClient } from "effect/sql"
 import { correlationId, eventFor, makeOrder, orderId, plus, T0 } from "./Fixtures.ts"
 import { migratedPostgres } from "./TestDatabase.ts"
 
@@ -17,7 +19,7 @@ import { migratedPostgres } from "./TestDatabase.ts"
 // earlier tests are never ready.
 const windowStart = (day: number) => plus(T0, -day * 86_400_000)
 
-const right = <A, E>(either: Either.Either<A, E>): A => Either.getOrThrow(either)
+const right = <A, E>(result: Result.Result<A, E>): A => Result.getOrThrow(result)
 
 describe("PostgreSQL repositories", () => {
   it.layer(migratedPostgres("repositories"))((it) => {
@@ -162,7 +164,7 @@ describe("PostgreSQL repositories", () => {
             dlq.add(new DlqEntry({ orderId: orderId(), reason: "x", attempts: 1, correlationId, failedAt: T0 }))
           )
           expect(error._tag).toBe("PersistenceError")
-          expect(error.cause).toMatchObject({ _tag: "SqlError", cause: { code: "23503" } })
+          expect(error.cause).toMatchObject({ _tag: "SqlError", reason: { cause: { code: "23503" } } })
         }))
     })
 
@@ -258,7 +260,86 @@ describe("PostgreSQL repositories", () => {
           const error = yield* Effect.flip(
             keys.claim(`key-${crypto.randomUUID()}`, { requestFingerprint: "fp", orderId: orderId() }, T0)
           )
-          expect(error).toMatchObject({ _tag: "PersistenceError", cause: { cause: { code: "23503" } } })
+          expect(error).toMatchObject({ _tag: "PersistenceError", cause: { reason: { cause: { code: "23503" } } } })
+        }))
+    })
+
+    describe("values through the driver", () => {
+      it.effect("timestamptz round-trips as the same instant to the millisecond, whatever the session TimeZone", () =>
+        Effect.gen(function*() {
+          const orders = yield* OrderRepository
+          const transactor = yield* Transactor
+          const sql = yield* SqlClient.SqlClient
+          const createdAt = new Date("2031-07-15T23:59:58.987Z")
+          const order = makeOrder({ leaseExpiresAt: plus(createdAt, 1), updatedAt: plus(createdAt, 999) }, createdAt)
+          const [found, stored] = yield* transactor.withTransaction(Effect.gen(function*() {
+            // Chatham is UTC+12:45 (+13:45 in summer): any local-time mix-up shows.
+            yield* sql`SET LOCAL TIME ZONE 'Pacific/Chatham'`
+            yield* orders.insert(order)
+            const found = yield* orders.findById(order.id)
+            const stored = yield* sql<{ zone: string; createdUtc: string; leaseUtc: string }>`
+              SELECT current_setting('TimeZone') AS zone,
+                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_utc,
+                to_char(lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS lease_utc
+              FROM orders WHERE id = ${order.id}
+            `
+            return [found, stored] as const
+          }))
+          expect(found).toStrictEqual(Option.some(order))
+          expect(stored).toStrictEqual([{
+            zone: "Pacific/Chatham",
+            createdUtc: "2031-07-15T23:59:58.987Z",
+            leaseUtc: "2031-07-15T23:59:58.988Z"
+          }])
+          // Microseconds written by the server are cut to the millisecond, never rounded up.
+          const [fromServer] = yield* sql<{ at: Date }>`SELECT '2031-07-15 23:59:58.987999+00'::timestamptz AS at`
+          expect(fromServer?.at).toStrictEqual(new Date("2031-07-15T23:59:58.987Z"))
+        }))
+
+      it.effect("jsonb holds JSON (not a string of JSON) under the domain's own field names, and reads back parsed", () =>
+        Effect.gen(function*() {
+          const orders = yield* OrderRepository
+          const outbox = yield* Outbox
+          const sql = yield* SqlClient.SqlClient
+          const order = makeOrder()
+          yield* orders.insert(order)
+          const event = eventFor(order)
+          // Far in the future: never ready for the claiming tests that share this database.
+          yield* outbox.append(event, plus(T0, 3_000 * 86_400_000))
+          const [items] = yield* sql`
+            SELECT jsonb_typeof(items) AS items_type, items->0->>'unitPriceCents' AS first_price FROM orders
+            WHERE id = ${order.id}
+          `
+          expect(items).toStrictEqual({ itemsType: "array", firstPrice: "1250" })
+          const [row] = yield* sql`
+            SELECT jsonb_typeof(payload) AS payload_type, payload->>'correlationId' AS correlation_id, payload
+            FROM outbox WHERE event_id = ${event.eventId}
+          `
+          expect(row).toStrictEqual({
+            payloadType: "object",
+            correlationId: event.correlationId,
+            payload: { ...event }
+          })
+        }))
+
+      it.effect("a NUL character in a text value is a PersistenceError (PostgreSQL text cannot hold it)", () =>
+        Effect.gen(function*() {
+          const orders = yield* OrderRepository
+          const dlq = yield* DlqRepository
+          const order = makeOrder()
+          yield* orders.insert(order)
+          const entry = (reason: string) =>
+            new DlqEntry({ orderId: order.id, reason, attempts: 5, correlationId, failedAt: T0 })
+          const error = yield* Effect.flip(dlq.add(entry("processor said \u0000 here")))
+          expect(error).toMatchObject({
+            _tag: "PersistenceError",
+            operation: "DlqRepository.add",
+            cause: { _tag: "SqlError", reason: { cause: { code: "22021" } } }
+          })
+          // Nothing half-written, and the connection it failed on is still good.
+          expect(yield* dlq.find(order.id)).toStrictEqual(Option.none())
+          yield* dlq.add(entry("processor said no"))
+          expect(yield* dlq.find(order.id)).toStrictEqual(Option.some(entry("processor said no")))
         }))
     })
 

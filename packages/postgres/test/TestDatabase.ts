@@ -1,13 +1,13 @@
-import { SqlClient } from "@effect/sql"
 import { createTestDatabase } from "@order-platform/test-support"
 import { Context, Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 import type { DatabaseSettings } from "../src/DatabaseConfig.ts"
 import { MigrationsLayer } from "../src/Migrations.ts"
 import { pgClientLayer } from "../src/PgClientLive.ts"
 import { PostgresLayer } from "../src/PostgresLayer.ts"
 
 /** URL of this test file's own database. */
-export class TestDatabaseUrl extends Context.Tag("test/TestDatabaseUrl")<TestDatabaseUrl, string>() {}
+export class TestDatabaseUrl extends Context.Service<TestDatabaseUrl, string>()("test/TestDatabaseUrl") {}
 
 export const settingsFor = (url: string, overrides: Partial<DatabaseSettings> = {}): DatabaseSettings => ({
   url: Redacted.make(url),
@@ -20,7 +20,7 @@ export const settingsFor = (url: string, overrides: Partial<DatabaseSettings> = 
 
 /** A fresh, empty database on the test server, dropped when the layer is released. */
 export const freshDatabase = (prefix: string) =>
-  Layer.scoped(
+  Layer.effect(
     TestDatabaseUrl,
     Effect.acquireRelease(
       Effect.promise(() => createTestDatabase(prefix)),
@@ -30,7 +30,7 @@ export const freshDatabase = (prefix: string) =>
 
 /** A client on the fresh database. */
 export const clientOn = (overrides: Partial<DatabaseSettings> = {}) =>
-  Layer.unwrapEffect(Effect.map(TestDatabaseUrl, (url) => pgClientLayer(settingsFor(url, overrides))))
+  Layer.unwrap(Effect.map(TestDatabaseUrl, (url) => pgClientLayer(settingsFor(url, overrides))))
 
 /**
  * Every port on a fresh, migrated database, plus the `SqlClient` (for raw checks) and the URL

@@ -1,10 +1,11 @@
-import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 
 // Item checks mirror the domain schema: every element must pass the filter, so the filtered
 // array is as long as the original one (a missing or mistyped field fails the filter).
-export default Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  sql`
+export default Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
     CREATE TABLE orders (
       id uuid PRIMARY KEY,
       customer_id text NOT NULL CHECK (char_length(customer_id) BETWEEN 1 AND 64),
@@ -28,7 +29,8 @@ export default Effect.flatMap(SqlClient.SqlClient, (sql) =>
                    && @.unitPriceCents.type() == "number" && @.unitPriceCents == @.unitPriceCents.floor()
                    && @.unitPriceCents >= 0 && @.unitPriceCents <= 100000000)'))
       )
-    );
-    CREATE INDEX orders_newest_idx ON orders (created_at DESC, id DESC);
-    CREATE INDEX orders_status_newest_idx ON orders (status, created_at DESC, id DESC);
-  `.unprepared)
+    )
+  `.unprepared
+  yield* sql`CREATE INDEX orders_newest_idx ON orders (created_at DESC, id DESC)`.unprepared
+  yield* sql`CREATE INDEX orders_status_newest_idx ON orders (status, created_at DESC, id DESC)`.unprepared
+})

@@ -1,8 +1,9 @@
-import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 
-export default Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  sql`
+export default Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
     CREATE TABLE outbox (
       sequence bigserial PRIMARY KEY,
       event_id uuid NOT NULL UNIQUE,
@@ -18,7 +19,8 @@ export default Effect.flatMap(SqlClient.SqlClient, (sql) =>
       last_error text,
       created_at timestamptz NOT NULL DEFAULT now(),
       CONSTRAINT outbox_sent_at_iff_sent CHECK ((status = 'SENT') = (sent_at IS NOT NULL))
-    );
-    CREATE INDEX outbox_ready_idx ON outbox (available_at, sequence) WHERE status = 'PENDING';
-    CREATE INDEX outbox_order_idx ON outbox (order_id);
-  `.unprepared)
+    )
+  `.unprepared
+  yield* sql`CREATE INDEX outbox_ready_idx ON outbox (available_at, sequence) WHERE status = 'PENDING'`.unprepared
+  yield* sql`CREATE INDEX outbox_order_idx ON outbox (order_id)`.unprepared
+})
