@@ -139,7 +139,7 @@ export const processOrder = Effect.fn("ProcessOrder")(function*(
     Effect.catchTag(["OrderVersionConflict", "InvalidTransition"], () => Effect.succeed(skipped("superseded"))),
     Effect.tap((outcome) => outcome._tag === "RetryScheduled" ? wakeOutboxRelay : Effect.void)
   )
-}, (effect, event) =>
+}, (effect, event, _options?: { readonly leaseMs?: number }) =>
   Effect.annotateLogs(effect, {
     orderId: event.orderId,
     correlationId: event.correlationId
