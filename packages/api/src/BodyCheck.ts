@@ -1,8 +1,24 @@
 import { ByteSize, Effect } from "effect"
+import * as Headers from "effect/http/Headers"
 import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpMethod from "effect/http/HttpMethod"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import { LengthRequired, MalformedJson, PayloadTooLarge, UnsupportedMediaType } from "./HttpErrors.ts"
+
+const isJson = (contentType: string) => contentType.split(";")[0]?.trim().toLowerCase() === "application/json"
+
+const isEmpty = (request: HttpServerRequest.HttpServerRequest) =>
+  request.headers["transfer-encoding"] === undefined && Number(request.headers["content-length"] ?? 0) === 0
+
+/**
+ * An empty body is decoded as an empty JSON body whatever its Content-Type says, so it is a
+ * ValidationError (a body is required) rather than the decoder's plain-text 415.
+ */
+export const emptyBodyAsJson = (request: HttpServerRequest.HttpServerRequest) =>
+  HttpMethod.hasBody(request.method) && isEmpty(request) &&
+    !isJson(request.headers["content-type"] ?? "application/json")
+    ? request.modify({ headers: Headers.set(request.headers, "content-type", "application/json") })
+    : request
 
 /**
  * A body must declare its length, stay within the limit, be application/json and parse. The text
@@ -24,7 +40,7 @@ export const checkBody = Effect.fnUntraced(function*(request: HttpServerRequest.
     })
   }
   const contentType = request.headers["content-type"] ?? ""
-  if (contentType.split(";")[0]?.trim().toLowerCase() !== "application/json") {
+  if (!isJson(contentType)) {
     return yield* new UnsupportedMediaType({
       message: `request body must be application/json, got ${contentType === "" ? "no Content-Type" : contentType}`,
       contentType

@@ -2,7 +2,7 @@ import { Cause, Effect, Layer, Result } from "effect"
 import * as HttpServerError from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import { ApiConfig } from "./ApiConfig.ts"
-import { checkBody } from "./BodyCheck.ts"
+import { checkBody, emptyBodyAsJson } from "./BodyCheck.ts"
 import { InternalError, MalformedJson } from "./HttpErrors.ts"
 import { RequestGuard } from "./RequestGuard.ts"
 
@@ -20,8 +20,12 @@ export const RequestGuardLive = Layer.effect(
   Effect.map(ApiConfig, ({ requestBodyLimitBytes }) =>
     RequestGuard.of((httpEffect) =>
       Effect.gen(function*() {
-        yield* checkBody(yield* HttpServerRequest.HttpServerRequest, requestBodyLimitBytes)
-        return yield* httpEffect
+        const request = yield* HttpServerRequest.HttpServerRequest
+        yield* checkBody(request, requestBodyLimitBytes)
+        const decoded = emptyBodyAsJson(request)
+        return yield* decoded === request
+          ? httpEffect
+          : Effect.provideService(httpEffect, HttpServerRequest.HttpServerRequest, decoded)
       }).pipe(
         Effect.catchCause((cause) =>
           Effect.gen(function*() {
