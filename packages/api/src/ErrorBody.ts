@@ -49,9 +49,12 @@ export const errorBodyFor = <Self extends { readonly _tag: string; readonly mess
   }).annotate({ identifier: tag, description: options.description })
   const transformed = body.pipe(Schema.decodeTo(
     Schema.toType(errorClass),
-    SchemaTransformation.transform({
-      decode: (wire: { readonly message: string; readonly details?: Record<string, unknown> }) =>
-        new errorClass({ ...(messageField === undefined ? {} : { message: wire.message }), ...wire.details }),
+    SchemaTransformation.transform<Self, typeof body.Type>({
+      decode: (wire) =>
+        new errorClass({
+          ...(messageField === undefined ? {} : { message: wire.message }),
+          ...(wire.details as Record<string, unknown> | undefined)
+        }),
       encode: (error: Self) => ({
         error: tag,
         message: error.message === "" ? options.fallbackMessage ?? tag : error.message,
@@ -59,7 +62,7 @@ export const errorBodyFor = <Self extends { readonly _tag: string; readonly mess
           ? { details: Object.fromEntries(detailKeys.map((key) => [key, (error as Record<string, unknown>)[key]])) }
           : {})
       })
-    }) as any
+    })
   ))
   return transformed as unknown as Schema.Codec<Self, ErrorBodyOf<Self["_tag"]>>
 }
