@@ -176,9 +176,13 @@ const findHelpers = (text: string): ReadonlyMap<string, ConfigHelper> => {
     const bodyStart = match.index + whole.length
     const next = /\n(?=\S)/.exec(text.slice(bodyStart))
     const body = text.slice(bodyStart, next === null ? text.length : bodyStart + next.index)
+    const namedLast = [...body.matchAll(namedLastCall)].map((call) =>
+      callArguments(body, call.index + call[0].length - 1).at(-1)
+    )
     const nameIndex = parameters.findIndex(
       (parameter) =>
-        parameter !== "" && new RegExp(`Config\\.(?:${KINDS})\\b[^(]*\\(\\s*${parameter}\\s*[,)]`).test(body)
+        parameter !== "" &&
+        (new RegExp(`Config\\.(?:${KINDS})\\(\\s*${parameter}\\s*[,)]`).test(body) || namedLast.includes(parameter))
     )
     if (nameIndex < 0) continue
     const defaultArgument = /Config\.withDefault\(\s*([^()]*?)\s*\)/.exec(body)?.[1]
