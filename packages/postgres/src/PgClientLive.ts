@@ -3,6 +3,7 @@ import { Clock, Duration, Effect, Layer, String } from "effect"
 import { ConnectionError, SqlError } from "effect/sql/SqlError"
 import { DatabaseConfig, type DatabaseSettings } from "./DatabaseConfig.ts"
 
+/** The `application_name` of every connection (what `pg_stat_activity` shows). */
 export const APPLICATION_NAME = "order-platform"
 
 /** The driver's options for the given settings (its own wire-protocol driver; no `pg`). */
