@@ -30,12 +30,14 @@ export const makeJsonLogger = (service: string, write: (line: string) => void = 
   })
 
 // Effect 4 spells levels "Info", "Warn", "None"; deployments set LOG_LEVEL=INFO (Terraform
-// validates DEBUG/INFO/WARN/ERROR), as Effect 3 accepted: any case, and OFF for none.
+// validates DEBUG/INFO/WARN/ERROR), as Effect 3 accepted: any case, OFF for none, and the
+// README's spelling Warning.
 const levelsByName: Record<string, LogLevel.LogLevel> = {
   ALL: "All",
   FATAL: "Fatal",
   ERROR: "Error",
   WARN: "Warn",
+  WARNING: "Warn",
   INFO: "Info",
   DEBUG: "Debug",
   TRACE: "Trace",

@@ -41,6 +41,7 @@ describe("JSON logger layer", () => {
     expect(minimumLevelWith({ LOG_LEVEL: "INFO" })).toStrictEqual(Exit.succeed("Info"))
     expect(minimumLevelWith({ LOG_LEVEL: "debug" })).toStrictEqual(Exit.succeed("Debug"))
     expect(minimumLevelWith({ LOG_LEVEL: "Warn" })).toStrictEqual(Exit.succeed("Warn"))
+    expect(minimumLevelWith({ LOG_LEVEL: "Warning" })).toStrictEqual(Exit.succeed("Warn"))
     expect(minimumLevelWith({ LOG_LEVEL: "OFF" })).toStrictEqual(Exit.succeed("None"))
     const unknown = minimumLevelWith({ LOG_LEVEL: "verbose" })
     expect(Exit.isFailure(unknown) && String(unknown.cause)).toContain("LOG_LEVEL")
