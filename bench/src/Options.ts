@@ -38,6 +38,8 @@ export interface BenchOptions {
   readonly cpuProfDir: string | undefined
   /** LOG_LEVEL of our API (default: its own, Info). Workers keep Info: the bench reads their worker.polling line. */
   readonly logLevel: string | undefined
+  /** Run our programs compiled (`npm run build`, then each package's dist/main.js), as the images do. */
+  readonly compiled: boolean
   /** Entry points run as "ours" (default: the packages' main.ts): to measure a candidate fix. */
   readonly apiEntry: string
   readonly workerEntry: string
@@ -104,6 +106,8 @@ to bench/results/<timestamp>.json.
   --log-level LEVEL      LOG_LEVEL of our API, e.g. Warn (default Info; workers keep Info, the bench reads their logs)
   --api-entry FILE       run this entry point as our API (default packages/api/src/main.ts)
   --worker-entry FILE    run this entry point as our worker (default packages/worker/src/main.ts)
+  --compiled             build first (npm run build) and run our programs from dist, as the images do
+                         (default: from the TypeScript sources, as npm start does)
   --out DIR              results folder (default bench/results)
   --json                 print the JSON result instead of the table
   --markdown             also print the table as Markdown (for the README)
@@ -153,6 +157,7 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
       "log-level": { type: "string" },
       "api-entry": { type: "string" },
       "worker-entry": { type: "string" },
+      compiled: { type: "boolean" },
       out: { type: "string" },
       json: { type: "boolean" },
       markdown: { type: "boolean" },
@@ -186,8 +191,11 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
     pgStats: values["pg-stats"] === true,
     cpuProfDir: values["cpu-prof"],
     logLevel: values["log-level"],
-    apiEntry: values["api-entry"] ?? "packages/api/src/main.ts",
-    workerEntry: values["worker-entry"] ?? "packages/worker/src/main.ts",
+    compiled: values.compiled === true,
+    apiEntry: values["api-entry"] ??
+      (values.compiled === true ? "packages/api/dist/main.js" : "packages/api/src/main.ts"),
+    workerEntry: values["worker-entry"] ??
+      (values.compiled === true ? "packages/worker/dist/main.js" : "packages/worker/src/main.ts"),
     outDir: values.out,
     json: values.json === true,
     markdown: values.markdown === true

@@ -60,13 +60,21 @@ const installExitHook = () => {
   })
 }
 
-/** Spawns `node --conditions=@order-platform/source <entryPoint>` from the repository root. */
+/**
+ * Spawns `node <entryPoint>` from the repository root; a TypeScript entry point with
+ * `--conditions=@order-platform/source`, so workspace packages resolve to their sources too (a
+ * compiled one resolves them to their dist, as in the images).
+ */
 export const startProgram = (options: ProgramOptions): Program => {
   installExitHook()
   const spawnedAt = performance.now()
   const child = spawn(
     process.execPath,
-    ["--conditions=@order-platform/source", ...(options.nodeArgs ?? []), options.entryPoint],
+    [
+      ...(options.entryPoint.endsWith(".ts") ? ["--conditions=@order-platform/source"] : []),
+      ...(options.nodeArgs ?? []),
+      options.entryPoint
+    ],
     { cwd: repositoryRoot, env: options.env, stdio: ["ignore", "pipe", "pipe"] }
   )
   running.add(child)

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process"
 import { parseOptions, USAGE } from "./Options.ts"
 import { formatMarkdown, formatTable, writeResult } from "./Report.ts"
 import { runSuite } from "./Suite.ts"
@@ -13,6 +14,15 @@ try {
 if (options === undefined) {
   console.log(USAGE)
   process.exit(0)
+}
+
+if (options.compiled) {
+  console.error("bench: npm run build (--compiled)")
+  const build = spawnSync("npm", ["run", "build"], { stdio: ["ignore", "ignore", "inherit"] })
+  if (build.status !== 0) {
+    console.error("bench: npm run build failed")
+    process.exit(1)
+  }
 }
 
 let result

@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest"
+import { parseOptions } from "../src/Options.ts"
+
+describe("bench options", () => {
+  it("run our programs from their sources by default, and from dist with --compiled", () => {
+    expect(parseOptions([])).toMatchObject({
+      compiled: false,
+      apiEntry: "packages/api/src/main.ts",
+      workerEntry: "packages/worker/src/main.ts"
+    })
+    expect(parseOptions(["--compiled"])).toMatchObject({
+      compiled: true,
+      apiEntry: "packages/api/dist/main.js",
+      workerEntry: "packages/worker/dist/main.js"
+    })
+    expect(parseOptions(["--compiled", "--api-entry", "candidate.js"])).toMatchObject({ apiEntry: "candidate.js" })
+  })
+})
