@@ -147,6 +147,8 @@ describe("database connection budget", () => {
     }
   })
 
+  // A process never holds more than DATABASE_POOL_SIZE sessions, migrations and transactions
+  // included: packages/postgres/test/PgClientLive.test.ts proves it of @effect/sql-pg's driver.
   it("(API tasks + worker tasks at their peak) × DATABASE_POOL_SIZE fits the instance's connection limit", () => {
     const apiTasks = peakTasks("api", evaluateNumber(stack, resource(stack, "aws_ecs_service", "api")["desired_count"]))
     const workerMax = evaluateNumber(stack, resource(stack, "aws_appautoscaling_target", "worker")["max_capacity"])
