@@ -46,13 +46,23 @@ const advisoryLocksHeld = Effect.flatMap(
  * Holds the migration lock from another session until `release` completes (a transaction-level
  * lock shares the key space of the migrator's session-level one).
  */
-const holdMigrationLock = (held: Deferred.Deferred<void>, release: Deferred.Deferred<void>) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql.withTransaction(Effect.gen(function*() {
-      yield* sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`
-      yield* Deferred.succeed(held, undefined)
-      yield* Deferred.await(release)
-    })))
+/** Takes the migration lock in another session; `release` lets it go and waits for that session. */
+const holdMigrationLockElsewhere = <E, R>(session: Layer.Layer<SqlClient.SqlClient, E, R>) =>
+  Effect.gen(function*() {
+    const held = yield* Deferred.make<void>()
+    const release = yield* Deferred.make<void>()
+    const holder = yield* Effect.forkChild(Effect.provide(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql.withTransaction(Effect.gen(function*() {
+          yield* sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`
+          yield* Deferred.succeed(held, undefined)
+          yield* Deferred.await(release)
+        }))),
+      session
+    ))
+    yield* Deferred.await(held)
+    return { release: Deferred.succeed(release, undefined).pipe(Effect.andThen(Fiber.join(holder))) }
+  })
 
 describe("Migrations", () => {
   it.effect("apply every migration once; running them again is a no-op", () =>
@@ -91,18 +101,14 @@ describe("Migrations", () => {
   it.live("a migrator waits while another session holds the migration lock, then applies everything", () =>
     withFreshDatabase((client) =>
       Effect.gen(function*() {
-        const held = yield* Deferred.make<void>()
-        const release = yield* Deferred.make<void>()
-        const holder = yield* Effect.forkChild(Effect.provide(holdMigrationLock(held, release), client(1)))
-        yield* Deferred.await(held)
+        const lock = yield* holdMigrationLockElsewhere(client(1))
         const migrator = yield* Effect.forkChild(Effect.provide(runMigrations, client(1)))
         yield* Effect.sleep("500 millis")
         expect(migrator.pollUnsafe()).toBeUndefined()
         const sql = yield* SqlClient.SqlClient
         const [table] = yield* sql<{ present: boolean }>`SELECT to_regclass(${MIGRATIONS_TABLE}) IS NOT NULL AS present`
         expect(table?.present).toBe(false)
-        yield* Deferred.succeed(release, undefined)
-        yield* Fiber.join(holder)
+        yield* lock.release
         expect(yield* Fiber.join(migrator)).toStrictEqual(ALL)
       }).pipe(Effect.provide(client()))
     ))
@@ -110,14 +116,10 @@ describe("Migrations", () => {
   it.live("waiting for the lock is bounded by the statement timeout", () =>
     withFreshDatabase((client) =>
       Effect.gen(function*() {
-        const held = yield* Deferred.make<void>()
-        const release = yield* Deferred.make<void>()
-        const holder = yield* Effect.forkChild(Effect.provide(holdMigrationLock(held, release), client(1)))
-        yield* Deferred.await(held)
+        const lock = yield* holdMigrationLockElsewhere(client(1))
         const error = yield* Effect.flip(Effect.provide(runMigrations, client(1, 300)))
         expect(error).toMatchObject({ _tag: "SqlError", reason: { _tag: "StatementTimeoutError" } })
-        yield* Deferred.succeed(release, undefined)
-        yield* Fiber.join(holder)
+        yield* lock.release
       })
     ))
 
