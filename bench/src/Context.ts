@@ -242,8 +242,16 @@ export class BenchContext {
     return { ...baseEnv(), DATABASE_POOL_SIZE: String(this.options.poolSize), SHUTDOWN_DRAIN_MS: "1000" }
   }
 
-  /** Our API (packages/api/src/main.ts) on a free port; with a queue, the SQS variables too. */
-  async startApi(databaseUrl: string, label: string, queue?: QueuePair): Promise<{ program: Program; url: string }> {
+  /**
+   * Our API (packages/api/src/main.ts) on a free port; with a queue, the SQS variables too.
+   * `extraEnv` comes last and wins (the chaos suite's own emulator and timings).
+   */
+  async startApi(
+    databaseUrl: string,
+    label: string,
+    queue?: QueuePair,
+    extraEnv: NodeJS.ProcessEnv = {}
+  ): Promise<{ program: Program; url: string }> {
     const port = await findFreePort()
     const program = startProgram({
       name: `api (${label})`,
@@ -254,14 +262,21 @@ export class BenchContext {
         ...(await this.sqsEnv(queue)),
         ...(this.options.logLevel === undefined ? {} : { LOG_LEVEL: this.options.logLevel }),
         PORT: String(port),
-        DATABASE_URL: databaseUrl
+        DATABASE_URL: databaseUrl,
+        ...extraEnv
       }
     })
     return { program, url: `http://127.0.0.1:${port}` }
   }
 
-  /** Our worker (packages/worker/src/main.ts): business step without delay or failures. */
-  async startWorker(databaseUrl: string, mode: WorkerMode, label: string, queue?: QueuePair): Promise<Program> {
+  /** Our worker (packages/worker/src/main.ts): business step without delay or failures, unless `extraEnv` says otherwise. */
+  async startWorker(
+    databaseUrl: string,
+    mode: WorkerMode,
+    label: string,
+    queue?: QueuePair,
+    extraEnv: NodeJS.ProcessEnv = {}
+  ): Promise<Program> {
     return startProgram({
       name: `worker ${mode} (${label})`,
       entryPoint: this.options.workerEntry,
@@ -273,7 +288,8 @@ export class BenchContext {
         WORKER_MODE: mode,
         WORKER_CONCURRENCY: String(this.options.workerConcurrency),
         FAILURE_PROBABILITY: "0",
-        PROCESSING_DELAY_MS: "0"
+        PROCESSING_DELAY_MS: "0",
+        ...extraEnv
       }
     })
   }

@@ -28,7 +28,7 @@ const REPORT_ORDER: ReadonlyArray<ScenarioId> = ["ingest", "ceiling", "drain", "
  * Migrates an empty database by starting our API on it (the first start, with migrations, is
  * itself a start-up figure) and makes it the template every run's database is copied from.
  */
-const prepareTemplate = async (ctx: BenchContext): Promise<number> => {
+export const prepareTemplate = async (ctx: BenchContext): Promise<number> => {
   ctx.progress.phase("setup: migrating the template database with our API")
   const template = await ctx.freshDatabase("template")
   const { program, url } = await ctx.startApi(template.url, "migrate")

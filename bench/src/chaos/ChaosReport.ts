@@ -1,0 +1,134 @@
+import { mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import type { MachineInfo } from "../Context.ts"
+import { defaultResultsDir } from "../Report.ts"
+import type { ChaosScenarioResult } from "./Harness.ts"
+
+export interface ChaosResult {
+  readonly startedAt: string
+  readonly finishedAt: string
+  readonly seconds: number
+  readonly command: string
+  readonly machine: MachineInfo
+  readonly workerEnv: Readonly<Record<string, string | undefined>>
+  readonly scenarios: ReadonlyArray<ChaosScenarioResult>
+}
+
+const dash = "—"
+const count = (value: number | undefined) => (value === undefined ? dash : String(value))
+
+interface Column {
+  readonly title: string
+  readonly cell: (scenario: ChaosScenarioResult) => string
+  readonly right?: boolean
+}
+
+const COLUMNS: ReadonlyArray<Column> = [
+  { title: "Scenario", cell: (s) => s.title },
+  { title: "Accepted", cell: (s) => count(s.verdict?.accepted), right: true },
+  { title: "Terminal", cell: (s) => count(s.verdict?.terminal), right: true },
+  { title: "Lost", cell: (s) => count(s.verdict?.lost), right: true },
+  { title: "Double", cell: (s) => count(s.verdict?.double), right: true },
+  { title: "5xx", cell: (s) => count(s.traffic?.serverErrors), right: true },
+  { title: "No answer", cell: (s) => count(s.traffic?.noAnswer), right: true },
+  { title: "SQS DLQ", cell: (s) => count(s.sqsDlq), right: true },
+  { title: "Business DLQ", cell: (s) => count(s.businessDlq), right: true },
+  { title: "Poison silent", cell: (s) => count(s.poisonSilent), right: true },
+  {
+    title: "Recovery s",
+    cell: (s) => (s.recoveryMs === undefined ? dash : (s.recoveryMs / 1000).toFixed(1)),
+    right: true
+  },
+  { title: "Status", cell: (s) => s.status === "ok" ? "ok" : "FAILED" }
+]
+
+const machineLine = (m: MachineInfo) =>
+  `${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}; PostgreSQL ${m.postgres} ` +
+  `(embedded, the suite's own); ${m.sqsEmulator}`
+
+/** The lines under the table: what each scenario did, and whatever went wrong or looked odd. */
+const notes = (result: ChaosResult): Array<string> =>
+  result.scenarios.flatMap((s, index) => {
+    const lines = [`[${index + 1}] ${s.title}: ${s.fault}.`]
+    if (s.status === "failed") lines.push(`    FAILED: ${(s.reason ?? "").split("\n")[0]}`)
+    const v = s.verdict
+    if (v !== undefined && v.lost > 0) {
+      lines.push(`    lost by status: ${JSON.stringify(v.lostByStatus)}; e.g. ${v.lostIds.join(", ")}`)
+    }
+    if (v !== undefined && v.double > 0) lines.push(`    processed twice, e.g. ${v.doubleIds.join(", ")}`)
+    if (s.traffic !== undefined && s.traffic.serverErrors > 0) {
+      lines.push(`    5xx by status: ${JSON.stringify(s.traffic.serverErrorCodes)}`)
+    }
+    const exits = s.exits.filter((exit) => exit.signal === "SIGTERM" || exit.unexpected)
+    const shutdowns = exits.map((exit) =>
+      exit.unexpected
+        ? `${exit.program} DIED (code ${exit.code})`
+        : `${exit.program.replace(/ \(.*\)$/, "")} exit ${exit.code} in ${exit.ms} ms`
+    )
+    if (shutdowns.length > 0) lines.push(`    SIGTERM → exit: ${shutdowns.join("; ")}`)
+    const errors = Object.entries(s.errorLog)
+    if (errors.length > 0) lines.push(`    ERROR lines: ${errors.map(([key, n]) => `${key} ×${n}`).join(", ")}`)
+    const poison = s.details["poison"]
+    if (Array.isArray(poison)) {
+      lines.push(
+        `    poison: ${
+          (poison as Array<{ kind: string; fate: string }>).map((p) => `${p.kind} → ${p.fate}`).join("; ")
+        }`
+      )
+    }
+    if (s.queueLeft !== undefined && s.queueLeft > 0) lines.push(`    ${s.queueLeft} messages left in the main queue`)
+    for (const note of s.notes.filter((text) => text.startsWith("not settled"))) lines.push(`    ${note}`)
+    return lines
+  })
+
+const LEGEND = "Lost = accepted (202) but not terminal (PROCESSED, or FAILED with a business DLQ row). " +
+  "Double = business step logged as succeeded (order.processed) more than once. " +
+  "Recovery = fault over → every order accepted until then terminal. " +
+  "No answer = refused/reset/timed-out requests (no HTTP status)."
+
+export const formatChaosTable = (result: ChaosResult): string => {
+  const cells = result.scenarios.map((s) => COLUMNS.map((column) => column.cell(s)))
+  const widths = COLUMNS.map((column, index) =>
+    Math.max(column.title.length, ...cells.map((line) => line[index]!.length))
+  )
+  const render = (line: ReadonlyArray<string>) =>
+    line.map((
+      cell,
+      index
+    ) => (COLUMNS[index]!.right === true ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!)))
+      .join("  ").trimEnd()
+  return [
+    `Machine: ${machineLine(result.machine)}`,
+    `Run: ${result.seconds} s`,
+    "",
+    render(COLUMNS.map((column) => column.title)),
+    render(widths.map((width) => "-".repeat(width))),
+    ...cells.map((line, index) => `${render(line)}  [${index + 1}]`),
+    "",
+    LEGEND,
+    ...notes(result)
+  ].join("\n")
+}
+
+export const formatChaosMarkdown = (result: ChaosResult): string => {
+  const escape = (text: string) => text.replaceAll("|", "\\|")
+  return [
+    `Machine: ${machineLine(result.machine)}`,
+    "",
+    `| ${COLUMNS.map((column) => column.title).join(" | ")} |`,
+    `| ${COLUMNS.map((column) => (column.right === true ? "---:" : "---")).join(" | ")} |`,
+    ...result.scenarios.map((s) => `| ${COLUMNS.map((column) => escape(column.cell(s))).join(" | ")} |`),
+    "",
+    LEGEND,
+    "",
+    ...notes(result).map((line) => line.startsWith("[") ? `- ${line}` : `  ${line.trim()}`)
+  ].join("\n")
+}
+
+/** Writes bench/results/chaos-<timestamp>.json (or into `dir`); returns the path. */
+export const writeChaosResult = (result: ChaosResult, dir = defaultResultsDir()): string => {
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, `chaos-${result.startedAt.replaceAll(":", "-").replace(/\.\d+Z$/, "Z")}.json`)
+  writeFileSync(path, JSON.stringify(result, null, 2) + "\n")
+  return path
+}

@@ -1,0 +1,45 @@
+import { BenchContext } from "../Context.ts"
+import { parseOptions } from "../Options.ts"
+import { Progress } from "../Progress.ts"
+import { round } from "../Stats.ts"
+import { prepareTemplate } from "../Suite.ts"
+import { ChaosInfra } from "./ChaosInfra.ts"
+import type { ChaosResult } from "./ChaosReport.ts"
+import { type ChaosScenarioResult, runScenario, type ScenarioSpec } from "./Harness.ts"
+import { CHAOS_WORKER_ENV } from "./Platform.ts"
+
+/** Runs the scenarios one after another on one PostgreSQL and one SQS emulator of the suite's own. */
+export const runChaos = async (
+  specs: ReadonlyArray<ScenarioSpec>,
+  hooks: { readonly progress?: boolean } = {}
+): Promise<ChaosResult> => {
+  const startedAt = new Date()
+  const progress = new Progress(hooks.progress ?? true)
+  progress.phase("setup: PostgreSQL and the SQS emulator of the chaos suite")
+  const infra = await ChaosInfra.start()
+  const results: Array<ChaosScenarioResult> = []
+  let ctx: BenchContext | undefined
+  try {
+    ctx = await BenchContext.create(parseOptions(["--database-url", infra.adminUrl])!, progress)
+    await prepareTemplate(ctx)
+    for (const [index, spec] of specs.entries()) {
+      progress.phase(`[${index + 1}/${specs.length}] ${spec.title}`)
+      results.push(await runScenario(ctx, infra, spec))
+    }
+  } finally {
+    progress.phase("cleaning up")
+    await ctx?.close().catch((error) => progress.note(`clean-up failed: ${error}`))
+    await infra.close().catch((error) => progress.note(`clean-up failed: ${error}`))
+    progress.clear()
+  }
+  const finishedAt = new Date()
+  return {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds: round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1),
+    command: `npm run chaos -- ${process.argv.slice(2).join(" ")}`.trim(),
+    machine: ctx!.machine(),
+    workerEnv: CHAOS_WORKER_ENV,
+    scenarios: results
+  }
+}

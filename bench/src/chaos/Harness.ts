@@ -1,0 +1,217 @@
+import type { QueuePair } from "@order-platform/test-support"
+import type { BenchContext } from "../Context.ts"
+import { query } from "../Db.ts"
+import { round, sleep } from "../Stats.ts"
+import type { ChaosInfra } from "./ChaosInfra.ts"
+import { LogTally } from "./LogTally.ts"
+import { type Exit, Platform } from "./Platform.ts"
+import { Traffic, type TrafficCounts } from "./Traffic.ts"
+import { judge, type OrderRow, type Verdict } from "./Verdict.ts"
+
+/** Everything a scenario's fault can touch while the load runs. */
+export interface ScenarioRun {
+  readonly ctx: BenchContext
+  readonly infra: ChaosInfra
+  readonly platform: Platform
+  readonly traffic: Traffic
+  readonly tally: LogTally
+  readonly queue: QueuePair
+  readonly databaseUrl: string
+  /** Sleeps until `seconds` after the load started. */
+  readonly at: (seconds: number) => Promise<void>
+  /** A line for the report (and the progress output). */
+  readonly note: (text: string) => void
+}
+
+/** What a fault reports when it is over. */
+export interface FaultEnd {
+  /** performance.now() when the fault ended (the dependency is back); recovery is timed from here. */
+  readonly clearedAt?: number | undefined
+  readonly details?: Readonly<Record<string, unknown>>
+}
+
+export interface ScenarioSpec {
+  readonly id: string
+  readonly title: string
+  /** What is broken, for the report. */
+  readonly fault: string
+  /** Orders per second and seconds of load. */
+  readonly rate: number
+  readonly seconds: number
+  readonly workerEnv?: NodeJS.ProcessEnv
+  /** Runs alongside the load. */
+  readonly inject: (run: ScenarioRun) => Promise<FaultEnd>
+  /** More to wait for after every accepted order is terminal (e.g. poison reaching the DLQ). */
+  readonly settled?: (run: ScenarioRun) => Promise<boolean>
+  /** Scenario-specific figures, read after settling and before the programs stop. */
+  readonly inspect?: (run: ScenarioRun) => Promise<ScenarioExtras>
+}
+
+export interface ScenarioExtras {
+  /** Poison messages dropped with no DLQ entry and no ERROR line (undefined: none injected). */
+  readonly poisonSilent?: number | undefined
+  readonly details?: Readonly<Record<string, unknown>>
+}
+
+export interface ChaosScenarioResult {
+  readonly id: string
+  readonly title: string
+  readonly fault: string
+  readonly status: "ok" | "failed"
+  readonly reason?: string | undefined
+  readonly seconds: number
+  readonly verdict: Verdict | undefined
+  readonly traffic: TrafficCounts | undefined
+  readonly sqsDlq: number | undefined
+  readonly businessDlq: number | undefined
+  /** Fault over → every order accepted until then terminal, ms; undefined if never (or no fault end). */
+  readonly recoveryMs: number | undefined
+  readonly poisonSilent: number | undefined
+  readonly queueLeft: number | undefined
+  readonly exits: ReadonlyArray<Exit>
+  readonly errorLog: Readonly<Record<string, number>>
+  readonly logEvents: Readonly<Record<string, number>>
+  readonly notes: ReadonlyArray<string>
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+const SETTLE_TIMEOUT_MS = 45_000
+const POLL_MS = 200
+
+const readRows = async (databaseUrl: string, ids: ReadonlyArray<string>): Promise<Array<OrderRow>> =>
+  (await query<{ id: string; status: string; dlq: boolean }>(
+    databaseUrl,
+    `SELECT o.id, o.status, d.order_id IS NOT NULL AS dlq
+     FROM orders o LEFT JOIN dlq_entries d ON d.order_id = o.id WHERE o.id = ANY($1::uuid[])`,
+    [ids]
+  )).map((row) => ({ id: row.id, status: row.status, dlq: row.dlq }))
+
+/** How many of `ids` are not terminal yet (all of them while the database cannot be read). */
+const openCount = async (databaseUrl: string, ids: ReadonlyArray<string>): Promise<number> => {
+  if (ids.length === 0) return 0
+  try {
+    return judge(ids, await readRows(databaseUrl, ids), new Map()).lost
+  } catch {
+    return ids.length
+  }
+}
+
+/**
+ * One scenario: a fresh database and queue, our API and two workers, open-loop load with the
+ * fault injected alongside, then wait until every accepted order is terminal (or 45 s pass) and
+ * judge. PostgreSQL and SQS are always put back, whatever the fault left them in.
+ */
+export const runScenario = async (
+  ctx: BenchContext,
+  infra: ChaosInfra,
+  spec: ScenarioSpec
+): Promise<ChaosScenarioResult> => {
+  const started = performance.now()
+  const notes: Array<string> = []
+  const note = (text: string) => {
+    notes.push(text)
+    ctx.progress.update(text)
+  }
+  const tally = new LogTally()
+  const database = await ctx.freshDatabase(`chaos_${spec.id.replaceAll("-", "_")}`)
+  const queue = await infra.newQueue(spec.id)
+  const platform = new Platform({
+    ctx,
+    infra,
+    label: spec.id,
+    databaseUrl: database.url,
+    queue,
+    tally,
+    workerEnv: spec.workerEnv ?? {}
+  })
+  let traffic: Traffic | undefined
+  let verdict: Verdict | undefined
+  let recoveryMs: number | undefined
+  let sqsDlq: number | undefined
+  let businessDlq: number | undefined
+  let queueLeft: number | undefined
+  let extras: ScenarioExtras = {}
+  let faultDetails: Readonly<Record<string, unknown>> = {}
+  let failure: string | undefined
+  try {
+    ctx.progress.update(`${spec.id}: starting the API and 2 workers`)
+    await platform.start(2)
+    traffic = new Traffic(platform.api.url)
+    const loadStartedAt = performance.now()
+    const run: ScenarioRun = {
+      ctx,
+      infra,
+      platform,
+      traffic,
+      tally,
+      queue,
+      databaseUrl: database.url,
+      at: (seconds) => sleep(loadStartedAt + seconds * 1000 - performance.now()),
+      note
+    }
+    ctx.progress.update(`${spec.id}: ${spec.rate} orders/s for ${spec.seconds} s`)
+    const load = traffic.run(spec.rate, spec.seconds)
+    const fault = await spec.inject(run).finally(() => infra.restore())
+    faultDetails = fault.details ?? {}
+
+    // Recovery: from the fault's end until every order accepted by then is terminal.
+    const recovery = (async () => {
+      if (fault.clearedAt === undefined) return undefined
+      const ids = traffic.acceptedIds()
+      const deadline = performance.now() + SETTLE_TIMEOUT_MS + spec.seconds * 1000
+      for (;;) {
+        if ((await openCount(database.url, ids)) === 0) return performance.now() - fault.clearedAt
+        if (performance.now() > deadline) return undefined
+        await sleep(POLL_MS)
+      }
+    })()
+    await load
+    ctx.progress.update(`${spec.id}: load over, waiting for every accepted order to be terminal`)
+    const deadline = performance.now() + SETTLE_TIMEOUT_MS
+    for (;;) {
+      const open = await openCount(database.url, traffic.acceptedIds())
+      if (open === 0 && (spec.settled === undefined || (await spec.settled(run)))) break
+      if (performance.now() > deadline) {
+        note(`not settled ${SETTLE_TIMEOUT_MS / 1000} s after the load (${open} accepted orders not terminal)`)
+        break
+      }
+      await sleep(POLL_MS)
+    }
+    const recovered = await recovery
+    recoveryMs = recovered === undefined ? undefined : round(recovered, 0)
+    if (spec.inspect !== undefined) extras = await spec.inspect(run)
+    const ids = traffic.acceptedIds()
+    verdict = judge(ids, await readRows(database.url, ids), tally.processed)
+    sqsDlq = await infra.queueDepth(queue.dlqUrl)
+    queueLeft = await infra.queueDepth(queue.queueUrl)
+    businessDlq = Number(
+      (await query<{ count: string }>(database.url, "SELECT count(*) AS count FROM dlq_entries"))[0]?.count ?? 0
+    )
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error)
+    ctx.progress.note(`${spec.id} failed: ${failure}`)
+  } finally {
+    await infra.restore().catch(() => undefined)
+    await platform.stop().catch(() => undefined)
+  }
+  return {
+    id: spec.id,
+    title: spec.title,
+    fault: spec.fault,
+    status: failure === undefined ? "ok" : "failed",
+    ...(failure === undefined ? {} : { reason: failure }),
+    seconds: round((performance.now() - started) / 1000, 1),
+    verdict,
+    traffic: traffic?.counts(),
+    sqsDlq,
+    businessDlq,
+    recoveryMs,
+    poisonSilent: extras.poisonSilent,
+    queueLeft,
+    exits: platform.exits,
+    errorLog: tally.errorSummary(),
+    logEvents: Object.fromEntries([...tally.events].sort(([a], [b]) => a.localeCompare(b))),
+    notes,
+    details: { ...faultDetails, ...extras.details }
+  }
+}
