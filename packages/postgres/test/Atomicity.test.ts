@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { IdempotencyKeys, OrderRepository, Outbox, transactionally, Transactor } from "@order-platform/domain"
 import { Data, Effect, Option } from "effect"
 import { SqlClient } from "effect/sql"
+import { defectOf } from "./Defects.ts"
 import { eventFor, makeOrder, orderId, T0 } from "./Fixtures.ts"
 import { migratedPostgres } from "./TestDatabase.ts"
 
@@ -68,14 +69,14 @@ describe("PostgreSQL transactions", () => {
         expect(yield* orders.findById(inner.id)).toStrictEqual(Option.none())
       }))
 
-    it.effect("a constraint checked at commit (idempotency key without its order) is a PersistenceError", () =>
+    it.effect("a constraint checked at commit (idempotency key without its order) is a defect, not an outage", () =>
       Effect.gen(function*() {
         const keys = yield* IdempotencyKeys
         const key = `key-${crypto.randomUUID()}`
-        const error = yield* Effect.flip(
+        const defect = yield* defectOf(
           transactionally(keys.claim(key, { requestFingerprint: "fp", orderId: orderId() }, T0))
         )
-        expect(error).toMatchObject({ _tag: "PersistenceError", operation: "transaction.commit" })
+        expect(defect).toMatchObject({ _tag: "PersistenceDefect", operation: "transaction.commit", sqlState: "23503" })
         const sql = yield* SqlClient.SqlClient
         expect(yield* sql`SELECT key FROM idempotency_keys WHERE key = ${key}`).toStrictEqual([])
       }))

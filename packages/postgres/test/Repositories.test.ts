@@ -12,6 +12,7 @@ import {
 } from "@order-platform/domain"
 import { Effect, Option, Result } from "effect"
 import { SqlClient } from "effect/sql"
+import { defectOf } from "./Defects.ts"
 import { correlationId, eventFor, makeOrder, orderId, plus, T0 } from "./Fixtures.ts"
 import { migratedPostgres } from "./TestDatabase.ts"
 
@@ -157,14 +158,17 @@ describe("PostgreSQL repositories", () => {
           expect(yield* dlq.find(a.id)).toStrictEqual(Option.none())
         }))
 
-      it.effect("an entry for an order that does not exist is a PersistenceError (foreign key)", () =>
+      it.effect("an entry for an order that does not exist is a defect (foreign key), not an outage", () =>
         Effect.gen(function*() {
           const dlq = yield* DlqRepository
-          const error = yield* Effect.flip(
+          const defect = yield* defectOf(
             dlq.add(new DlqEntry({ orderId: orderId(), reason: "x", attempts: 1, correlationId, failedAt: T0 }))
           )
-          expect(error._tag).toBe("PersistenceError")
-          expect(error.cause).toMatchObject({ _tag: "SqlError", reason: { cause: { code: "23503" } } })
+          expect(defect).toMatchObject({
+            _tag: "PersistenceDefect",
+            operation: "DlqRepository.add",
+            cause: { _tag: "SqlError", reason: { cause: { code: "23503" } } }
+          })
         }))
     })
 
@@ -230,11 +234,11 @@ describe("PostgreSQL repositories", () => {
             ])
         }))
 
-      it.effect("an event for a missing order is rejected (foreign key)", () =>
+      it.effect("an event for a missing order is rejected as a defect (foreign key)", () =>
         Effect.gen(function*() {
           const outbox = yield* Outbox
-          const error = yield* Effect.flip(outbox.append(eventFor(makeOrder()), T0))
-          expect(error._tag).toBe("PersistenceError")
+          const defect = yield* defectOf(outbox.append(eventFor(makeOrder()), T0))
+          expect(defect).toMatchObject({ _tag: "PersistenceDefect", operation: "Outbox.append", sqlState: "23503" })
         }))
     })
 
@@ -254,13 +258,17 @@ describe("PostgreSQL repositories", () => {
           )
         }))
 
-      it.effect("a key bound to an order that never appears fails (deferred foreign key)", () =>
+      it.effect("a key bound to an order that never appears dies (deferred foreign key)", () =>
         Effect.gen(function*() {
           const keys = yield* IdempotencyKeys
-          const error = yield* Effect.flip(
+          const defect = yield* defectOf(
             keys.claim(`key-${crypto.randomUUID()}`, { requestFingerprint: "fp", orderId: orderId() }, T0)
           )
-          expect(error).toMatchObject({ _tag: "PersistenceError", cause: { reason: { cause: { code: "23503" } } } })
+          expect(defect).toMatchObject({
+            _tag: "PersistenceDefect",
+            operation: "IdempotencyKeys.claim",
+            cause: { reason: { cause: { code: "23503" } } }
+          })
         }))
     })
 
@@ -322,7 +330,8 @@ describe("PostgreSQL repositories", () => {
           })
         }))
 
-      it.effect("a NUL character in a text value is a PersistenceError (PostgreSQL text cannot hold it)", () =>
+      // Issue 13: a data error is not an outage, so no longer a PersistenceError (answered 503, retried).
+      it.effect("a NUL character in a text value is a defect (PostgreSQL text cannot hold it), not an outage", () =>
         Effect.gen(function*() {
           const orders = yield* OrderRepository
           const dlq = yield* DlqRepository
@@ -330,9 +339,9 @@ describe("PostgreSQL repositories", () => {
           yield* orders.insert(order)
           const entry = (reason: string) =>
             new DlqEntry({ orderId: order.id, reason, attempts: 5, correlationId, failedAt: T0 })
-          const error = yield* Effect.flip(dlq.add(entry("processor said \u0000 here")))
-          expect(error).toMatchObject({
-            _tag: "PersistenceError",
+          const defect = yield* defectOf(dlq.add(entry("processor said \u0000 here")))
+          expect(defect).toMatchObject({
+            _tag: "PersistenceDefect",
             operation: "DlqRepository.add",
             cause: { _tag: "SqlError", reason: { cause: { code: "22021" } } }
           })
