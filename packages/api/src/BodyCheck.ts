@@ -3,7 +3,8 @@ import * as Headers from "effect/http/Headers"
 import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpMethod from "effect/http/HttpMethod"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
-import { LengthRequired, MalformedJson, PayloadTooLarge, UnsupportedMediaType } from "./HttpErrors.ts"
+import { LengthRequired, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationError } from "./HttpErrors.ts"
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./JsonDepth.ts"
 
 const isJson = (contentType: string) => contentType.split(";")[0]?.trim().toLowerCase() === "application/json"
 
@@ -21,8 +22,9 @@ export const emptyBodyAsJson = (request: HttpServerRequest.HttpServerRequest) =>
     : request
 
 /**
- * A body must declare its length, stay within the limit, be application/json and parse. The text
- * is cached on the request, so the payload decoder reads it again for free, never past the limit.
+ * A body must declare its length, stay within the limit, be application/json, nest at most
+ * MAX_JSON_DEPTH levels and parse. The text is cached on the request, so the payload decoder
+ * reads it again for free, never past the limit.
  */
 export const checkBody = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest, limitBytes: number) {
   if (!HttpMethod.hasBody(request.method)) return
@@ -50,6 +52,10 @@ export const checkBody = Effect.fnUntraced(function*(request: HttpServerRequest.
     Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limitBytes)),
     Effect.mapError(() => new MalformedJson({ message: "the request body could not be read" }))
   )
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    const message = `the body is nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects)`
+    return yield* new ValidationError({ message: `invalid request: ${message}`, issues: [{ path: "(body)", message }] })
+  }
   yield* Effect.try({
     try: () => JSON.parse(text) as unknown,
     catch: (error) =>

@@ -4,12 +4,13 @@ import { ErrorBodies } from "./ErrorBodies.ts"
 
 /**
  * Every route of the contract: a body must declare its length, stay within the limit, be
- * application/json and parse; storage outages answer 503; anything unexpected is logged once at
+ * application/json, nest at most MAX_JSON_DEPTH levels and parse; storage outages answer 503; anything unexpected is logged once at
  * ERROR and answered 500. Every failure leaves as `{ error, message, details? }`.
  */
 export class RequestGuard extends HttpApiMiddleware.Service<RequestGuard>()("@order-platform/api/RequestGuard", {
   error: [
     ErrorBodies.MalformedJson.pipe(HttpApiSchema.status(400)),
+    ErrorBodies.ValidationError.pipe(HttpApiSchema.status(400)),
     ErrorBodies.LengthRequired.pipe(HttpApiSchema.status(411)),
     ErrorBodies.PayloadTooLarge.pipe(HttpApiSchema.status(413)),
     ErrorBodies.UnsupportedMediaType.pipe(HttpApiSchema.status(415)),
