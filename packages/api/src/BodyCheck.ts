@@ -5,6 +5,37 @@ import * as HttpMethod from "effect/http/HttpMethod"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import { LengthRequired, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationError } from "./HttpErrors.ts"
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./JsonDepth.ts"
+import { stringIssues, textProblem } from "./WellFormedText.ts"
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
+
+const decodeStrictly = (bytes: ArrayBuffer): string | undefined => {
+  try {
+    return strictUtf8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
+const invalid = (issues: ReadonlyArray<{ readonly path: string; readonly message: string }>) =>
+  new ValidationError({
+    message: `invalid request: ${issues.slice(0, 3).map((issue) => `${issue.path}: ${issue.message}`).join("; ")}`,
+    issues
+  })
+
+const replacementCharacter = (text: string) =>
+  text.includes("\uFFFD") ? "is not valid UTF-8 (the body's bytes here do not decode)" : undefined
+
+/** Where invalid UTF-8 bytes landed: the fields whose lossy decoding holds U+FFFD. */
+const invalidUtf8Issues = (lossyText: string) => {
+  const whole = [{ path: "(body)", message: "the request body is not valid UTF-8" }]
+  try {
+    const issues = stringIssues(JSON.parse(lossyText), replacementCharacter)
+    return issues.length === 0 ? whole : issues
+  } catch {
+    return whole
+  }
+}
 
 const isJson = (contentType: string) => contentType.split(";")[0]?.trim().toLowerCase() === "application/json"
 
@@ -23,8 +54,9 @@ export const emptyBodyAsJson = (request: HttpServerRequest.HttpServerRequest) =>
 
 /**
  * A body must declare its length, stay within the limit, be application/json, nest at most
- * MAX_JSON_DEPTH levels and parse. The text is cached on the request, so the payload decoder
- * reads it again for free, never past the limit.
+ * MAX_JSON_DEPTH levels, be valid UTF-8, parse, and hold no string (field names included) with
+ * NUL or a lone surrogate. The bytes are cached on the request, so the payload decoder reads them
+ * again for free, never past the limit.
  */
 export const checkBody = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest, limitBytes: number) {
   if (!HttpMethod.hasBody(request.method)) return
@@ -48,19 +80,25 @@ export const checkBody = Effect.fnUntraced(function*(request: HttpServerRequest.
       contentType
     })
   }
-  const text = yield* request.text.pipe(
+  const bytes = yield* request.arrayBuffer.pipe(
     Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limitBytes)),
     Effect.mapError(() => new MalformedJson({ message: "the request body could not be read" }))
   )
+  // The platform decodes lossily (invalid bytes become U+FFFD); this decoding refuses them.
+  const strict = decodeStrictly(bytes)
+  const text = strict ?? new TextDecoder().decode(bytes)
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
     const message = `the body is nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects)`
-    return yield* new ValidationError({ message: `invalid request: ${message}`, issues: [{ path: "(body)", message }] })
+    return yield* invalid([{ path: "(body)", message }])
   }
-  yield* Effect.try({
+  if (strict === undefined) return yield* invalid(invalidUtf8Issues(text))
+  const parsed = yield* Effect.try({
     try: () => JSON.parse(text) as unknown,
     catch: (error) =>
       new MalformedJson({
         message: `the request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`
       })
   })
+  const issues = stringIssues(parsed, textProblem)
+  if (issues.length > 0) return yield* invalid(issues)
 })

@@ -13,10 +13,12 @@ import * as HttpApiSchema from "effect/http-api/HttpApiSchema"
 import * as OpenApi from "effect/http-api/OpenApi"
 import { ErrorBodies } from "./ErrorBodies.ts"
 import { describeResponses } from "./OpenApiDocument.ts"
+import { isWellFormedText, WellFormedString } from "./WellFormedText.ts"
 import { OrderJson } from "./WireSchemas.ts"
 
 /** Printable ASCII without spaces, 1-255 characters: what a client may use as an Idempotency-Key. */
 export const IdempotencyKey = Schema.String.check(
+  isWellFormedText,
   Schema.isPattern(/^[\x21-\x7E]{1,255}$/, {
     message: "Idempotency-Key must be 1-255 printable ASCII characters without spaces"
   })
@@ -71,7 +73,7 @@ const list = HttpApiEndpoint.get("list", "/orders", {
   query: {
     status: Schema.optional(OrderStatus),
     limit: Schema.optional(PageLimit),
-    cursor: Schema.optional(Schema.String)
+    cursor: Schema.optional(WellFormedString)
   },
   success: OrderPage,
   error: ErrorBodies.InvalidCursor.pipe(HttpApiSchema.status(400))

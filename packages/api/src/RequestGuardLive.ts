@@ -3,7 +3,8 @@ import * as HttpServerError from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import { ApiConfig } from "./ApiConfig.ts"
 import { checkBody, emptyBodyAsJson } from "./BodyCheck.ts"
-import { InternalError, MalformedJson } from "./HttpErrors.ts"
+import { InternalError, MalformedJson, ValidationError } from "./HttpErrors.ts"
+import { queryIssues } from "./QueryCheck.ts"
 import { RequestGuard } from "./RequestGuard.ts"
 
 /** Logged once at ERROR with its cause; the client sees only the correlation id to quote. */
@@ -21,6 +22,11 @@ export const RequestGuardLive = Layer.effect(
     RequestGuard.of((httpEffect) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
+        const badQuery = queryIssues(request.url)
+        if (badQuery.length > 0) {
+          const summary = badQuery.slice(0, 3).map((issue) => `${issue.path}: ${issue.message}`).join("; ")
+          return yield* new ValidationError({ message: `invalid request: ${summary}`, issues: badQuery })
+        }
         yield* checkBody(request, requestBodyLimitBytes)
         const decoded = emptyBodyAsJson(request)
         return yield* decoded === request
