@@ -55,6 +55,16 @@ const notes = (result: ChaosResult): Array<string> =>
     if (v !== undefined && v.lost > 0) {
       lines.push(`    lost by status: ${JSON.stringify(v.lostByStatus)}; e.g. ${v.lostIds.join(", ")}`)
     }
+    const lostOutbox = s.details["lostOutbox"]
+    if (Array.isArray(lostOutbox)) {
+      for (const row of lostOutbox) lines.push(`    outbox of a lost order: ${JSON.stringify(row)}`)
+    }
+    const lostTrail = s.details["lostTrail"] as Record<string, ReadonlyArray<string>> | undefined
+    for (const [id, trail] of Object.entries(lostTrail ?? {})) {
+      lines.push(
+        `    log of lost order ${id}: ${trail.length === 0 ? "nothing after its creation" : trail.join(" → ")}`
+      )
+    }
     if (v !== undefined && v.double > 0) lines.push(`    processed twice, e.g. ${v.doubleIds.join(", ")}`)
     if (s.traffic !== undefined && s.traffic.serverErrors > 0) {
       lines.push(`    5xx by status: ${JSON.stringify(s.traffic.serverErrorCodes)}`)

@@ -41,7 +41,7 @@ export interface ScenarioSpec {
   readonly workerEnv?: NodeJS.ProcessEnv
   /** Runs alongside the load. */
   readonly inject: (run: ScenarioRun) => Promise<FaultEnd>
-  /** More to wait for after every accepted order is terminal (e.g. poison reaching the DLQ). */
+  /** More to wait for once every accepted order is terminal and the main queue is empty. */
   readonly settled?: (run: ScenarioRun) => Promise<boolean>
   /** Scenario-specific figures, read after settling and before the programs stop. */
   readonly inspect?: (run: ScenarioRun) => Promise<ScenarioExtras>
@@ -133,6 +133,8 @@ export const runScenario = async (
   let extras: ScenarioExtras = {}
   let faultDetails: Readonly<Record<string, unknown>> = {}
   let failure: string | undefined
+  let lostOutbox: Array<Record<string, unknown>> | undefined
+  let lostTrail: Record<string, ReadonlyArray<string>> | undefined
   try {
     ctx.progress.update(`${spec.id}: starting the API and 2 workers`)
     await platform.start(2)
@@ -170,9 +172,18 @@ export const runScenario = async (
     const deadline = performance.now() + SETTLE_TIMEOUT_MS
     for (;;) {
       const open = await openCount(database.url, traffic.acceptedIds())
-      if (open === 0 && (spec.settled === undefined || (await spec.settled(run)))) break
+      // Duplicates and poison still queued could yet do harm: wait for the queue to drain too.
+      if (
+        open === 0 && (await infra.queueDepth(queue.queueUrl).catch(() => 1)) === 0 &&
+        (spec.settled === undefined || (await spec.settled(run)))
+      ) break
       if (performance.now() > deadline) {
-        note(`not settled ${SETTLE_TIMEOUT_MS / 1000} s after the load (${open} accepted orders not terminal)`)
+        note(
+          `not settled ${SETTLE_TIMEOUT_MS / 1000} s after the load ` +
+            `(${open} accepted orders not terminal, ${await infra.queueDepth(queue.queueUrl).catch(() =>
+              "?"
+            )} messages queued)`
+        )
         break
       }
       await sleep(POLL_MS)
@@ -182,6 +193,19 @@ export const runScenario = async (
     if (spec.inspect !== undefined) extras = await spec.inspect(run)
     const ids = traffic.acceptedIds()
     verdict = judge(ids, await readRows(database.url, ids), tally.processed)
+    if (verdict.lost > 0) {
+      // Where a lost order's event got stuck is the first thing anyone will ask.
+      lostOutbox = await query(
+        database.url,
+        `SELECT order_id, type, status, delivery_attempts,
+                round(extract(epoch FROM available_at - now())::numeric, 1)::float8 AS available_in_s,
+                round(extract(epoch FROM claimed_until - now())::numeric, 1)::float8 AS claimed_for_s,
+                left(last_error, 160) AS last_error
+         FROM outbox WHERE order_id = ANY($1::uuid[]) ORDER BY sequence`,
+        [verdict.lostIds]
+      )
+      lostTrail = Object.fromEntries(verdict.lostIds.map((id) => [id, tally.trail.get(id) ?? []]))
+    }
     sqsDlq = await infra.queueDepth(queue.dlqUrl)
     queueLeft = await infra.queueDepth(queue.queueUrl)
     businessDlq = Number(
@@ -212,6 +236,6 @@ export const runScenario = async (
     errorLog: tally.errorSummary(),
     logEvents: Object.fromEntries([...tally.events].sort(([a], [b]) => a.localeCompare(b))),
     notes,
-    details: { ...faultDetails, ...extras.details }
+    details: { ...faultDetails, ...extras.details, ...(lostOutbox === undefined ? {} : { lostOutbox, lostTrail }) }
   }
 }

@@ -21,6 +21,8 @@ export class LogTally {
   readonly skipped = new Map<string, number>()
   readonly errors: Array<ErrorLine> = []
   readonly events = new Map<string, number>()
+  /** Every event logged with an orderId, in order, as "program: event": to tell what became of a lost order. */
+  readonly trail = new Map<string, Array<string>>()
 
   /** Reads every line `program` prints from now on. */
   watch(program: Program): void {
@@ -35,6 +37,12 @@ export class LogTally {
     const event = typeof line["event"] === "string" ? line["event"] : undefined
     const orderId = typeof line["orderId"] === "string" ? line["orderId"] : undefined
     if (event !== undefined) this.events.set(event, (this.events.get(event) ?? 0) + 1)
+    if (orderId !== undefined && event !== undefined) {
+      const trail = this.trail.get(orderId) ?? []
+      const error = typeof line["error"] === "string" ? ` (${line["error"].slice(0, 160)})` : ""
+      trail.push(`${programName.replace(/^worker sqs-consumer /, "worker ")}: ${event}${error}`)
+      this.trail.set(orderId, trail)
+    }
     if (orderId !== undefined) {
       if (event === "order.processed") this.processed.set(orderId, (this.processed.get(orderId) ?? 0) + 1)
       if (event === "order.processing") this.processing.set(orderId, (this.processing.get(orderId) ?? 0) + 1)
