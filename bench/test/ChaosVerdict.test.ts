@@ -74,6 +74,7 @@ describe("chaos verdict", () => {
       finishedAt: "2026-01-01T00:01:00.000Z",
       seconds: 60,
       command: "npm run chaos",
+      code: "abc1234",
       machine: {
         cores: 2,
         memoryGiB: 4,

@@ -9,6 +9,8 @@ export interface ChaosResult {
   readonly finishedAt: string
   readonly seconds: number
   readonly command: string
+  /** Commit (and uncommitted changes) the programs ran from. */
+  readonly code: string
   readonly machine: MachineInfo
   readonly workerEnv: Readonly<Record<string, string | undefined>>
   readonly scenarios: ReadonlyArray<ChaosScenarioResult>
@@ -109,7 +111,7 @@ export const formatChaosTable = (result: ChaosResult): string => {
       .join("  ").trimEnd()
   return [
     `Machine: ${machineLine(result.machine)}`,
-    `Run: ${result.seconds} s`,
+    `Run: ${result.seconds} s, code ${result.code}`,
     "",
     render(COLUMNS.map((column) => column.title)),
     render(widths.map((width) => "-".repeat(width))),
@@ -123,7 +125,7 @@ export const formatChaosTable = (result: ChaosResult): string => {
 export const formatChaosMarkdown = (result: ChaosResult): string => {
   const escape = (text: string) => text.replaceAll("|", "\\|")
   return [
-    `Machine: ${machineLine(result.machine)}`,
+    `Machine: ${machineLine(result.machine)}; code ${result.code}`,
     "",
     `| ${COLUMNS.map((column) => column.title).join(" | ")} |`,
     `| ${COLUMNS.map((column) => (column.right === true ? "---:" : "---")).join(" | ")} |`,
