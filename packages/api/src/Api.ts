@@ -17,6 +17,8 @@ export class OrdersApi extends HttpApi.make("order-platform")
   // Added last, so they wrap the admin check: decode errors are caught around it, the guard outermost.
   .middleware(DecodeErrors)
   .middleware(RequestGuard)
+  // An unknown query parameter is a client's mistake (a typo of `limit`), not something to ignore.
+  .annotate(HttpApi.QueryParseOptions, { onExcessProperty: "error" })
   .annotateMerge(OpenApi.annotations({
     title: "Order Platform API",
     version: "1.0.0",

@@ -44,9 +44,16 @@ const Routes = Layer.mergeAll(
 export const makeApiServer = (options: ApiServerOptions = {}) =>
   Layer.unwrap(Effect.gen(function*() {
     const settings = yield* ApiConfig
-    const server = answerClientErrorsAsJson(Http.createServer())
+    const server = answerClientErrorsAsJson(Http.createServer({
+      headersTimeout: settings.httpHeadersTimeoutMs,
+      requestTimeout: settings.httpRequestTimeoutMs,
+      keepAliveTimeout: settings.httpKeepAliveTimeoutMs,
+      // Node checks the headers and request timeouts only this often (30 s by default).
+      connectionsCheckingInterval: Math.min(1_000, settings.httpHeadersTimeoutMs)
+    }))
     // requestLogging writes the access lines, so the router's own request logger is off.
-    const serving = HttpRouter.serve(Routes, { disableLogger: true })
+    // `//orders` is not `/orders`: a path is served only as written.
+    const serving = HttpRouter.serve(Routes, { disableLogger: true, routerConfig: { ignoreDuplicateSlashes: false } })
     return gracefulDrain(server, settings.shutdownDrainMs).pipe(
       Layer.provide(serving),
       Layer.provideMerge(NodeHttpServer.layer(() => server, {

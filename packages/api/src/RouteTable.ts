@@ -14,11 +14,8 @@ const toPattern = (path: string) =>
     "i"
   )
 
-/** As the router sees a path: duplicate and trailing slashes ignored, static parts case-insensitive. */
-const normalize = (path: string) => {
-  const collapsed = path.replace(/\/{2,}/g, "/")
-  return collapsed.length > 1 && collapsed.endsWith("/") ? collapsed.slice(0, -1) : collapsed
-}
+/** As the router sees a path: a trailing slash ignored, static parts case-insensitive. */
+const normalize = (path: string) => path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
 
 /** Every route of the contract plus the extra GET routes (docs), to tell a 405 from a 404. */
 export const routeTable = <Id extends string, Groups extends HttpApiGroup.Constraint>(
