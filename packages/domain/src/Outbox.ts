@@ -21,7 +21,11 @@ export class Outbox extends Context.Service<Outbox, {
   /** Oldest available first; concurrent claimers never receive the same entry. */
   readonly claimReady: (request: ClaimOutboxRequest) => Effect.Effect<ReadonlyArray<OutboxEntry>, PersistenceError>
   readonly markSent: (eventIds: ReadonlyArray<EventId>, now: Date) => Effect.Effect<void, PersistenceError>
-  /** Gives a claimed entry back, to be retried at `retryAt`, remembering why it failed. */
+  /**
+   * Gives a claimed entry back, remembering why it failed: no claim, however far ahead it looks,
+   * returns it before `retryAt`. Its `availableAt` stays as it was, so a back-off never becomes
+   * part of the event's own delay.
+   */
   readonly release: (
     eventId: EventId,
     failure: { readonly error: string; readonly retryAt: Date }

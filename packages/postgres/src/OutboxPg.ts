@@ -65,12 +65,14 @@ export const OutboxPg = Layer.effect(
       `.pipe(orPersistenceError("Outbox.markSent"))
     })
 
+    // The back-off lives in claimed_until, which every claim honours whatever its horizon;
+    // available_at keeps the event's own delay, the only delay a relay may send with it.
     const release = Effect.fn("OutboxPg.release")(function*(
       eventId: EventId,
       failure: { readonly error: string; readonly retryAt: Date }
     ) {
       yield* sql`
-        UPDATE outbox SET claimed_until = NULL, available_at = ${failure.retryAt}, last_error = ${failure.error}
+        UPDATE outbox SET claimed_until = ${failure.retryAt}, last_error = ${failure.error}
         WHERE event_id = ${eventId}
       `.pipe(orPersistenceError("Outbox.release"))
     })

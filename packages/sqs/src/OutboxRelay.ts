@@ -1,5 +1,5 @@
 import { type EventId, Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
-import { Array as Arr, Cause, Clock, Config, Effect, Layer, Queue, Result, Schema } from "effect"
+import { Array as Arr, Cause, Clock, Config, Duration, Effect, Layer, Queue, Result, Schedule, Schema } from "effect"
 import { exponentialBackoffMs } from "./Backoff.ts"
 import { MAX_DELAY_SECONDS, toOutgoingMessage } from "./OrderEventMessage.ts"
 import { describePublishError } from "./PublishErrorText.ts"
@@ -23,16 +23,14 @@ export interface RelayRound {
 }
 
 const SEND_BATCH_SIZE = 10
-const MAX_BACKOFF_MS = 30_000
 const ENTRY_BACKOFF_BASE_MS = 1_000
-const ENTRY_BACKOFF_MAX_MS = 60_000
-
-/** Never earlier than the entry's own availability: a send failure must not shorten a business delay. */
-const retryAtFor = (entry: OutboxEntry, now: Date) =>
-  new Date(Math.max(
-    entry.availableAt.getTime(),
-    now.getTime() + exponentialBackoffMs(ENTRY_BACKOFF_BASE_MS, ENTRY_BACKOFF_MAX_MS, entry.deliveryAttempts)
-  ))
+/**
+ * While SQS is unreachable, every entry is retried at least this often (1, 2, 3, 3 ... s), and a
+ * relay sweeps at least this often: what piled up goes out within about this long of SQS's return.
+ */
+const OUTAGE_BACKOFF_MAX_MS = 3_000
+/** An entry SQS itself refused is likely to be refused again: it may wait longer. */
+const REJECTED_BACKOFF_MAX_MS = 60_000
 
 const sendBatch = (entries: ReadonlyArray<OutboxEntry>, now: Date) =>
   Effect.gen(function*() {
@@ -40,7 +38,11 @@ const sendBatch = (entries: ReadonlyArray<OutboxEntry>, now: Date) =>
     const result = yield* Effect.result(queue.sendBatch(entries.map((entry) => toOutgoingMessage(entry, now))))
     if (Result.isFailure(result)) {
       const error = describePublishError(result.failure)
-      return { sent: [] as Array<EventId>, failed: entries.map((entry) => ({ entry, error })), transportDown: true }
+      return {
+        sent: [] as Array<EventId>,
+        failed: entries.map((entry) => ({ entry, error, transportDown: true })),
+        transportDown: true
+      }
     }
     const sent = new Set(result.success.sent)
     const errors = new Map(result.success.failed.map(({ error, id }) => [id, error]))
@@ -52,13 +54,14 @@ const sendBatch = (entries: ReadonlyArray<OutboxEntry>, now: Date) =>
       sent: sentEntries.map((entry) => entry.event.eventId),
       failed: failedEntries.map((entry) => ({
         entry,
-        error: errors.get(entry.event.eventId) ?? "SQS returned no result for this entry"
+        error: errors.get(entry.event.eventId) ?? "SQS returned no result for this entry",
+        transportDown: false
       })),
       transportDown: false
     }
   })
 
-const release = (entry: OutboxEntry, error: string, now: Date) =>
+const release = (entry: OutboxEntry, error: string, transportDown: boolean) =>
   Effect.gen(function*() {
     const outbox = yield* Outbox
     yield* Effect.logWarning("outbox event not published, will retry").pipe(
@@ -71,8 +74,16 @@ const release = (entry: OutboxEntry, error: string, now: Date) =>
         error
       })
     )
+    // Counted from the failure, not the claim: a send that hung must not use up its back-off.
+    const failedAt = yield* Clock.currentTimeMillis
+    const backoffMs = exponentialBackoffMs(
+      ENTRY_BACKOFF_BASE_MS,
+      transportDown ? OUTAGE_BACKOFF_MAX_MS : REJECTED_BACKOFF_MAX_MS,
+      entry.deliveryAttempts
+    )
+    const retryAt = new Date(failedAt + backoffMs)
     // If this fails too, the claim simply lapses and another round picks the entry up.
-    yield* outbox.release(entry.event.eventId, { error, retryAt: retryAtFor(entry, now) }).pipe(
+    yield* outbox.release(entry.event.eventId, { error, retryAt }).pipe(
       Effect.catch((failure) =>
         Effect.logWarning("could not release an outbox claim; it lapses on its own", Cause.fail(failure))
       )
@@ -101,7 +112,9 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
     const sent = results.flatMap((result) => result.sent)
     const failed = results.flatMap((result) => result.failed)
     yield* outbox.markSent(sent, new Date(yield* Clock.currentTimeMillis))
-    yield* Effect.forEach(failed, ({ entry, error }) => release(entry, error, now), { discard: true })
+    yield* Effect.forEach(failed, ({ entry, error, transportDown }) => release(entry, error, transportDown), {
+      discard: true
+    })
     if (sent.length > 0) {
       yield* Effect.logDebug("outbox events published").pipe(
         Effect.annotateLogs({ event: "outbox.published", count: sent.length })
@@ -117,25 +130,25 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
 )
 
 /**
- * Rounds until the backlog is empty; false when SQS or the database failed on the way. Entries SQS
- * rejected one by one stop the rounds too (they would be claimed again at once) but not the relay.
+ * Rounds until the backlog is empty; fails when SQS or the database failed on the way. Entries SQS
+ * rejected one by one stop the rounds too (they wait out their own back-off) but do not fail.
  */
-const drainBacklog = (limit: number, leaseMs: number): Effect.Effect<boolean, never, Outbox | SqsQueue> =>
+const drainBacklog = (limit: number, leaseMs: number): Effect.Effect<void, "stalled", Outbox | SqsQueue> =>
   relayOnce({ limit, leaseMs }).pipe(
-    Effect.flatMap((round) =>
-      round.transportDown
-        ? Effect.succeed(false)
-        : round.claimed < limit || round.failed > 0
-        ? Effect.succeed(true)
-        : drainBacklog(limit, leaseMs)
-    ),
     Effect.catchCause((cause: Cause.Cause<PersistenceError>) =>
-      Effect.as(
+      Effect.andThen(
         Effect.logWarning("outbox relay round failed", cause).pipe(
           Effect.annotateLogs({ event: "outbox.relay_failed" })
         ),
-        false
+        Effect.fail("stalled" as const)
       )
+    ),
+    Effect.flatMap((round) =>
+      round.transportDown
+        ? Effect.fail("stalled" as const)
+        : round.claimed < limit || round.failed > 0
+        ? Effect.void
+        : drainBacklog(limit, leaseMs)
     )
   )
 
@@ -144,18 +157,20 @@ const makeRelay = (settings: OutboxRelaySettings) =>
     const wakes = yield* Queue.dropping<void>(1)
     const limit = settings.claimLimit ?? 100
     const leaseMs = settings.leaseMs ?? 30_000
-    const loop = (failures: number): Effect.Effect<never, never, Outbox | SqsQueue> =>
-      Effect.flatMap(drainBacklog(limit, leaseMs), (ok) => {
-        const next = ok ? 0 : failures + 1
+    // Capped as low as the entries' own back-off, so a stalled relay is back soon after SQS is.
+    const backoff = Schedule.min([
+      Schedule.exponential(Duration.millis(settings.sweepIntervalMs)),
+      Schedule.spaced(Duration.millis(Math.max(OUTAGE_BACKOFF_MAX_MS, settings.sweepIntervalMs)))
+    ])
+    const idle = Effect.asVoid(Effect.timeoutOption(Queue.take(wakes), settings.sweepIntervalMs))
+    yield* Effect.forkScoped(
+      drainBacklog(limit, leaseMs).pipe(
         // While SQS or the database is failing, wake-ups are ignored and sweeps back off.
-        const pause = next === 0
-          ? Effect.asVoid(Effect.timeoutOption(Queue.take(wakes), settings.sweepIntervalMs))
-          : Effect.sleep(
-            exponentialBackoffMs(settings.sweepIntervalMs, Math.max(MAX_BACKOFF_MS, settings.sweepIntervalMs), next)
-          )
-        return Effect.andThen(pause, loop(next))
-      })
-    yield* Effect.forkScoped(loop(0))
+        Effect.retry(backoff),
+        Effect.andThen(idle),
+        Effect.forever
+      )
+    )
     return OutboxSignal.of({ wake: Effect.asVoid(Queue.offer(wakes, undefined)) })
   })
 

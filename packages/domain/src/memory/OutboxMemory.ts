@@ -49,7 +49,7 @@ export const OutboxMemory = Layer.effect(
       release: (eventId, { error, retryAt }) =>
         store.modify((state) => [
           undefined,
-          updateRow(state, eventId, (row) => ({ ...row, claimedUntil: null, availableAt: retryAt, lastError: error }))
+          updateRow(state, eventId, (row) => ({ ...row, claimedUntil: retryAt, lastError: error }))
         ])
     })
   })

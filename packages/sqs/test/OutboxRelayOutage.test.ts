@@ -1,0 +1,162 @@
+import { expect, layer } from "@effect/vitest"
+import { InMemory, MemoryStore, type OrderEvent, Outbox, OutboxSignal } from "@order-platform/domain"
+import { EMULATOR_REGION } from "@order-platform/test-support"
+import { type Duration, Effect, HashMap, Layer, Schedule } from "effect"
+import { OutboxRelay, relayOnce } from "../src/OutboxRelay.ts"
+import { SqsQueue } from "../src/SqsQueue.ts"
+import { sqsOutageProxy } from "./support/SqsOutage.ts"
+import { counts, Emulator, freshQueue, orderEvent } from "./support/SqsTestKit.ts"
+
+const rowOf = (event: OrderEvent) =>
+  Effect.flatMap(MemoryStore, (store) => store.read).pipe(
+    Effect.map((state) => HashMap.getUnsafe(state.outbox, event.eventId))
+  )
+
+const append = (event: OrderEvent, availableAt = new Date()) =>
+  Effect.flatMap(Outbox, (outbox) => outbox.append(event, availableAt))
+
+interface SentMessage {
+  readonly delaySeconds: number
+  readonly sentAt: number
+}
+
+/** A fresh queue reached through an outage proxy; `sent` records what SQS accepted, with its DelaySeconds. */
+const queueBehindOutage = Effect.gen(function*() {
+  const emulator = yield* Emulator
+  const queue = yield* freshQueue()
+  const outage = yield* sqsOutageProxy(emulator.port)
+  const sent = new Map<string, SentMessage>()
+  const recording = Layer.effect(
+    SqsQueue,
+    Effect.map(SqsQueue, (inner) =>
+      SqsQueue.of({
+        ...inner,
+        sendBatch: (messages) =>
+          Effect.tap(inner.sendBatch(messages), (result) =>
+            Effect.sync(() => {
+              const accepted = new Set(result.sent)
+              for (const message of messages) {
+                if (accepted.has(message.id)) {
+                  sent.set(message.id, { delaySeconds: message.delaySeconds, sentAt: Date.now() })
+                }
+              }
+            }))
+      }))
+  ).pipe(
+    Layer.provide(SqsQueue.layer({ queueUrl: queue.pair.queueUrl, endpoint: outage.endpoint, region: EMULATOR_REGION }))
+  )
+  return { queue, outage, sent, layer: recording }
+})
+
+const untilAllSent = (events: ReadonlyArray<OrderEvent>, within: Duration.Input) =>
+  Effect.forEach(events, (event) => Effect.filterOrFail(rowOf(event), (row) => row.status === "SENT", () => "not yet"))
+    .pipe(Effect.retry(Schedule.spaced("50 millis")), Effect.timeout(within))
+
+layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay during an SQS outage", (it) => {
+  it.effect("a failed send keeps the entry from every relay until its back-off ends; each real try counts once", () =>
+    Effect.gen(function*() {
+      const { layer: sqs, outage } = yield* queueBehindOutage
+      const event = orderEvent()
+      const availableAt = new Date()
+      yield* Effect.gen(function*() {
+        yield* append(event, availableAt)
+        yield* outage.begin
+        expect(yield* relayOnce({ limit: 100, leaseMs: 30_000 })).toMatchObject({ claimed: 1, transportDown: true })
+        expect((yield* rowOf(event)).deliveryAttempts).toBe(1)
+        // A second relay (the API's and the workers' share the table) looks ahead 15 minutes for
+        // delayed entries: a row in back-off must still be out of its reach.
+        expect((yield* relayOnce({ limit: 100, leaseMs: 30_000 })).claimed).toBe(0)
+        const backingOff = yield* rowOf(event)
+        expect(backingOff.deliveryAttempts).toBe(1)
+        expect(backingOff.availableAt).toStrictEqual(availableAt)
+        expect(backingOff.lastError).toMatch(/SendMessageBatch/)
+        yield* Effect.sleep("1100 millis")
+        expect(yield* relayOnce({ limit: 100, leaseMs: 30_000 })).toMatchObject({ claimed: 1, transportDown: true })
+        expect((yield* rowOf(event)).deliveryAttempts).toBe(2)
+      }).pipe(Effect.provide(Layer.merge(InMemory.storesLayer, sqs)))
+    }))
+
+  it.effect("three relays sweeping every 100 ms try a failing entry once per back-off step, not once per sweep", () =>
+    Effect.gen(function*() {
+      const { layer: sqs, outage } = yield* queueBehindOutage
+      const event = orderEvent()
+      yield* outage.begin
+      yield* Effect.gen(function*() {
+        yield* append(event)
+        yield* Effect.forEach([1, 2, 3], () => Layer.build(Layer.fresh(OutboxRelay.layer({ sweepIntervalMs: 100 }))))
+        yield* Effect.sleep("3500 millis")
+        // Back-off of 1 s, then 2 s: at most three tries in 3.5 s, whichever relay makes them.
+        const { deliveryAttempts } = yield* rowOf(event)
+        expect(deliveryAttempts).toBeGreaterThanOrEqual(2)
+        expect(deliveryAttempts).toBeLessThanOrEqual(3)
+      }).pipe(Effect.scoped, Effect.provide(Layer.merge(InMemory.storesLayer, sqs)))
+    }))
+
+  it.effect("after an outage a due entry goes out with DelaySeconds 0, and a retry keeps only its own delay", () =>
+    Effect.gen(function*() {
+      const { layer: sqs, outage, queue, sent } = yield* queueBehindOutage
+      const due = orderEvent()
+      const retry = orderEvent(1)
+      const retryAt = new Date(Date.now() + 9_000)
+      yield* outage.begin
+      yield* Effect.gen(function*() {
+        yield* append(due)
+        yield* append(retry, retryAt)
+        yield* Layer.build(OutboxRelay.layer({ sweepIntervalMs: 200 }))
+        yield* Effect.sleep("4 seconds")
+        expect((yield* rowOf(due)).deliveryAttempts).toBeGreaterThanOrEqual(2)
+        yield* outage.end
+        yield* untilAllSent([due, retry], "8 seconds")
+      }).pipe(Effect.scoped, Effect.provide(Layer.merge(InMemory.storesLayer, sqs)))
+
+      expect(sent.get(due.eventId)?.delaySeconds).toBe(0)
+      const retrySent = sent.get(retry.eventId)!
+      const ownDelay = Math.ceil((retryAt.getTime() - retrySent.sentAt) / 1000)
+      expect(retrySent.delaySeconds).toBeGreaterThanOrEqual(ownDelay - 1)
+      expect(retrySent.delaySeconds).toBeLessThanOrEqual(ownDelay + 1)
+      expect(yield* counts(queue.client, queue.pair.queueUrl)).toMatchObject({ visible: 1, delayed: 1 })
+    }))
+
+  it.effect(
+    "measured: what was accepted during a 12 s outage is on the queue within seconds of SQS coming back",
+    () =>
+      Effect.gen(function*() {
+        const { layer: sqs, outage, queue, sent } = yield* queueBehindOutage
+        const events: Array<OrderEvent> = []
+        const back = yield* Effect.gen(function*() {
+          // The API's relay and two workers' relays, with the default 1 s sweep.
+          const [api] = yield* Effect.forEach(
+            [1, 2, 3],
+            () => Layer.build(Layer.fresh(OutboxRelay.layer({ sweepIntervalMs: 1_000 })))
+          )
+          const wake = OutboxSignal.pipe(Effect.flatMap((signal) => signal.wake), Effect.provide(api!))
+          yield* outage.begin
+          const started = Date.now()
+          while (Date.now() - started < 12_000) {
+            const event = orderEvent()
+            events.push(event)
+            yield* append(event)
+            yield* wake
+            yield* Effect.sleep("250 millis")
+          }
+          yield* outage.end
+          const back = Date.now()
+          yield* untilAllSent(events, "120 seconds")
+          return back
+        }).pipe(Effect.scoped, Effect.provide(Layer.merge(InMemory.storesLayer, sqs)))
+        // A message is on the queue for consumers once it is sent and its DelaySeconds have passed.
+        const visibleAt = events.map((event) => {
+          const message = sent.get(event.eventId)!
+          return message.sentAt + message.delaySeconds * 1000
+        })
+        const recoverySeconds = (Math.max(...visibleAt) - back) / 1000
+        console.log(
+          `outbox relay recovery: the ${events.length} events accepted during a 12 s outage were all visible on the ` +
+            `queue ${recoverySeconds.toFixed(2)} s after SQS came back`
+        )
+        expect(recoverySeconds).toBeLessThan(8)
+        expect(yield* counts(queue.client, queue.pair.queueUrl)).toMatchObject({ visible: events.length, delayed: 0 })
+      }),
+    { timeout: 180_000 }
+  )
+})
