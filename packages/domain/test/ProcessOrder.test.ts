@@ -3,6 +3,7 @@ import {
   createOrder,
   InMemory,
   MemoryStore,
+  type OrderId,
   OrderRepository,
   Outbox,
   processOrder,
@@ -75,6 +76,21 @@ describe("ProcessOrder", () => {
       expect(Option.map(HashMap.get(afterDuplicates.orders, order.id), (o) => [o.status, o.version])).toStrictEqual(
         Option.some(["PROCESSED", 3])
       )
+    }).pipe(Effect.provide(InMemory.layer)))
+
+  it.effect("an event for an order that does not exist is poison, not a duplicate, and changes nothing", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const store = yield* MemoryStore
+      yield* createOrder({ input: sampleInput(), correlationId: correlationId() })
+      const [entry] = yield* claimNow()
+      const before = yield* store.read
+      const unknownOrder = { ...entry!.event, orderId: crypto.randomUUID() as OrderId }
+      expect(yield* processOrder(unknownOrder)).toStrictEqual({ _tag: "Poison", reason: "order-not-found" })
+      const after = yield* store.read
+      expect(after.orders).toStrictEqual(before.orders)
+      expect(after.outbox).toStrictEqual(before.outbox)
+      expect(after.dlq).toStrictEqual(before.dlq)
     }).pipe(Effect.provide(InMemory.layer)))
 
   it.effect("a delivery of an attempt another worker holds under a live lease comes back when the lease ends", () =>

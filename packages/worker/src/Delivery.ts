@@ -7,9 +7,19 @@ export type DeliveryVerdict =
   | { readonly _tag: "Done"; readonly outcome: ProcessOutcome }
   /** Not finished: deliver again, at `notBefore` if given, else after the transport's own back-off. */
   | { readonly _tag: "Again"; readonly reason: string; readonly notBefore: Date | undefined }
+  /** Never processable (already logged at ERROR): set it aside where an operator finds it, never acknowledge it. */
+  | { readonly _tag: "Poison"; readonly reason: string }
 
 const done = (outcome: ProcessOutcome): DeliveryVerdict => ({ _tag: "Done", outcome })
 const again = (reason: string, notBefore?: Date): DeliveryVerdict => ({ _tag: "Again", reason, notBefore })
+const poison = (reason: string): DeliveryVerdict => ({ _tag: "Poison", reason })
+
+const toVerdict = (outcome: ProcessOutcome): DeliveryVerdict =>
+  outcome._tag === "Deferred"
+    ? again("order leased by another delivery", outcome.until)
+    : outcome._tag === "Poison"
+    ? poison(outcome.reason)
+    : done(outcome)
 
 /**
  * Runs ProcessOrder for one delivery, the same in every worker mode. Infrastructure failures
@@ -18,9 +28,7 @@ const again = (reason: string, notBefore?: Date): DeliveryVerdict => ({ _tag: "A
 export const deliverEvent = Effect.fn("Worker.deliverEvent")(
   function*(event: OrderEvent, options: { readonly leaseMs: number }) {
     return yield* processOrder(event, { leaseMs: options.leaseMs }).pipe(
-      Effect.map((outcome) =>
-        outcome._tag === "Deferred" ? again("order leased by another delivery", outcome.until) : done(outcome)
-      ),
+      Effect.map(toVerdict),
       Effect.catch((error) =>
         Effect.as(
           Effect.logError("order delivery failed on infrastructure; it will be delivered again", Cause.fail(error))

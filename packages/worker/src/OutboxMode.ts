@@ -9,6 +9,10 @@ const RETRY_BACKOFF_MAX_MS = 60_000
 const CLAIM_BACKOFF_MAX_MS = 30_000
 // Rows finishing close together are marked sent in one statement.
 const MARK_SENT_BATCH_WAIT_MS = 10
+// A poison row is parked: left PENDING with its reason in last_error, and released so far ahead
+// that no claim takes it again. It stays in the table for an operator (mark it sent, or fix and
+// re-append it); sending it nowhere and retrying it forever would both hide it.
+const PARKED_UNTIL = new Date("9999-12-31T00:00:00Z")
 
 const warnPersistence = (message: string, error: PersistenceError) =>
   Effect.logWarning(message, Cause.fail(error)).pipe(Effect.annotateLogs({ event: "outbox.settle_failed" }))
@@ -38,6 +42,12 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
       Effect.gen(function*() {
         const at = yield* now
         if (verdict._tag === "Done") return yield* markSent(entry.event.eventId)
+        if (verdict._tag === "Poison") {
+          yield* outbox.release(entry.event.eventId, { error: `poison: ${verdict.reason}`, retryAt: PARKED_UNTIL })
+          return yield* Effect.logWarning("poison outbox row parked; no worker claims it again").pipe(
+            Effect.annotateLogs({ event: "outbox.parked", eventId: entry.event.eventId, reason: verdict.reason })
+          )
+        }
         const retryAt = verdict.notBefore ??
           new Date(
             at.getTime() + exponentialBackoffMs(RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, entry.deliveryAttempts)

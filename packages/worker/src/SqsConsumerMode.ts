@@ -16,6 +16,10 @@ const secondsUntil = (instant: Date, now: number) => Math.ceil((instant.getTime(
 const toDisposition = (verdict: DeliveryVerdict, now: number): MessageDisposition =>
   verdict._tag === "Done"
     ? MessageDisposition.delete
+    // Visible again at once: every receive counts, and after maxReceiveCount the redrive policy
+    // moves it to the DLQ, where an operator finds it. Deleting it would drop it in silence.
+    : verdict._tag === "Poison"
+    ? MessageDisposition.redeliver(0)
     // Without a date (infrastructure failure) the visibility timeout is the back-off and the
     // queue's receive count the limit.
     : MessageDisposition.redeliver(verdict.notBefore === undefined ? undefined : secondsUntil(verdict.notBefore, now))

@@ -145,6 +145,35 @@ const cases: ReadonlyArray<ScenarioCase> = [
     }
   },
   {
+    name:
+      "event for an unknown order is poison: logged at ERROR as order.poison, set aside, never skipped as a duplicate",
+    modes: BOTH,
+    options: { maxReceiveCount: 2 },
+    run: async ({ scenario, startWorker }) => {
+      const worker = await startWorker({ SQS_VISIBILITY_TIMEOUT_SECONDS: "2", SQS_HEARTBEAT_INTERVAL_SECONDS: "1" })
+      const event = await scenario.injectPoisonEvent()
+      const poisonLines = () => linesWith(worker.logs, { event: "order.poison", orderId: event.orderId })
+      if (scenario.queue === undefined) {
+        // Parked: still PENDING, its reason recorded, and not claimed again however often the worker polls (100 ms).
+        await vi.waitFor(() => expect(linesWith(worker.logs, { event: "outbox.parked" })).toHaveLength(1), waitLong)
+        await new Promise((resolve) => setTimeout(resolve, 1_500))
+        expect(await scenario.outboxRows(event.orderId)).toMatchObject([
+          { status: "PENDING", deliveryAttempts: 1, lastError: "poison: order-not-found" }
+        ])
+        expect(poisonLines()).toHaveLength(1)
+      } else {
+        // Released at once each time, not deleted: the redrive policy moves it after maxReceiveCount receives.
+        await vi.waitFor(async () => expect(await scenario.queueCounts()).toStrictEqual({ main: 0, dlq: 1 }), waitLong)
+        expect(poisonLines().map((line) => line["receiveCount"])).toStrictEqual([1, 2])
+      }
+      for (const line of poisonLines()) {
+        expect(line).toMatchObject({ level: "ERROR", correlationId: event.correlationId })
+      }
+      expect(linesWith(worker.logs, { event: "order.skipped" })).toHaveLength(0)
+      expect(await scenario.dlqCount()).toBe(0)
+    }
+  },
+  {
     name: "heartbeat keeps a slow message invisible past its visibility timeout: one receive, one processing",
     modes: SQS_ONLY,
     run: async ({ scenario, startWorker }) => {

@@ -17,8 +17,10 @@ export const DEFAULT_LEASE_MS = 5 * 60_000
  * What became of one delivery. Every outcome but `Deferred` means the delivery is finished and
  * may be acknowledged. `Deferred`: another delivery holds this very attempt under a live lease;
  * its worker may have died, so this delivery must come back at `until` (then it finds the work
- * done, or takes the order over). Only a failure in the error channel (infrastructure) asks for
- * redelivery at the transport's own pace.
+ * done, or takes the order over). `Poison`: no real event can name an order that does not exist
+ * (the outbox references the order), so this one must not be acknowledged as a duplicate: the
+ * transport sets it aside where an operator sees it. Only a failure in the error channel
+ * (infrastructure) asks for redelivery at the transport's own pace.
  */
 export type ProcessOutcome =
   | { readonly _tag: "Processed"; readonly order: Order }
@@ -26,12 +28,14 @@ export type ProcessOutcome =
   | { readonly _tag: "DeadLettered"; readonly order: Order }
   | { readonly _tag: "Skipped"; readonly reason: "duplicate-or-stale" | "superseded" }
   | { readonly _tag: "Deferred"; readonly until: Date }
+  | { readonly _tag: "Poison"; readonly reason: "order-not-found" }
 
 const skipped = (reason: "duplicate-or-stale" | "superseded"): ProcessOutcome => ({ _tag: "Skipped", reason })
 const processed = (order: Order): ProcessOutcome => ({ _tag: "Processed", order })
 const retryScheduled = (order: Order, delayMs: number): ProcessOutcome => ({ _tag: "RetryScheduled", order, delayMs })
 const deadLettered = (order: Order): ProcessOutcome => ({ _tag: "DeadLettered", order })
 const deferred = (until: Date): ProcessOutcome => ({ _tag: "Deferred", until })
+const poison: ProcessOutcome = { _tag: "Poison", reason: "order-not-found" }
 
 const finishSucceeded = Effect.fnUntraced(function*(order: Order, now: Date) {
   const orders = yield* OrderRepository
@@ -88,7 +92,13 @@ const leaseHeldOnAttempt = (order: Order, attempt: number, now: Date): Date | un
 const unclaimed = Effect.fnUntraced(function*(event: OrderEvent, now: Date) {
   const orders = yield* OrderRepository
   const order = yield* orders.findById(event.orderId)
-  const leasedUntil = Option.getOrUndefined(Option.map(order, (o) => leaseHeldOnAttempt(o, event.attempt, now)))
+  if (Option.isNone(order)) {
+    yield* Effect.logError("poison event: the order it names does not exist; not processed, not acknowledged").pipe(
+      Effect.annotateLogs({ event: "order.poison", reason: "order-not-found", attempt: event.attempt })
+    )
+    return poison
+  }
+  const leasedUntil = leaseHeldOnAttempt(order.value, event.attempt, now)
   if (leasedUntil !== undefined) {
     yield* Effect.logInfo("order is leased by another delivery; this one comes back when the lease expires").pipe(
       Effect.annotateLogs({
@@ -107,7 +117,8 @@ const unclaimed = Effect.fnUntraced(function*(event: OrderEvent, now: Date) {
 
 /**
  * Runs one delivery of an order event: claim → business step → PROCESSED, or a retry scheduled
- * through the outbox, or FAILED with a DLQ entry. Duplicate and stale deliveries change nothing.
+ * through the outbox, or FAILED with a DLQ entry. Duplicate and stale deliveries change nothing;
+ * an event for an unknown order is poison, logged at ERROR (`order.poison`) and changes nothing.
  * Only infrastructure failures reach the error channel.
  */
 export const processOrder = Effect.fn("ProcessOrder")(function*(

@@ -74,6 +74,11 @@ export interface Scenario {
   /** Creates orders as the API does: CreateOrder, then (SQS mode) a relay woken after the commit. */
   readonly createOrders: (count: number) => Promise<ReadonlyArray<Order>>
   readonly appendDuplicateEvent: (orderId: OrderId) => Promise<OrderEvent>
+  /**
+   * An event for an order that does not exist: a message on the queue (SQS mode) or an outbox row
+   * (outbox mode, written past the foreign key that keeps such rows out in production).
+   */
+  readonly injectPoisonEvent: () => Promise<OrderEvent>
   readonly order: (id: OrderId) => Promise<Order>
   readonly dlqEntry: (id: OrderId) => Promise<Option.Option<DlqEntry>>
   readonly dlqCount: () => Promise<number>
@@ -188,6 +193,28 @@ export const startTestPlatform = async (): Promise<TestPlatform> => {
           yield* Effect.flatMap(Outbox, (outbox) => outbox.append(event, new Date()))
           return event
         })),
+      injectPoisonEvent: async () => {
+        const event: OrderEvent = {
+          eventId: crypto.randomUUID() as EventId,
+          type: "OrderCreated",
+          orderId: crypto.randomUUID() as OrderId,
+          attempt: 0,
+          correlationId: uniqueName("poison") as CorrelationId
+        }
+        if (queue !== undefined) {
+          await sqs.send(queue.queueUrl, JSON.stringify(event), { correlationId: event.correlationId })
+          return event
+        }
+        await run(Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const outbox = yield* Outbox
+          // Replica role skips the foreign key's trigger, for this transaction only.
+          yield* sql.withTransaction(
+            Effect.andThen(sql`SET LOCAL session_replication_role = replica`, outbox.append(event, new Date()))
+          )
+        }))
+        return event
+      },
       order: (id) =>
         run(
           Effect.flatMap(OrderRepository, (orders) =>
