@@ -8,6 +8,8 @@ export interface SqsOutage {
   readonly endpoint: string
   /** Drops open connections and resets every new one until `end`: the client sees the network fail. */
   readonly begin: Effect.Effect<void>
+  /** Until `end`, nothing moves in either direction, as when the SQS process is stopped (SIGSTOP). */
+  readonly freeze: Effect.Effect<void>
   readonly end: Effect.Effect<void>
 }
 
@@ -18,11 +20,15 @@ export interface SqsOutage {
 export const sqsOutageProxy = (emulatorPort: number) =>
   Effect.acquireRelease(
     Effect.callback<
-      { readonly server: Net.Server; readonly sockets: Set<Net.Socket>; readonly state: { down: boolean } }
+      {
+        readonly server: Net.Server
+        readonly sockets: Set<Net.Socket>
+        readonly state: { down: boolean; frozen: boolean }
+      }
     >(
       (resume) => {
         const sockets = new Set<Net.Socket>()
-        const state = { down: false }
+        const state = { down: false, frozen: false }
         const track = (socket: Net.Socket) => {
           sockets.add(socket)
           socket.on("close", () => sockets.delete(socket))
@@ -34,6 +40,11 @@ export const sqsOutageProxy = (emulatorPort: number) =>
           const upstream = Net.connect(emulatorPort, LOOPBACK_HOST)
           track(upstream)
           client.pipe(upstream).pipe(client)
+          // After pipe(), which would resume them.
+          if (state.frozen) {
+            client.pause()
+            upstream.pause()
+          }
           upstream.on("close", () => client.destroy())
           client.on("close", () => upstream.destroy())
         })
@@ -52,8 +63,14 @@ export const sqsOutageProxy = (emulatorPort: number) =>
         state.down = true
         for (const socket of sockets) socket.resetAndDestroy()
       }),
+      freeze: Effect.sync(() => {
+        state.frozen = true
+        for (const socket of sockets) socket.pause()
+      }),
       end: Effect.sync(() => {
         state.down = false
+        state.frozen = false
+        for (const socket of sockets) socket.resume()
       })
     }))
   )
