@@ -23,7 +23,7 @@ const toVerdict = (outcome: ProcessOutcome): DeliveryVerdict =>
 
 /**
  * Runs ProcessOrder for one delivery, the same in every worker mode. Infrastructure failures
- * (the only errors ProcessOrder has) ask for redelivery and are logged at ERROR.
+ * (the only errors ProcessOrder has) and defects ask for redelivery and are logged at ERROR.
  */
 export const deliverEvent = Effect.fn("Worker.deliverEvent")(
   function*(event: OrderEvent, options: { readonly leaseMs: number }) {
@@ -34,6 +34,16 @@ export const deliverEvent = Effect.fn("Worker.deliverEvent")(
           Effect.logError("order delivery failed on infrastructure; it will be delivered again", Cause.fail(error))
             .pipe(Effect.annotateLogs({ event: "order.delivery_failed", operation: error.operation })),
           again(error.message)
+        )
+      ),
+      // A defect (e.g. a statement the database refuses for its data) must not vanish inside the
+      // polling pool: it is logged at ERROR and the event is delivered again, so in SQS mode it
+      // ends in the dead-letter queue after maxReceiveCount.
+      Effect.catchDefect((defect) =>
+        Effect.as(
+          Effect.logError("order delivery crashed; it will be delivered again", Cause.die(defect))
+            .pipe(Effect.annotateLogs({ event: "order.delivery_crashed" })),
+          again(defect instanceof Error ? defect.message : String(defect))
         )
       ),
       Effect.annotateLogs({ orderId: event.orderId, correlationId: event.correlationId })
