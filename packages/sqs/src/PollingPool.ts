@@ -5,8 +5,17 @@ export interface PollingPoolSettings {
   readonly concurrency: number
   /** Most items one fetch may ask for (SQS: 10). */
   readonly maxBatch: number
-  /** At shutdown, how long in-flight items and a fetch still under way may take before they are given back. */
+  /**
+   * The whole shutdown of the pool: in-flight items run until `giveBackBudgetMs(drainMs)` before
+   * its end, and are then given back within what is left.
+   */
   readonly drainMs: number
+  /**
+   * Abort a fetch under way as soon as nothing is left to give back, instead of letting it return:
+   * right for a long poll (up to 20 s of nothing), wrong for a short claim that would hold its rows
+   * for a lease.
+   */
+  readonly abortFetchAtStop?: boolean
 }
 
 /** Where a pool's items come from and what it does with them. */
@@ -24,7 +33,16 @@ export interface PollingSource<A, E, R> {
 }
 
 const DRAIN_CHECK_INTERVAL_MS = 20
-const FETCH_SETTLE_MS = 1_000
+const GIVE_BACK_MIN_MS = 100
+const GIVE_BACK_MAX_MS = 500
+
+/**
+ * The part of a drain kept for giving unfinished items back: a quarter, within 100–500 ms (one
+ * call per item, all at once). A source bounds each give-back by it, so the drain ends on time;
+ * below 100 ms a give-back could not be trusted to finish, so a shorter drain overruns by that.
+ */
+export const giveBackBudgetMs = (drainMs: number): number =>
+  Math.max(GIVE_BACK_MIN_MS, Math.min(GIVE_BACK_MAX_MS, Math.floor(drainMs / 4)))
 
 /**
  * Polls `source` in the background until the enclosing scope closes, never holding more items
@@ -32,10 +50,10 @@ const FETCH_SETTLE_MS = 1_000
  * starts as soon as half the slots (or a full batch, if that is fewer) are free, not when a whole
  * batch is done nor for every single slot that frees. A fetch runs in its own fiber
  * and dispatches what it got itself, so stopping the loop never strands fetched items: what
- * arrives after shutdown began is given back at once. Closing the scope stops fetching at once and
- * waits up to `drainMs` for in-flight work and for a fetch still under way (a long poll is better
- * left to return than aborted); then it interrupts the unfinished work, which gives its items back,
- * and abandons the fetch.
+ * arrives after shutdown began is given back at once. Closing the scope stops fetching at once,
+ * lets in-flight work run until the give-back budget before the end of `drainMs`, then interrupts
+ * the unfinished work, which gives its items back. A fetch still under way is then aborted (if
+ * `abortFetchAtStop` and nothing was given back) or left to return until the end of `drainMs`.
  */
 export const runPollingPool = <A, E, R>(
   settings: PollingPoolSettings,
@@ -62,11 +80,14 @@ export const runPollingPool = <A, E, R>(
         return items.length
       })
 
+    // Only the fetch itself may be aborted: items it returned are always dispatched or given back.
     const fetchAndDispatch = (asked: number) =>
-      source.fetch(asked).pipe(
-        Effect.tapError(() => permits.release(asked)),
-        Effect.flatMap((items) => dispatch(items, asked)),
-        Effect.result
+      Effect.uninterruptibleMask((restore) =>
+        restore(source.fetch(asked)).pipe(
+          Effect.tapError(() => permits.release(asked)),
+          Effect.flatMap((items) => dispatch(items, asked)),
+          Effect.result
+        )
       )
 
     const poll = Effect.gen(function*() {
@@ -99,7 +120,7 @@ export const runPollingPool = <A, E, R>(
       })
     const isEmpty = <X, Y>(set: FiberSet.FiberSet<X, Y>) => Effect.map(FiberSet.size(set), (size) => size === 0)
 
-    // Finalizers run uninterruptibly, so no timeout could cut an await short: watch the sets instead.
+    // Watches the sets rather than awaiting them: awaiting a fiber in a finalizer cannot be cut short.
     const drain = Effect.gen(function*() {
       const deadline = (yield* Clock.currentTimeMillis) + settings.drainMs
       yield* Effect.logInfo("stopped polling; draining in-flight work").pipe(
@@ -109,18 +130,18 @@ export const runPollingPool = <A, E, R>(
           drainMs: settings.drainMs
         })
       )
-      yield* waitUntil(Effect.zipWith(isEmpty(inFlight), isEmpty(fetching), (a, b) => a && b), deadline)
+      yield* waitUntil(isEmpty(inFlight), deadline - giveBackBudgetMs(settings.drainMs))
       const unfinished = yield* FiberSet.size(inFlight)
       if (unfinished > 0) {
         yield* Effect.logWarning("drain deadline passed; giving unfinished work back for redelivery").pipe(
           Effect.annotateLogs({ event: "worker.drain_timeout", released: unfinished })
         )
-        // Given back before any fetch is aborted: a long poll still under way receives what was
-        // released and hands it straight back, where an aborted one might take it on the server
-        // side and hide it for a whole visibility timeout.
         yield* FiberSet.clear(inFlight)
-        yield* waitUntil(isEmpty(fetching), (yield* Clock.currentTimeMillis) + FETCH_SETTLE_MS)
       }
+      // A fetch still open receives what was just given back and hands it straight back; aborted
+      // before that, it could take those items on the server side and hide them for a whole
+      // visibility timeout. With nothing given back, an abortable fetch has nothing to wait for.
+      if (unfinished > 0 || settings.abortFetchAtStop !== true) yield* waitUntil(isEmpty(fetching), deadline)
       yield* FiberSet.clear(fetching)
     })
 

@@ -3,7 +3,7 @@ import { Cause, Effect, Result, type Scope } from "effect"
 import { exponentialBackoffMs } from "./Backoff.ts"
 import { makeBatcher } from "./Batcher.ts"
 import { correlationIdAttribute, decodeOrderEvent } from "./OrderEventMessage.ts"
-import { runPollingPool } from "./PollingPool.ts"
+import { giveBackBudgetMs, runPollingPool } from "./PollingPool.ts"
 import { describePublishError } from "./PublishErrorText.ts"
 import type { SqsPollingSettings } from "./SqsConsumerConfig.ts"
 import { type ReceivedMessage, SqsQueue } from "./SqsQueue.ts"
@@ -47,8 +47,9 @@ const receiveBackoffMs = (failures: number) =>
  * order event to `handle` with at most `concurrency` in flight. A message is deleted only when its
  * handler says so; while it runs, a heartbeat keeps it invisible. A body that is not an order
  * event is logged once per receive and left alone, so the queue's redrive policy moves it to the
- * DLQ. Closing the scope stops polling at once, lets in-flight messages finish within `drainMs`,
- * and makes the rest (and anything a long poll still under way returns) visible again at once.
+ * DLQ. Closing the scope lets in-flight messages finish, makes the rest visible again at once (a
+ * long poll still open hands back what it then receives), and aborts the long poll, all within
+ * `drainMs`.
  */
 export const consumeOrderEvents = <R>(
   settings: SqsConsumerSettings,
@@ -101,8 +102,13 @@ export const consumeOrderEvents = <R>(
           Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(disposition.afterSeconds)))
         ).pipe(Effect.catch((error) => warn("could not reschedule a message", "sqs.reschedule_failed", error)))
 
+    // Bounded, so the drain ends on time even when SQS does not answer.
     const release = (message: ReceivedMessage) =>
       queue.changeVisibility(message.receiptHandle, 0).pipe(
+        Effect.timeoutOrElse({
+          duration: giveBackBudgetMs(settings.drainMs),
+          orElse: () => Effect.fail(new PublishError({ operation: "ChangeMessageVisibility", cause: "timed out" }))
+        }),
         Effect.andThen(
           Effect.logInfo("message released for redelivery").pipe(Effect.annotateLogs({ event: "sqs.released" }))
         ),
@@ -147,7 +153,11 @@ export const consumeOrderEvents = <R>(
     yield* runPollingPool({
       concurrency: settings.concurrency,
       maxBatch: MAX_MESSAGES_PER_RECEIVE,
-      drainMs: settings.drainMs
+      drainMs: settings.drainMs,
+      // A long poll waited out would hold an idle worker's shutdown up to 20 s. The price: SQS may
+      // still hand messages to the aborted poll for the rest of its wait, and those come back after
+      // one visibility timeout with one receive more (delayed, not lost).
+      abortFetchAtStop: true
     }, {
       fetch: (max) =>
         queue.receive({

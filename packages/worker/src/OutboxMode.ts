@@ -1,7 +1,8 @@
-import { type EventId, Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
-import { exponentialBackoffMs, makeBatcher, runPollingPool } from "@order-platform/sqs"
+import { type EventId, Outbox, type OutboxEntry, OutboxSignal, PersistenceError } from "@order-platform/domain"
+import { exponentialBackoffMs, giveBackBudgetMs, makeBatcher, runPollingPool } from "@order-platform/sqs"
 import { Cause, DateTime, Effect, Layer, Queue, Result } from "effect"
 import { deliverEvent, type DeliveryVerdict } from "./Delivery.ts"
+import { pollingDrainMs } from "./ShutdownBudget.ts"
 import type { WorkerSettings } from "./WorkerConfig.ts"
 
 const RETRY_BACKOFF_BASE_MS = 1_000
@@ -57,11 +58,18 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
         Effect.catch((error) => warnPersistence("could not settle an outbox row; its claim lapses on its own", error))
       )
 
+    const drainMs = pollingDrainMs(settings.drainMs)
+
+    // Bounded, so the drain ends on time even when the database does not answer.
     const releaseAtShutdown = (entry: OutboxEntry) =>
       Effect.flatMap(
         now,
         (at) => outbox.release(entry.event.eventId, { error: "worker shut down before finishing", retryAt: at })
       ).pipe(
+        Effect.timeoutOrElse({
+          duration: giveBackBudgetMs(drainMs),
+          orElse: () => Effect.fail(new PersistenceError({ operation: "Outbox.release", cause: "timed out" }))
+        }),
         Effect.andThen(
           Effect.logInfo("outbox row released for redelivery").pipe(Effect.annotateLogs({ event: "outbox.released" }))
         ),
@@ -86,7 +94,9 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
     yield* runPollingPool({
       concurrency: settings.concurrency,
       maxBatch: settings.concurrency,
-      drainMs: settings.drainMs
+      // No abortFetchAtStop: a claim is one short statement, and left to return, its rows are
+      // given back at once rather than held for a whole lease.
+      drainMs
     }, {
       fetch: (max) =>
         Effect.flatMap(now, (at) => outbox.claimReady({ now: at, limit: max, horizonMs: 0, leaseMs: claimLeaseMs })),

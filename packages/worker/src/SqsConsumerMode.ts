@@ -8,6 +8,7 @@ import {
 } from "@order-platform/sqs"
 import { Clock, Effect, Layer } from "effect"
 import { deliverEvent, type DeliveryVerdict } from "./Delivery.ts"
+import { pollingDrainMs } from "./ShutdownBudget.ts"
 import type { WorkerSettings } from "./WorkerConfig.ts"
 
 // Visibility is whole seconds: come back just after the lease has certainly lapsed.
@@ -34,7 +35,7 @@ export const SqsConsumerMode = (
 ) => {
   const { polling } = sqs
   const consumer = consumeOrderEvents(
-    { ...polling, concurrency: settings.concurrency, drainMs: settings.drainMs },
+    { ...polling, concurrency: settings.concurrency, drainMs: pollingDrainMs(settings.drainMs) },
     (event) =>
       Effect.zipWith(
         deliverEvent(event, { leaseMs: settings.orderLeaseMs }),

@@ -42,6 +42,16 @@ const withScenario =
     }
   }
 
+const IDLE_EXIT_MS = 1_000
+
+/** Milliseconds from SIGTERM to the process's exit. */
+const sigtermAndTime = async (worker: WorkerProcess) => {
+  const sent = performance.now()
+  worker.kill("SIGTERM")
+  await worker.exited
+  return performance.now() - sent
+}
+
 const spawnInto = (spawned: Array<WorkerProcess>, env: Parameters<typeof spawnWorker>[0]) => {
   const worker = spawnWorker(env)
   spawned.push(worker)
@@ -130,6 +140,48 @@ for (const mode of MODES) {
         expect(Date.now() - restarted).toBeLessThan(25_000)
         await waitForQuiet(scenario, orders)
         for (const order of orders) expect(processedIn(second, order)).toHaveLength(1)
+      })
+    )
+
+    it(
+      "SIGTERM with slow work in flight: the whole shutdown, pool and client closed, fits in SHUTDOWN_DRAIN_MS",
+      withScenario(mode, async (scenario, spawned) => {
+        const drainMs = 1_500
+        const worker = spawnInto(
+          spawned,
+          scenario.workerEnv({
+            PROCESSING_DELAY_MS: "20000",
+            SHUTDOWN_DRAIN_MS: String(drainMs),
+            SQS_WAIT_TIME_SECONDS: "20"
+          })
+        )
+        await worker.waitForLog(started)
+        const orders = await scenario.createOrders(2)
+        await Promise.all(orders.map((order) => worker.waitForLog(processing(order))))
+        const exitedIn = await sigtermAndTime(worker)
+        expect(await worker.exited).toStrictEqual({ code: 0, signal: null })
+        // Signal delivery and exit included: the deadline is ECS's, and it kills at stopTimeout.
+        expect(exitedIn).toBeLessThan(drainMs)
+        const released = linesWith(worker.logs, { event: mode === "outbox" ? "outbox.released" : "sqs.released" })
+        expect(new Set(released.map((line) => line["orderId"]))).toStrictEqual(new Set(orders.map((order) => order.id)))
+        expect(worker.logs.at(-1)?.["event"]).toBe("worker.stopped")
+      })
+    )
+
+    it(
+      "SIGTERM on an idle worker: exits within a second, a long poll under way interrupted, not waited out",
+      withScenario(mode, async (scenario, spawned) => {
+        const worker = spawnInto(
+          spawned,
+          scenario.workerEnv({ SQS_WAIT_TIME_SECONDS: "20", SHUTDOWN_DRAIN_MS: "20000" })
+        )
+        await worker.waitForLog(started)
+        // Well into its first long poll (or outbox wait).
+        await new Promise((resolve) => setTimeout(resolve, 1_000))
+        const exitedIn = await sigtermAndTime(worker)
+        expect(await worker.exited).toStrictEqual({ code: 0, signal: null })
+        expect(exitedIn).toBeLessThan(IDLE_EXIT_MS)
+        expect(worker.logs.at(-1)?.["event"]).toBe("worker.stopped")
       })
     )
 
