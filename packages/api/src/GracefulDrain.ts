@@ -1,4 +1,4 @@
-import { Effect, Layer } from "effect"
+import { Deferred, Effect, Layer, Option, Schedule } from "effect"
 import type * as Http from "node:http"
 
 /**
@@ -14,22 +14,20 @@ export const gracefulDrain = (server: Http.Server, drainMs: number) =>
         Effect.annotateLogs({ event: "http.draining", drainMs })
       )
       const startedAt = Date.now()
-      const forced = yield* Effect.callback<boolean>((resume) => {
-        let cut = false
-        const deadline = setTimeout(() => {
-          cut = true
-          server.closeAllConnections()
-        }, drainMs)
-        // A keep-alive connection whose last response just finished would otherwise linger until
-        // its keep-alive timeout.
-        const sweep = setInterval(() => server.closeIdleConnections(), 100)
-        server.close(() => {
-          clearTimeout(deadline)
-          clearInterval(sweep)
-          resume(Effect.succeed(cut))
-        })
-        server.closeIdleConnections()
-      })
+      const closed = yield* Deferred.make<void>()
+      server.close(() => Deferred.doneUnsafe(closed, Effect.void))
+      // A keep-alive connection whose last response just finished would otherwise linger until
+      // its keep-alive timeout.
+      const closeIdle = Effect.sync(() => server.closeIdleConnections())
+      const drained = yield* Deferred.await(closed).pipe(
+        Effect.raceFirst(Effect.repeat(closeIdle, Schedule.spaced("100 millis")).pipe(Effect.andThen(Effect.never))),
+        Effect.timeoutOption(drainMs)
+      )
+      const forced = Option.isNone(drained)
+      if (forced) {
+        server.closeAllConnections()
+        yield* Deferred.await(closed)
+      }
       yield* Effect.logInfo(forced ? "drain deadline reached: open connections were closed" : "all requests drained")
         .pipe(
           Effect.annotateLogs({ event: "http.drained", forced, durationMs: Date.now() - startedAt })

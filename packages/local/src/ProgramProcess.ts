@@ -29,6 +29,7 @@ export const startProgram = (name: string, entryPoint: string, env: NodeJS.Proce
   const stop = async (graceMs: number) => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM")
+      // The launcher is plain Node (it supervises the Effect programs from outside): a timer, not a Schedule.
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs)
       await exited
       clearTimeout(timer)

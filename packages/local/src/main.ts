@@ -18,7 +18,8 @@ const relayToSupervisedCopy = () => {
   const relay = () => copy.kill("SIGTERM")
   process.on("SIGINT", relay)
   process.on("SIGTERM", relay)
-  // npm exits on SIGTERM without waiting for its script; losing our parent means the same.
+  // npm exits on SIGTERM without waiting for its script; losing our parent means the same. Node
+  // has no event for a parent's death, and this plain-Node supervisor has no Effect runtime: poll.
   const parent = process.ppid
   setInterval(() => process.ppid !== parent && relay(), 500).unref()
   copy.once("exit", (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)))

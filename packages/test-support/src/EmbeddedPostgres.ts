@@ -71,6 +71,7 @@ const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || c
 const terminate = async (child: ChildProcess | undefined): Promise<void> => {
   if (child === undefined || hasExited(child)) return
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  // Promise-based on purpose: test set-up and the launcher use this without an Effect runtime.
   const timers: Array<NodeJS.Timeout> = []
   child.kill("SIGINT")
   timers.push(setTimeout(() => child.kill("SIGQUIT"), 15_000))
