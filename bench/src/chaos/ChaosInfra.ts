@@ -1,4 +1,5 @@
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs"
+import type { SQSClient } from "@aws-sdk/client-sqs"
+import { makeQueueInspector, type QueueInspector } from "@order-platform/sqs/testing"
 import {
   createQueuePair,
   createSqsClient,
@@ -23,6 +24,7 @@ export class ChaosInfra {
   private emulatorProgram: Program | undefined
   private frozen = false
   readonly sqs: SQSClient
+  private readonly inspector: QueueInspector
   private queueCounter = 0
   /** Superuser URL of the suite's own PostgreSQL (the same across restarts). */
   readonly adminUrl: string
@@ -49,6 +51,7 @@ export class ChaosInfra {
     this.adminUrl = postgres.url
     this.emulatorProgram = emulator.program
     this.sqs = createSqsClient(emulator.endpoint, emulator.region)
+    this.inspector = makeQueueInspector(emulator.endpoint, emulator.region)
   }
 
   static async start(): Promise<ChaosInfra> {
@@ -133,19 +136,7 @@ export class ChaosInfra {
 
   /** Visible + in flight + delayed messages of a queue. */
   async queueDepth(queueUrl: string): Promise<number> {
-    const { Attributes } = await this.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed"
-        ]
-      })
-    )
-    return Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0)
+    return (await this.inspector.counts(queueUrl)).total
   }
 
   sqsEnv(queue: QueuePair): NodeJS.ProcessEnv {
@@ -161,6 +152,7 @@ export class ChaosInfra {
   async close(): Promise<void> {
     this.thawSqs()
     this.sqs.destroy()
+    this.inspector.close()
     await this.emulatorProgram?.stop(5_000)
     await this.postgres?.stop()
     rmSync(this.pgDataDir, { recursive: true, force: true })
