@@ -1,6 +1,6 @@
 import type { MachineInfo } from "./Context.ts"
 import type { BenchOptions, ScenarioId } from "./Options.ts"
-import type { Percentiles } from "./Stats.ts"
+import { type Percentiles, round } from "./Stats.ts"
 
 /** One line of the table. `ratio` is always ours ÷ baseline. */
 export interface Row {
@@ -29,11 +29,25 @@ export interface ScenarioResult {
   readonly details: Readonly<Record<string, unknown>>
 }
 
-export interface BenchResult {
+/** When a run (bench or chaos) happened, how long it took, and the command that started it. */
+export interface RunTiming {
   readonly startedAt: string
   readonly finishedAt: string
   readonly seconds: number
   readonly command: string
+}
+
+export const runTiming = (startedAt: Date, script: "bench" | "chaos"): RunTiming => {
+  const finishedAt = new Date()
+  return {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds: round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1),
+    command: `npm run ${script} -- ${process.argv.slice(2).join(" ")}`.trim()
+  }
+}
+
+export interface BenchResult extends RunTiming {
   readonly machine: MachineInfo
   readonly options: BenchOptions
   readonly scenarios: ReadonlyArray<ScenarioResult>

@@ -2,7 +2,7 @@ import { BenchContext } from "./Context.ts"
 import type { BenchOptions, ScenarioId } from "./Options.ts"
 import { failOnExit, waitForOk } from "./Programs.ts"
 import { Progress } from "./Progress.ts"
-import type { BenchResult, Row, ScenarioResult } from "./Results.ts"
+import { type BenchResult, type Row, runTiming, type ScenarioResult } from "./Results.ts"
 import { runCeiling } from "./scenarios/Ceiling.ts"
 import { runDrain } from "./scenarios/Drain.ts"
 import { runEndToEnd } from "./scenarios/EndToEnd.ts"
@@ -140,12 +140,8 @@ export const runSuite = async (options: BenchOptions, hooks: SuiteHooks = {}): P
     await ctx.close().catch((error) => progress.note(`clean-up failed: ${error}`))
     progress.clear()
   }
-  const finishedAt = new Date()
   return {
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    seconds: round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1),
-    command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+    ...runTiming(startedAt, "bench"),
     machine: ctx.machine(),
     options,
     scenarios: REPORT_ORDER.flatMap((id) => {

@@ -2,13 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { MachineInfo } from "../Context.ts"
 import { defaultResultsDir } from "../Report.ts"
+import type { RunTiming } from "../Results.ts"
 import type { ChaosScenarioResult } from "./Harness.ts"
 
-export interface ChaosResult {
-  readonly startedAt: string
-  readonly finishedAt: string
-  readonly seconds: number
-  readonly command: string
+export interface ChaosResult extends RunTiming {
   /** Commit (and uncommitted changes) the programs ran from. */
   readonly code: string
   readonly machine: MachineInfo

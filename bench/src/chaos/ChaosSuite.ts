@@ -3,7 +3,7 @@ import { BenchContext } from "../Context.ts"
 import { parseOptions } from "../Options.ts"
 import { repositoryRoot } from "../Programs.ts"
 import { Progress } from "../Progress.ts"
-import { round } from "../Stats.ts"
+import { runTiming } from "../Results.ts"
 import { prepareTemplate } from "../Suite.ts"
 import { ChaosInfra } from "./ChaosInfra.ts"
 import type { ChaosResult } from "./ChaosReport.ts"
@@ -47,12 +47,8 @@ export const runChaos = async (
     await infra.close().catch((error) => progress.note(`clean-up failed: ${error}`))
     progress.clear()
   }
-  const finishedAt = new Date()
   return {
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    seconds: round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1),
-    command: `npm run chaos -- ${process.argv.slice(2).join(" ")}`.trim(),
+    ...runTiming(startedAt, "chaos"),
     code,
     machine: ctx!.machine(),
     workerEnv: CHAOS_WORKER_ENV,
