@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { repositoryRoot } from "./Programs.ts"
 import type { BenchResult, Row } from "./Results.ts"
 import type { Percentiles } from "./Stats.ts"
+import { type Column, markdownTable, textTable, writeJsonResult } from "./Table.ts"
 
 const number = (value: number | undefined): string => {
   if (value === undefined || !Number.isFinite(value)) return "—"
@@ -21,13 +21,7 @@ const ratioText = (row: Row) => {
   return `${row.ratio.toFixed(2)}×${target}`
 }
 
-interface Column {
-  readonly title: string
-  readonly cell: (row: Row) => string
-  readonly right?: boolean
-}
-
-const COLUMNS: ReadonlyArray<Column> = [
+const COLUMNS: ReadonlyArray<Column<Row>> = [
   { title: "Scenario", cell: (row) => row.scenario },
   { title: "Metric", cell: (row) => row.metric },
   { title: "Unit", cell: (row) => row.unit },
@@ -55,16 +49,6 @@ const machineLine = (result: BenchResult) => {
 /** The table for a terminal, notes under it. */
 export const formatTable = (result: BenchResult): string => {
   const rows = result.scenarios.flatMap((scenario) => scenario.rows)
-  const cells = rows.map((row) => COLUMNS.map((column) => column.cell(row)))
-  const widths = COLUMNS.map((column, index) =>
-    Math.max(column.title.length, ...cells.map((line) => line[index]!.length))
-  )
-  const render = (line: ReadonlyArray<string>) =>
-    line.map((
-      cell,
-      index
-    ) => (COLUMNS[index]!.right === true ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!))).join("  ")
-      .trimEnd()
   const notes = rows.flatMap((
     row,
     index
@@ -75,9 +59,7 @@ export const formatTable = (result: BenchResult): string => {
       result.options.tiny ? "tiny configuration (smoke only: numbers mean nothing)" : "full"
     }`,
     "",
-    render(COLUMNS.map((column) => column.title)),
-    render(widths.map((width) => "-".repeat(width))),
-    ...cells.map((line, index) => `${render(line)}  [${index + 1}]`),
+    ...textTable(COLUMNS, rows),
     "",
     "Ratio = ours ÷ baseline: throughput higher is better, times and memory lower is better.",
     ...notes,
@@ -88,13 +70,10 @@ export const formatTable = (result: BenchResult): string => {
 /** The same as a Markdown table (for the README). */
 export const formatMarkdown = (result: BenchResult): string => {
   const rows = result.scenarios.flatMap((scenario) => scenario.rows)
-  const escape = (text: string) => text.replaceAll("|", "\\|")
   return [
     `Machine: ${machineLine(result)}`,
     "",
-    `| ${COLUMNS.map((column) => column.title).join(" | ")} |`,
-    `| ${COLUMNS.map((column) => (column.right === true ? "---:" : "---")).join(" | ")} |`,
-    ...rows.map((row) => `| ${COLUMNS.map((column) => escape(column.cell(row))).join(" | ")} |`),
+    ...markdownTable(COLUMNS, rows),
     ...statusRows(result).map((line) => `\n${line}`)
   ].join("\n")
 }
@@ -102,9 +81,4 @@ export const formatMarkdown = (result: BenchResult): string => {
 export const defaultResultsDir = () => join(repositoryRoot, "bench", "results")
 
 /** Writes bench/results/<timestamp>.json (or into `dir`); returns the path. */
-export const writeResult = (result: BenchResult, dir = defaultResultsDir()): string => {
-  mkdirSync(dir, { recursive: true })
-  const path = join(dir, `${result.startedAt.replaceAll(":", "-").replace(/\.\d+Z$/, "Z")}.json`)
-  writeFileSync(path, JSON.stringify(result, null, 2) + "\n")
-  return path
-}
+export const writeResult = (result: BenchResult, dir = defaultResultsDir()): string => writeJsonResult(result, dir)

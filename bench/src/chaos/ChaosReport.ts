@@ -1,8 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
 import type { MachineInfo } from "../Context.ts"
 import { defaultResultsDir } from "../Report.ts"
 import type { RunTiming } from "../Results.ts"
+import { type Column, markdownTable, textTable, writeJsonResult } from "../Table.ts"
 import type { ChaosScenarioResult } from "./Harness.ts"
 
 export interface ChaosResult extends RunTiming {
@@ -16,13 +15,7 @@ export interface ChaosResult extends RunTiming {
 const dash = "—"
 const count = (value: number | undefined) => (value === undefined ? dash : String(value))
 
-interface Column {
-  readonly title: string
-  readonly cell: (scenario: ChaosScenarioResult) => string
-  readonly right?: boolean
-}
-
-const COLUMNS: ReadonlyArray<Column> = [
+const COLUMNS: ReadonlyArray<Column<ChaosScenarioResult>> = [
   { title: "Scenario", cell: (s) => s.title },
   { title: "Accepted", cell: (s) => count(s.verdict?.accepted), right: true },
   { title: "Terminal", cell: (s) => count(s.verdict?.terminal), right: true },
@@ -96,23 +89,11 @@ const LEGEND = "Lost = accepted (202) but not terminal (PROCESSED, or FAILED wit
   "No answer = refused/reset/timed-out requests (no HTTP status)."
 
 export const formatChaosTable = (result: ChaosResult): string => {
-  const cells = result.scenarios.map((s) => COLUMNS.map((column) => column.cell(s)))
-  const widths = COLUMNS.map((column, index) =>
-    Math.max(column.title.length, ...cells.map((line) => line[index]!.length))
-  )
-  const render = (line: ReadonlyArray<string>) =>
-    line.map((
-      cell,
-      index
-    ) => (COLUMNS[index]!.right === true ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!)))
-      .join("  ").trimEnd()
   return [
     `Machine: ${machineLine(result.machine)}`,
     `Run: ${result.seconds} s, code ${result.code}`,
     "",
-    render(COLUMNS.map((column) => column.title)),
-    render(widths.map((width) => "-".repeat(width))),
-    ...cells.map((line, index) => `${render(line)}  [${index + 1}]`),
+    ...textTable(COLUMNS, result.scenarios),
     "",
     LEGEND,
     ...notes(result)
@@ -120,13 +101,10 @@ export const formatChaosTable = (result: ChaosResult): string => {
 }
 
 export const formatChaosMarkdown = (result: ChaosResult): string => {
-  const escape = (text: string) => text.replaceAll("|", "\\|")
   return [
     `Machine: ${machineLine(result.machine)}; code ${result.code}`,
     "",
-    `| ${COLUMNS.map((column) => column.title).join(" | ")} |`,
-    `| ${COLUMNS.map((column) => (column.right === true ? "---:" : "---")).join(" | ")} |`,
-    ...result.scenarios.map((s) => `| ${COLUMNS.map((column) => escape(column.cell(s))).join(" | ")} |`),
+    ...markdownTable(COLUMNS, result.scenarios),
     "",
     LEGEND,
     "",
@@ -135,9 +113,5 @@ export const formatChaosMarkdown = (result: ChaosResult): string => {
 }
 
 /** Writes bench/results/chaos-<timestamp>.json (or into `dir`); returns the path. */
-export const writeChaosResult = (result: ChaosResult, dir = defaultResultsDir()): string => {
-  mkdirSync(dir, { recursive: true })
-  const path = join(dir, `chaos-${result.startedAt.replaceAll(":", "-").replace(/\.\d+Z$/, "Z")}.json`)
-  writeFileSync(path, JSON.stringify(result, null, 2) + "\n")
-  return path
-}
+export const writeChaosResult = (result: ChaosResult, dir = defaultResultsDir()): string =>
+  writeJsonResult(result, dir, "chaos-")
