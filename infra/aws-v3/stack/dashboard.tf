@@ -183,6 +183,8 @@ locals {
           metrics = [
             [var.metrics_namespace, "ApiErrorCount"],
             [var.metrics_namespace, "WorkerFailedCount"],
+            [var.metrics_namespace, "PoisonMessageCount"],
+            [var.metrics_namespace, "DeliveryCrashedCount"],
           ]
         }
       },

@@ -19,8 +19,10 @@ resource "aws_cloudwatch_log_group" "db" {
 # The programs log one JSON object per line with level, message, service, correlationId,
 # orderId and event: the patterns below match those fields (see test/metric-filters.test.ts).
 locals {
-  api_error_pattern     = "{ $.level = \"ERROR\" }"
-  worker_failed_pattern = "{ $.event = \"order.failed\" }"
+  api_error_pattern      = "{ $.level = \"ERROR\" }"
+  worker_failed_pattern  = "{ $.event = \"order.failed\" }"
+  worker_poison_pattern  = "{ $.event = \"order.poison\" }"
+  worker_crashed_pattern = "{ $.event = \"order.delivery_crashed\" }"
 }
 
 resource "aws_cloudwatch_log_metric_filter" "api_errors" {
@@ -44,6 +46,38 @@ resource "aws_cloudwatch_log_metric_filter" "worker_failed" {
 
   metric_transformation {
     name          = "WorkerFailedCount"
+    namespace     = var.metrics_namespace
+    value         = "1"
+    default_value = "0"
+    unit          = "Count"
+  }
+}
+
+# A poison event (no such order; in outbox mode its row is then parked) never fixes itself: each
+# one needs an operator, so each one is counted.
+resource "aws_cloudwatch_log_metric_filter" "worker_poison" {
+  name           = "${var.name_prefix}-worker-poison"
+  log_group_name = aws_cloudwatch_log_group.worker.name
+  pattern        = local.worker_poison_pattern
+
+  metric_transformation {
+    name          = "PoisonMessageCount"
+    namespace     = var.metrics_namespace
+    value         = "1"
+    default_value = "0"
+    unit          = "Count"
+  }
+}
+
+# A delivery that died (a defect, e.g. a statement the database refuses for its data) is retried
+# and ends in the SQS DLQ; counting it points at the cause minutes before the DLQ alarm does.
+resource "aws_cloudwatch_log_metric_filter" "worker_delivery_crashed" {
+  name           = "${var.name_prefix}-worker-delivery-crashed"
+  log_group_name = aws_cloudwatch_log_group.worker.name
+  pattern        = local.worker_crashed_pattern
+
+  metric_transformation {
+    name          = "DeliveryCrashedCount"
     namespace     = var.metrics_namespace
     value         = "1"
     default_value = "0"

@@ -143,6 +143,36 @@ resource "aws_cloudwatch_metric_alarm" "business_retries_exhausted" {
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
 
+resource "aws_cloudwatch_metric_alarm" "worker_poison" {
+  alarm_name          = "${var.name_prefix}-worker-poison-message"
+  alarm_description   = "Poison message: the worker received an event for an order that does not exist (log event order.poison). It goes to the SQS DLQ (outbox mode: the row is parked). Find where it came from."
+  namespace           = var.metrics_namespace
+  metric_name         = aws_cloudwatch_log_metric_filter.worker_poison.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "worker_delivery_crashed" {
+  alarm_name          = "${var.name_prefix}-worker-delivery-crashed"
+  alarm_description   = "Worker defect: a delivery died (log event order.delivery_crashed); it is retried and ends in the SQS DLQ. The log line carries the cause."
+  namespace           = var.metrics_namespace
+  metric_name         = aws_cloudwatch_log_metric_filter.worker_delivery_crashed.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
 # ---------------------------------------------------------------------------------------------
 # API: broken deploy and slowness.
 # ---------------------------------------------------------------------------------------------

@@ -48,4 +48,15 @@ describe("metric filters against the programs' log lines", () => {
     expect(failed.length).toBeGreaterThan(0)
     expect(logs.worker.filter(match)).toEqual(failed)
   })
+
+  it.each([
+    ["PoisonMessageCount", "worker_poison", "order.poison"],
+    ["DeliveryCrashedCount", "worker_delivery_crashed", "order.delivery_crashed"]
+  ])("%s counts the worker's %s events and nothing else", (_, filter, event) => {
+    const match = compileFilterPattern(patternOf(filter))
+    const expected = logs.worker.filter((text) => (JSON.parse(text) as { event?: unknown }).event === event)
+    expect(expected.length).toBeGreaterThan(0)
+    expect(expected.every((text) => (JSON.parse(text) as { level?: unknown }).level === "ERROR")).toBe(true)
+    expect(logs.worker.filter(match)).toEqual(expected)
+  })
 })

@@ -258,6 +258,18 @@ describe("alarms: every row of the failure matrix notifies the alarm topic", () 
       "${var.metrics_namespace}",
       "${aws_cloudwatch_log_metric_filter.worker_failed.metric_transformation[0].name}"
     ],
+    [
+      "poison message",
+      "worker_poison",
+      "${var.metrics_namespace}",
+      "${aws_cloudwatch_log_metric_filter.worker_poison.metric_transformation[0].name}"
+    ],
+    [
+      "worker delivery crashed",
+      "worker_delivery_crashed",
+      "${var.metrics_namespace}",
+      "${aws_cloudwatch_log_metric_filter.worker_delivery_crashed.metric_transformation[0].name}"
+    ],
     ["API broken deploy (ELB 5xx)", "api_elb_5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"],
     ["API broken deploy (target 5xx)", "api_target_5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"],
     ["API broken deploy (no healthy target)", "api_no_healthy_targets", "AWS/ApplicationELB", "HealthyHostCount"],
@@ -364,7 +376,9 @@ describe("dashboard", () => {
         "AWS/RDS FreeStorageSpace",
         "ECS/ContainerInsights RunningTaskCount",
         "${var.metrics_namespace} ApiErrorCount",
-        "${var.metrics_namespace} WorkerFailedCount"
+        "${var.metrics_namespace} WorkerFailedCount",
+        "${var.metrics_namespace} PoisonMessageCount",
+        "${var.metrics_namespace} DeliveryCrashedCount"
       ])
     )
   })

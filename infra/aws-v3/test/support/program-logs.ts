@@ -3,7 +3,8 @@
  * programs' own code: the JSON logger both programs install (`makeJsonLogger` from
  * @order-platform/domain), the worker's order processing (`createOrder` + `processOrder` on the
  * in-memory kit, with a business step that always refuses and one attempt allowed, so the order
- * ends FAILED), and the API's handling of an infrastructure failure (`orServiceUnavailable`,
+ * ends FAILED), an event for an order that does not exist (poison), the worker's delivery of an
+ * event whose business step dies (`deliverEvent`), and the API's handling of an infrastructure failure (`orServiceUnavailable`,
  * inside the correlation annotation its request middleware adds).
  */
 import {
@@ -12,6 +13,8 @@ import {
   type CreateOrderInput,
   InMemory,
   makeJsonLogger,
+  type OrderEvent,
+  OrderProcessor,
   Outbox,
   PersistenceError,
   processOrder,
@@ -19,6 +22,7 @@ import {
 } from "@order-platform/domain"
 import { Clock, Effect, Layer, Logger, References } from "effect"
 import { orServiceUnavailable } from "../../../../packages/api/src/InfrastructureFailure.ts"
+import { deliverEvent } from "../../../../packages/worker/src/Delivery.ts"
 
 export interface CapturedLogs {
   readonly origin: "programs" | "samples"
@@ -38,6 +42,24 @@ const capturing = (service: "api" | "worker") => {
   const layer = Logger.layer([makeJsonLogger(service, (line) => lines.push(line.trimEnd()))])
   return { lines, layer }
 }
+
+const eventFor = (orderId: string, correlationId: string) =>
+  ({
+    eventId: crypto.randomUUID(),
+    type: "OrderCreated",
+    orderId,
+    attempt: 0,
+    correlationId
+  }) as unknown as OrderEvent
+
+/** Delivers the event of an order created in the kit through the worker's own delivery code. */
+const createAndDeliverAsWorker = (correlationId: string) =>
+  Effect.gen(function*() {
+    const { order } = yield* createOrder({ input, correlationId: correlationId as CorrelationId }).pipe(
+      Effect.provideService(References.MinimumLogLevel, "None")
+    )
+    return yield* deliverEvent(eventFor(order.id, correlationId), { leaseMs: 1_000 })
+  })
 
 /** Creates an order (as the API would: its lines are not the worker's) and delivers its event once. */
 const createAndDeliver = (correlationId: string) =>
@@ -61,6 +83,17 @@ const workerLines = async (): Promise<ReadonlyArray<string>> => {
   await Effect.runPromise(createAndDeliver("metric-filters-failed").pipe(Effect.provide(Layer.merge(refusing, layer))))
   await Effect.runPromise(
     createAndDeliver("metric-filters-processed").pipe(Effect.provide(Layer.merge(InMemory.layer, layer)))
+  )
+  await Effect.runPromise(
+    processOrder(eventFor(crypto.randomUUID(), "metric-filters-poison")).pipe(
+      Effect.provide(Layer.merge(InMemory.layer, layer))
+    )
+  )
+  const dying = InMemory.make({
+    processor: Layer.succeed(OrderProcessor, OrderProcessor.of({ process: () => Effect.die(new Error("boom")) }))
+  })
+  await Effect.runPromise(
+    createAndDeliverAsWorker("metric-filters-crashed").pipe(Effect.provide(Layer.merge(dying, layer)))
   )
   return lines
 }
