@@ -7,6 +7,7 @@ import {
   findOrStartPostgres,
   type FreshDatabase,
   type QueuePair,
+  redactUrl,
   startEmbeddedPostgres,
   TEST_SERVER_SETTINGS
 } from "@order-platform/test-support"
@@ -16,6 +17,7 @@ import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os"
 import { join } from "node:path"
 import pg from "pg"
 import { query } from "./Db.ts"
+import { type DatabaseInfo, durabilityOf, DURABLE_SERVER_SETTINGS } from "./Durability.ts"
 import type { BenchOptions, WorkerMode } from "./Options.ts"
 import { parentPid, type ProcessGroup, processTree, singleProcess } from "./Proc.ts"
 import { baseEnv, benchSource, type Program, repositoryRoot, startProgram } from "./Programs.ts"
@@ -27,6 +29,7 @@ export interface BenchPostgres {
   readonly source: string
   readonly version: string
   readonly settings: Readonly<Record<string, string>>
+  readonly info: DatabaseInfo
   readonly postmasterPid: number | undefined
   readonly pgStats: boolean
   readonly stop: () => Promise<void>
@@ -39,30 +42,53 @@ export interface Emulator {
   readonly client: SQSClient
 }
 
-const SETTINGS_SHOWN = ["fsync", "synchronous_commit", "shared_buffers", "max_connections", "wal_level"]
+const SETTINGS_SHOWN = [
+  "fsync",
+  "synchronous_commit",
+  "full_page_writes",
+  "shared_buffers",
+  "max_connections",
+  "wal_level"
+]
+
+const fileSystemOf = (dir: string): string | undefined => {
+  try {
+    return execFileSync("df", ["--output=fstype", dir], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+      .trim().split("\n").at(-1)?.trim()
+  } catch {
+    return undefined
+  }
+}
 
 const startPostgres = async (options: BenchOptions, progress: Progress): Promise<BenchPostgres> => {
   const external = options.databaseUrl ?? process.env["DATABASE_URL"]
+  const embedded = external === undefined || external.trim() === ""
+  if (!embedded && options.fastDb) {
+    throw new Error(
+      `--fast-db starts an embedded server with fsync off; it cannot change the server at ` +
+        `${options.databaseUrl === undefined ? "DATABASE_URL" : "--database-url"} (${redactUrl(external)}). ` +
+        "Unset DATABASE_URL, or leave out --fast-db."
+    )
+  }
   let adminUrl: string
   let source: string
   let stop: () => Promise<void>
-  if (external === undefined || external.trim() === "") {
-    progress.update("starting an embedded PostgreSQL")
-    if (options.pgStats) {
-      const dataDir = mkdtempSync(join(tmpdir(), "order-platform-bench-pg-"))
-      const server = await startEmbeddedPostgres({
-        dataDir,
-        removeDataDirOnStop: true,
-        settings: { ...TEST_SERVER_SETTINGS, shared_preload_libraries: "pg_stat_statements" }
-      })
-      adminUrl = server.url
-      stop = server.stop
-    } else {
-      const server = await findOrStartPostgres({ env: {} })
-      adminUrl = server.adminUrl
-      stop = server.stop
-    }
-    source = "embedded (test-support: fsync/synchronous_commit off)"
+  let fileSystem: string | undefined
+  if (embedded) {
+    progress.update(`starting an embedded PostgreSQL (${options.fastDb ? "fsync off" : "durable"})`)
+    const dataDir = mkdtempSync(join(tmpdir(), "order-platform-bench-pg-"))
+    fileSystem = fileSystemOf(dataDir)
+    const server = await startEmbeddedPostgres({
+      dataDir,
+      removeDataDirOnStop: true,
+      settings: {
+        ...(options.fastDb ? TEST_SERVER_SETTINGS : DURABLE_SERVER_SETTINGS),
+        ...(options.pgStats ? { shared_preload_libraries: "pg_stat_statements" } : {})
+      }
+    })
+    adminUrl = server.url
+    stop = server.stop
+    source = `embedded (${options.fastDb ? "--fast-db: fsync/synchronous_commit off" : "durable"})`
   } else {
     const server = await findOrStartPostgres({ env: { DATABASE_URL: external } })
     adminUrl = server.adminUrl
@@ -95,7 +121,24 @@ const startPostgres = async (options: BenchOptions, progress: Progress): Promise
   if (options.pgStats && !pgStats) {
     progress.note("--pg-stats: pg_stat_statements is not preloaded on this server; skipped")
   }
-  return { adminUrl, source, version: info?.version ?? "unknown", settings, postmasterPid, pgStats, stop }
+  const database: DatabaseInfo = {
+    source: embedded ? "embedded" : options.databaseUrl === undefined ? "DATABASE_URL" : "--database-url",
+    url: embedded ? undefined : redactUrl(adminUrl),
+    durability: durabilityOf(settings),
+    fsync: settings["fsync"],
+    synchronousCommit: settings["synchronous_commit"],
+    fileSystem
+  }
+  return {
+    adminUrl,
+    source,
+    version: info?.version ?? "unknown",
+    settings,
+    info: database,
+    postmasterPid,
+    pgStats,
+    stop
+  }
 }
 
 export interface MachineInfo {

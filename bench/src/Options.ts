@@ -32,6 +32,8 @@ export interface BenchOptions {
   readonly only: ReadonlyArray<ScenarioId>
   /** PostgreSQL to use instead of DATABASE_URL / an embedded server. */
   readonly databaseUrl: string | undefined
+  /** Embedded server with fsync and synchronous_commit off (default: durable, as in production). */
+  readonly fastDb: boolean
   /** Start the embedded server with pg_stat_statements and report the top statements per run. */
   readonly pgStats: boolean
   /** Write V8 CPU profiles of every program (ours and the baselines) to this folder. */
@@ -100,7 +102,10 @@ to bench/results/<timestamp>.json.
   --scaling-modes M,...  scaling: sqs-consumer and/or outbox                 (default sqs-consumer,outbox; tiny: sqs-consumer)
   --startup-runs N       start-up: spawns per program, median reported       (default ${FULL.startupRuns})
   --only a,b             only these scenarios: ${SCENARIOS.join(", ")}
-  --database-url URL     PostgreSQL to use (default: DATABASE_URL, else an embedded server)
+  --database-url URL     PostgreSQL to use (default: DATABASE_URL, else an embedded server); the report
+                         gives its fsync and synchronous_commit as read from it
+  --fast-db              embedded server with fsync and synchronous_commit off (default: durable,
+                         both on, as in production); not with DATABASE_URL / --database-url
   --pg-stats             embedded server with pg_stat_statements: top statements per run
   --cpu-prof DIR         V8 CPU profiles of every program (ours, baselines) into DIR
   --log-level LEVEL      LOG_LEVEL of our API, e.g. Warn (default Info; workers keep Info, the bench reads their logs)
@@ -152,6 +157,7 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
       "startup-runs": { type: "string" },
       only: { type: "string" },
       "database-url": { type: "string" },
+      "fast-db": { type: "boolean" },
       "pg-stats": { type: "boolean" },
       "cpu-prof": { type: "string" },
       "log-level": { type: "string" },
@@ -188,6 +194,7 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
     startupRuns: positive("startup-runs", values["startup-runs"], defaults.startupRuns),
     only: values.only === undefined ? [...SCENARIOS] : list("only", values.only, SCENARIOS),
     databaseUrl: values["database-url"],
+    fastDb: values["fast-db"] === true,
     pgStats: values["pg-stats"] === true,
     cpuProfDir: values["cpu-prof"],
     logLevel: values["log-level"],

@@ -1,4 +1,5 @@
 import { join } from "node:path"
+import { describeDatabase } from "./Durability.ts"
 import { repositoryRoot } from "./Programs.ts"
 import type { BenchResult, Row } from "./Results.ts"
 import type { Percentiles } from "./Stats.ts"
@@ -55,6 +56,7 @@ export const formatTable = (result: BenchResult): string => {
   ) => (row.note === undefined ? [] : [`  [${index + 1}] ${row.scenario}: ${row.note}`]))
   return [
     `Machine: ${machineLine(result)}`,
+    `Database: ${describeDatabase(result.database)}`,
     `Run: ${result.seconds} s, ${
       result.options.tiny ? "tiny configuration (smoke only: numbers mean nothing)" : "full"
     }`,
@@ -72,6 +74,8 @@ export const formatMarkdown = (result: BenchResult): string => {
   const rows = result.scenarios.flatMap((scenario) => scenario.rows)
   return [
     `Machine: ${machineLine(result)}`,
+    "",
+    `Database: ${describeDatabase(result.database)}`,
     "",
     ...markdownTable(COLUMNS, rows),
     ...statusRows(result).map((line) => `\n${line}`)

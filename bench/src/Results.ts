@@ -1,4 +1,5 @@
 import type { MachineInfo } from "./Context.ts"
+import type { DatabaseInfo } from "./Durability.ts"
 import type { BenchOptions, ScenarioId } from "./Options.ts"
 import { type Percentiles, round } from "./Stats.ts"
 
@@ -49,6 +50,7 @@ export const runTiming = (startedAt: Date, script: "bench" | "chaos"): RunTiming
 
 export interface BenchResult extends RunTiming {
   readonly machine: MachineInfo
+  readonly database: DatabaseInfo
   readonly options: BenchOptions
   readonly scenarios: ReadonlyArray<ScenarioResult>
 }

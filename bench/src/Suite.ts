@@ -143,6 +143,7 @@ export const runSuite = async (options: BenchOptions, hooks: SuiteHooks = {}): P
   return {
     ...runTiming(startedAt, "bench"),
     machine: ctx.machine(),
+    database: ctx.postgres.info,
     options,
     scenarios: REPORT_ORDER.flatMap((id) => {
       const result = results.get(id)

@@ -15,4 +15,9 @@ describe("bench options", () => {
     })
     expect(parseOptions(["--compiled", "--api-entry", "candidate.js"])).toMatchObject({ apiEntry: "candidate.js" })
   })
+
+  it("start a durable embedded database by default, and one with fsync off with --fast-db", () => {
+    expect(parseOptions([])).toMatchObject({ fastDb: false })
+    expect(parseOptions(["--fast-db"])).toMatchObject({ fastDb: true })
+  })
 })
