@@ -1,8 +1,8 @@
+import { isoCurrencyCodes } from "@order-platform/domain/IsoCurrencyCodes"
 import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import pg from "pg"
 import { INSERT_ORDER, INSERT_OUTBOX_EVENT } from "../Sql.ts"
-import { isIsoCurrency } from "./Currencies.ts"
 
 /**
  * The baseline for ingest: what a user would write by hand with node:http and pg. Same schema,
@@ -49,7 +49,7 @@ const validate = (body: unknown): Input | string => {
   if (typeof customerId !== "string") return "customerId must be a string"
   const customer = customerId.trim()
   if (customer.length < 1 || customer.length > 64) return "customerId must be 1-64 characters"
-  if (typeof currency !== "string" || !isIsoCurrency(currency)) return "currency must be an ISO 4217 code"
+  if (typeof currency !== "string" || !isoCurrencyCodes.has(currency)) return "currency must be an ISO 4217 code"
   if (!Array.isArray(items) || items.length < 1 || items.length > 100) return "items must hold 1-100 items"
   for (const item of items as Array<unknown>) {
     if (typeof item !== "object" || item === null || !hasOnlyKeys(item, ["sku", "quantity", "unitPriceCents"])) {

@@ -1,5 +1,8 @@
-// The active ISO 4217 codes, as @order-platform/domain's Currency accepts them.
-const codes = new Set(
+/**
+ * The active ISO 4217 codes that {@link Currency} accepts. A module of its own, free of imports,
+ * so that a program without Effect (the bench's hand-written baseline) checks the same list.
+ */
+export const isoCurrencyCodes: ReadonlySet<string> = new Set(
   (
     "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN " +
     "BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS " +
@@ -10,5 +13,3 @@ const codes = new Set(
     "VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG"
   ).split(" ")
 )
-
-export const isIsoCurrency = (code: string): boolean => codes.has(code)
