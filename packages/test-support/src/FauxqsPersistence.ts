@@ -28,6 +28,27 @@ const fauxqsDist = (): string => {
 const loadFauxqsModule = async <T>(relativePath: string): Promise<T> =>
   (await import(pathToFileURL(join(fauxqsDist(), relativePath)).href)) as T
 
+interface FauxqsPersistenceManager {
+  readonly db: { readonly prepare: (sql: string) => { readonly run: (...values: Array<unknown>) => unknown } }
+  updateMessageReady: (messageId: string) => void
+  readonly load: (...stores: Array<unknown>) => void
+  readonly close: () => void
+}
+
+/**
+ * fauxqs 2.4.1 records a message made visible again by ChangeMessageVisibility 0 with a NULL
+ * receive count, which its own schema forbids (NOT NULL). The update throws after the message has
+ * left the in-flight set and before it is back in the queue, so with persistence on it vanished:
+ * in neither queue nor DLQ, and the client's retry of the 500 got MessageNotInflight. Clearing only
+ * the in-flight columns keeps the count, which the redrive policy and a restart both need.
+ */
+const keepReceiveCountOnRelease = (persistence: FauxqsPersistenceManager): void => {
+  const release = persistence.db.prepare(
+    "UPDATE sqs_messages SET receipt_handle = NULL, visibility_deadline = NULL WHERE message_id = ?"
+  )
+  persistence.updateMessageReady = (messageId) => void release.run(messageId)
+}
+
 /** Queues and messages stored in `dataDir` (SQLite), reloaded on the next start. */
 export const persistentFauxqsStores = async (dataDir: string): Promise<PersistentFauxqsStores> => {
   mkdirSync(dataDir, { recursive: true })
@@ -37,14 +58,13 @@ export const persistentFauxqsStores = async (dataDir: string): Promise<Persisten
     ),
     loadFauxqsModule<{ SnsStore: new() => { persistence: unknown } }>("./sns/snsStore.js"),
     loadFauxqsModule<{ S3Store: new() => { persistence: unknown } }>("./s3/s3Store.js"),
-    loadFauxqsModule<{
-      PersistenceManager: new(dir: string) => { load: (...stores: Array<unknown>) => void; close: () => void }
-    }>("./persistence.js")
+    loadFauxqsModule<{ PersistenceManager: new(dir: string) => FauxqsPersistenceManager }>("./persistence.js")
   ])
   const sqsStore = new SqsStore()
   const snsStore = new SnsStore()
   const s3Store = new S3Store()
   const persistence = new PersistenceManager(dataDir)
+  keepReceiveCountOnRelease(persistence)
   // Loading must happen before the stores know about persistence, or it rewrites what it reads.
   persistence.load(sqsStore, snsStore, s3Store)
   sqsStore.persistence = persistence

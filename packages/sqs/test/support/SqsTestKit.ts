@@ -7,6 +7,9 @@ import {
   sqsEmulatorScoped
 } from "@order-platform/test-support"
 import { Context, Effect, Layer, Logger } from "effect"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { SqsQueue } from "../../src/SqsQueue.ts"
 import { makeQueueInspector, type QueueInspector } from "../../testing/QueueInspector.ts"
 
@@ -19,6 +22,17 @@ export class Emulator extends Context.Service<Emulator, SqsEmulator>()("test/Emu
   static readonly layer = Layer.effect(Emulator, Effect.orDie(sqsEmulatorScoped())).pipe(
     Layer.merge(Logger.layer([]))
   )
+  /** Keeping its queues and messages on disk, as `npm start` and the chaos suite run it. */
+  static readonly persistentLayer = Layer.effect(
+    Emulator,
+    Effect.gen(function*() {
+      const dataDir = yield* Effect.acquireRelease(
+        Effect.promise(() => mkdtemp(join(tmpdir(), "sqs-test-fauxqs-"))),
+        (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+      )
+      return yield* Effect.orDie(sqsEmulatorScoped({ dataDir }))
+    })
+  ).pipe(Layer.merge(Logger.layer([])))
 }
 
 let queueCounter = 0
