@@ -151,6 +151,10 @@ describe("infra.yml", () => {
     expect(text).toContain("terraform fmt -check")
     expect(text).toContain("terraform init -backend=false")
     expect(text).toContain("terraform validate")
+    // Every init honours the committed .terraform.lock.hcl and never rewrites it.
+    const inits = [...text.matchAll(/^(?!\s*- name:).*\bterraform init\b.*$/gm)].map((match) => match[0])
+    expect(inits.length).toBeGreaterThan(0)
+    expect(inits.filter((init) => !init.includes("-lockfile=readonly"))).toEqual([])
     for (const root of ["infra/aws-v3/bootstrap", "infra/aws-v3/stack"]) {
       expect(text).toContain(`- ${root}`)
       expect(existsSync(join(repoRoot, root))).toBe(true)

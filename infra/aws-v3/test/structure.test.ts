@@ -18,6 +18,37 @@ import {
 const modules = ["bootstrap", "stack"] as const
 const dirOf = (name: (typeof modules)[number]): string => join(infraRoot, name)
 
+/** One major of the AWS provider: a minor or patch release never arrives with a new major's breaks. */
+const awsConstraint = "~> 5.100"
+/** h1 hash of hashicorp/aws 5.100.0 for linux_amd64, as the offline mirror's package hashes. */
+const linuxAmd64Hash = "h1:edXOJWE4ORX8Fm+dpVpICzMZJat4AX0VRCAy/xkcOc0="
+
+interface ProviderLock {
+  readonly address: string
+  readonly version: string
+  readonly constraints: string
+  readonly hashes: ReadonlyArray<string>
+}
+
+/** The one provider entry of a root's `.terraform.lock.hcl` (HCL, parsed like the .tf files). */
+const providerLock = async (name: (typeof modules)[number]): Promise<ProviderLock> => {
+  const path = join(dirOf(name), ".terraform.lock.hcl")
+  expect(existsSync(path), `${name}/.terraform.lock.hcl is committed`).toBe(true)
+  const json = (await parse(".terraform.lock.hcl", readFileSync(path, "utf8"))) as JsonObject
+  const providers = json["provider"]
+  const entries = isObject(providers) ? Object.entries(providers) : []
+  expect(entries.map(([address]) => address)).toHaveLength(1)
+  const [address, bodies] = entries[0] ?? ["", []]
+  const body = Array.isArray(bodies) ? (bodies[0] as JsonObject) : ({} as JsonObject)
+  const hashes = body["hashes"]
+  return {
+    address,
+    version: String(body["version"]),
+    constraints: String(body["constraints"]),
+    hashes: Array.isArray(hashes) ? hashes.map(String) : []
+  }
+}
+
 /** Every file an operator or a check reads: Terraform, examples, backend config. */
 const configFiles = (): ReadonlyArray<string> =>
   modules.flatMap((name) =>
@@ -126,7 +157,7 @@ describe.each(modules)("%s", (name) => {
     }
   })
 
-  it("pins Terraform 1.11+ and the AWS provider 5.100+ (write-only arguments, ephemeral resources)", async () => {
+  it("pins Terraform 1.11+ and one major of the AWS provider, 5.100+ (write-only arguments, ephemeral resources)", async () => {
     const mod = await loadModule(dirOf(name))
     const settings = mod.files.flatMap((file) => blocks(file.json, "terraform"))
     const required = settings.map((body) => body["required_version"]).find((value) => value !== undefined)
@@ -134,7 +165,26 @@ describe.each(modules)("%s", (name) => {
     const providers = settings.flatMap((body) => blocks(body, "required_providers"))
     const aws = providers.map((body) => body["aws"]).find(isObject)
     expect(aws?.["source"]).toBe("hashicorp/aws")
-    expect(aws?.["version"]).toBe(">= 5.100, < 7.0")
+    expect(aws?.["version"]).toBe(awsConstraint)
+  })
+
+  it("commits .terraform.lock.hcl: the constraint's one version, its linux_amd64 h1 and every platform's zh hash", async () => {
+    const lock = await providerLock(name)
+    expect(lock.address).toBe("registry.terraform.io/hashicorp/aws")
+    expect(lock.constraints).toBe(awsConstraint)
+    expect(lock.version).toMatch(/^5\.\d+\.\d+$/)
+    expect(Number(lock.version.split(".")[1])).toBeGreaterThanOrEqual(100)
+    expect(lock.hashes).toContain(linuxAmd64Hash)
+    // zh: the SHA-256 of each platform's release zip (darwin_arm64's among them): Terraform
+    // accepts a downloaded package that matches one, on any operator's machine.
+    expect(lock.hashes.filter((hash) => /^zh:[0-9a-f]{64}$/.test(hash)).length).toBeGreaterThanOrEqual(14)
+    expect(lock.hashes.filter((hash) => !/^(h1:[A-Za-z0-9+/]{43}=|zh:[0-9a-f]{64})$/.test(hash))).toEqual([])
+  })
+})
+
+describe("provider lock files", () => {
+  it("bootstrap and stack lock the same provider version with the same hashes", async () => {
+    expect(await providerLock("bootstrap")).toEqual(await providerLock("stack"))
   })
 })
 

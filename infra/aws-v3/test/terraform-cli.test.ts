@@ -4,12 +4,13 @@
  * variable validations, preconditions). They run where terraform is on PATH; validate and test
  * also need the AWS provider without a network, from a filesystem mirror (TF_PLUGIN_MIRROR, or
  * /opt/tf-plugins). Otherwise each says it was skipped. Work happens in a temporary copy, so no
- * .terraform folder lands in the repository.
+ * .terraform folder lands in the repository. Init is `-lockfile=readonly`: the committed
+ * .terraform.lock.hcl must already hold the hash of the mirror's provider package.
  */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process"
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { infraRoot } from "./support/terraform.ts"
 
@@ -39,8 +40,18 @@ afterAll(() => {
 const initialised = (module: string, pluginDir: string): string => {
   const dir = mkdtempSync(join(tmpdir(), `tf-${module}-`))
   workDirs.push(dir)
-  cpSync(join(infraRoot, module), dir, { recursive: true, filter: (source) => !source.includes(".terraform") })
-  const init = terraform(dir, ["init", "-backend=false", `-plugin-dir=${pluginDir}`, "-input=false", "-no-color"])
+  // The lock file comes along; a local .terraform folder does not.
+  cpSync(join(infraRoot, module), dir, { recursive: true, filter: (source) => basename(source) !== ".terraform" })
+  // readonly: init fails if the mirror's package matches none of the committed hashes, or if
+  // the lock file would have to change.
+  const init = terraform(dir, [
+    "init",
+    "-backend=false",
+    `-plugin-dir=${pluginDir}`,
+    "-lockfile=readonly",
+    "-input=false",
+    "-no-color"
+  ])
   expect(init.status, init.stdout + init.stderr).toBe(0)
   return dir
 }
