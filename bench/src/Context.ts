@@ -22,6 +22,8 @@ import type { BenchOptions, WorkerMode } from "./Options.ts"
 import { parentPid, type ProcessGroup, processTree, singleProcess } from "./Proc.ts"
 import { baseEnv, benchSource, type Program, repositoryRoot, startProgram } from "./Programs.ts"
 import type { Progress } from "./Progress.ts"
+import type { StatementStat } from "./SentStatements.ts"
+import { sleep } from "./Stats.ts"
 
 /** The PostgreSQL server every scenario runs against. */
 export interface BenchPostgres {
@@ -31,7 +33,8 @@ export interface BenchPostgres {
   readonly settings: Readonly<Record<string, string>>
   readonly info: DatabaseInfo
   readonly postmasterPid: number | undefined
-  readonly pgStats: boolean
+  /** pg_stat_statements is preloaded (always on the embedded server; RDS preloads it too). */
+  readonly statements: boolean
   readonly stop: () => Promise<void>
 }
 
@@ -83,7 +86,8 @@ const startPostgres = async (options: BenchOptions, progress: Progress): Promise
       removeDataDirOnStop: true,
       settings: {
         ...(options.fastDb ? TEST_SERVER_SETTINGS : DURABLE_SERVER_SETTINGS),
-        ...(options.pgStats ? { shared_preload_libraries: "pg_stat_statements" } : {})
+        // Counts what each side sends (RDS preloads it too); both sides pay its small cost alike.
+        shared_preload_libraries: "pg_stat_statements"
       }
     })
     adminUrl = server.url
@@ -117,8 +121,8 @@ const startPostgres = async (options: BenchOptions, progress: Progress): Promise
       [SETTINGS_SHOWN]
     )
   ) settings[row.name] = row.unit === null ? row.setting : `${row.setting} (${row.unit})`
-  const pgStats = options.pgStats && (info?.preload ?? "").includes("pg_stat_statements")
-  if (options.pgStats && !pgStats) {
+  const statements = (info?.preload ?? "").includes("pg_stat_statements")
+  if (options.pgStats && !statements) {
     progress.note("--pg-stats: pg_stat_statements is not preloaded on this server; skipped")
   }
   const database: DatabaseInfo = {
@@ -136,7 +140,7 @@ const startPostgres = async (options: BenchOptions, progress: Progress): Promise
     settings,
     info: database,
     postmasterPid,
-    pgStats,
+    statements,
     stop
   }
 }
@@ -193,6 +197,7 @@ export class BenchContext {
   private readonly databases: Array<FreshDatabase> = []
   private emulatorStarted: Promise<Emulator> | undefined
   private queueCounter = 0
+  private statementsReady = false
   templateName: string | undefined
 
   readonly options: BenchOptions
@@ -383,7 +388,7 @@ export class BenchContext {
 
   /** The statements that took the database's time in `database` (needs --pg-stats). */
   async topStatements(databaseUrl: string, limit = 8): Promise<Array<Record<string, unknown>> | undefined> {
-    if (!this.postgres.pgStats) return undefined
+    if (!this.options.pgStats || !this.statementsReady) return undefined
     const rows = await query<Record<string, unknown>>(
       databaseUrl,
       `SELECT regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS query, calls,
@@ -395,9 +400,50 @@ export class BenchContext {
     return rows.map((row) => ({ ...row, total_ms: Number(row["total_ms"]), mean_ms: Number(row["mean_ms"]) }))
   }
 
+  /** Every statement sent to `database` so far, as pg_stat_statements counted it; undefined without it. */
+  async sentStatements(databaseUrl: string): Promise<Array<StatementStat> | undefined> {
+    if (!this.statementsReady) return undefined
+    const rows = await query<{ query: string; calls: string; rows: string }>(
+      databaseUrl,
+      `SELECT query, calls, rows FROM pg_stat_statements
+       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`
+    )
+    return rows.map((row) => ({ query: row.query, calls: Number(row.calls), rows: Number(row.rows) }))
+  }
+
+  /**
+   * Transactions committed in `database` over its life. Call it once its programs have stopped: a
+   * backend reports its counts when idle for a while or when it exits, so this waits for its
+   * backends to be gone first.
+   */
+  async committedTransactions(database: { readonly name: string }): Promise<number | undefined> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const [row] = await query<{ backends: string }>(
+        this.postgres.adminUrl,
+        "SELECT count(*) AS backends FROM pg_stat_activity WHERE datname = $1",
+        [database.name]
+      )
+      if (Number(row?.backends ?? 0) === 0) break
+      await sleep(100)
+    }
+    await sleep(200)
+    const [row] = await query<{ commits: string | null }>(
+      this.postgres.adminUrl,
+      "SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = $1",
+      [database.name]
+    )
+    return row?.commits === null || row?.commits === undefined ? undefined : Number(row.commits)
+  }
+
   /** Creates the pg_stat_statements view in a database (before it becomes the template). */
   async enableStatements(databaseUrl: string): Promise<void> {
-    if (this.postgres.pgStats) await query(databaseUrl, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    if (!this.postgres.statements) return
+    try {
+      await query(databaseUrl, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+      this.statementsReady = true
+    } catch (error) {
+      this.progress.note(`pg_stat_statements not usable (${error instanceof Error ? error.message : String(error)})`)
+    }
   }
 
   async close(): Promise<void> {

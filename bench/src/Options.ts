@@ -11,9 +11,9 @@ export interface BenchOptions {
   readonly durationSeconds: number
   /** Ingest: seconds of unmeasured load before each measured run (JIT, pools, caches). */
   readonly warmupSeconds: number
-  /** Ingest: concurrent HTTP connections (autocannon). */
-  readonly connections: number
-  /** DATABASE_POOL_SIZE of every program, ours and baselines; pgbench runs min(connections, pool) clients. */
+  /** Ingest: concurrent HTTP connections (autocannon), one measured level per count. */
+  readonly connections: ReadonlyArray<number>
+  /** DATABASE_POOL_SIZE of every program, ours and baselines; pgbench runs min(most connections, pool) clients. */
   readonly poolSize: number
   /** Drain: orders preloaded per worker process. */
   readonly orders: number
@@ -34,7 +34,7 @@ export interface BenchOptions {
   readonly databaseUrl: string | undefined
   /** Embedded server with fsync and synchronous_commit off (default: durable, as in production). */
   readonly fastDb: boolean
-  /** Start the embedded server with pg_stat_statements and report the top statements per run. */
+  /** Report the top statements per run (pg_stat_statements; the embedded server always loads it). */
   readonly pgStats: boolean
   /** Write V8 CPU profiles of every program (ours and the baselines) to this folder. */
   readonly cpuProfDir: string | undefined
@@ -56,7 +56,7 @@ export interface BenchOptions {
 const FULL = {
   durationSeconds: 15,
   warmupSeconds: 3,
-  connections: 16,
+  connections: [16, 64] as ReadonlyArray<number>,
   poolSize: 10,
   orders: 4_000,
   workerConcurrency: 10,
@@ -71,7 +71,7 @@ const FULL = {
 const TINY: typeof FULL = {
   durationSeconds: 1,
   warmupSeconds: 0.5,
-  connections: 4,
+  connections: [4, 8],
   poolSize: 4,
   orders: 60,
   workerConcurrency: 10,
@@ -89,10 +89,10 @@ Runs every scenario against real PostgreSQL and the SQS emulator, prints a table
 to bench/results/<timestamp>.json.
 
   --tiny                 seconds-long run of every scenario (CI smoke); other flags still apply
-  --duration S           ingest and pgbench: measured seconds per target      (default ${FULL.durationSeconds})
+  --duration S           ingest (per connection count) and pgbench: measured seconds per target (default ${FULL.durationSeconds})
   --warmup S             ingest: unmeasured seconds before each run          (default ${FULL.warmupSeconds})
-  --connections N        ingest: HTTP connections                            (default ${FULL.connections})
-  --pool N               DATABASE_POOL_SIZE of every program; pgbench clients = min(connections, pool) (default ${FULL.poolSize})
+  --connections N,M      ingest: HTTP connections, one measured level each   (default ${FULL.connections.join(",")})
+  --pool N               DATABASE_POOL_SIZE of every program; pgbench clients = min(most connections, pool) (default ${FULL.poolSize})
   --orders N             drain: orders preloaded per worker process          (default ${FULL.orders})
   --worker-concurrency N WORKER_CONCURRENCY of our worker                    (default ${FULL.workerConcurrency})
   --rate R               end-to-end: orders per second (open loop)           (default ${FULL.rate})
@@ -106,7 +106,7 @@ to bench/results/<timestamp>.json.
                          gives its fsync and synchronous_commit as read from it
   --fast-db              embedded server with fsync and synchronous_commit off (default: durable,
                          both on, as in production); not with DATABASE_URL / --database-url
-  --pg-stats             embedded server with pg_stat_statements: top statements per run
+  --pg-stats             top statements per run (pg_stat_statements: always loaded on the embedded server)
   --cpu-prof DIR         V8 CPU profiles of every program (ours, baselines) into DIR
   --log-level LEVEL      LOG_LEVEL of our API, e.g. Warn (default Info; workers keep Info, the bench reads their logs)
   --api-entry FILE       run this entry point as our API (default packages/api/src/main.ts)
@@ -173,14 +173,14 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
   if (values.help === true) return undefined
   const tiny = values.tiny === true
   const defaults = tiny ? TINY : FULL
-  const scaling = values.scaling === undefined
-    ? defaults.scaling
-    : values.scaling.split(",").map((count) => positive("scaling", count.trim(), 1))
+  const counts = (name: string, text: string | undefined, fallback: ReadonlyArray<number>) =>
+    text === undefined ? fallback : text.split(",").map((count) => positive(name, count.trim(), 1))
+  const scaling = counts("scaling", values.scaling, defaults.scaling)
   return {
     tiny,
     durationSeconds: positive("duration", values.duration, defaults.durationSeconds, false),
     warmupSeconds: values.warmup === "0" ? 0 : positive("warmup", values.warmup, defaults.warmupSeconds, false),
-    connections: positive("connections", values.connections, defaults.connections),
+    connections: counts("connections", values.connections, defaults.connections),
     poolSize: positive("pool", values.pool, defaults.poolSize),
     orders: positive("orders", values.orders, defaults.orders),
     workerConcurrency: positive("worker-concurrency", values["worker-concurrency"], defaults.workerConcurrency),

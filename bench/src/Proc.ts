@@ -32,12 +32,17 @@ const readStat = (pid: number): StatFields | undefined => {
   return { ppid: field(4), ownTicks: field(14) + field(15) }
 }
 
-/** Resident set size in MiB (VmRSS), or undefined when the process is gone. */
-export const rssMiB = (pid: number | undefined): number | undefined => {
+const statusMiB = (pid: number | undefined, field: string): number | undefined => {
   if (pid === undefined) return undefined
-  const match = /^VmRSS:\s+(\d+) kB/m.exec(readText(`/proc/${pid}/status`) ?? "")
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readText(`/proc/${pid}/status`) ?? "")
   return match?.[1] === undefined ? undefined : Math.round(Number(match[1]) / 102.4) / 10
 }
+
+/** Resident set size in MiB (VmRSS), or undefined when the process is gone. */
+export const rssMiB = (pid: number | undefined): number | undefined => statusMiB(pid, "VmRSS")
+
+/** The highest resident set size of the process' life in MiB (VmHWM). */
+export const peakRssMiB = (pid: number | undefined): number | undefined => statusMiB(pid, "VmHWM")
 
 export const parentPid = (pid: number): number | undefined => readStat(pid)?.ppid
 

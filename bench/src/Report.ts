@@ -4,9 +4,11 @@ import { repositoryRoot } from "./Programs.ts"
 import type { BenchResult, Row } from "./Results.ts"
 import type { Percentiles } from "./Stats.ts"
 import { type Column, markdownTable, textTable, writeJsonResult } from "./Table.ts"
+import { verdictText } from "./Targets.ts"
 
 const number = (value: number | undefined): string => {
   if (value === undefined || !Number.isFinite(value)) return "—"
+  if (Number.isInteger(value)) return String(value)
   if (Math.abs(value) >= 100) return value.toFixed(0)
   if (Math.abs(value) >= 10) return value.toFixed(1)
   return value.toFixed(2)
@@ -16,11 +18,7 @@ const latency = (
   p: Percentiles | undefined
 ) => (p === undefined ? "" : `${number(p.p50)} / ${number(p.p95)} / ${number(p.p99)}`)
 
-const ratioText = (row: Row) => {
-  if (row.ratio === undefined) return ""
-  const target = row.target === undefined ? "" : row.target.met ? ` ✓ (≥${row.target.min})` : ` ✗ (<${row.target.min})`
-  return `${row.ratio.toFixed(2)}×${target}`
-}
+const ratioText = (row: Row) => (row.ratio === undefined ? "" : `${row.ratio.toFixed(2)}×`)
 
 const COLUMNS: ReadonlyArray<Column<Row>> = [
   { title: "Scenario", cell: (row) => row.scenario },
@@ -29,6 +27,7 @@ const COLUMNS: ReadonlyArray<Column<Row>> = [
   { title: "Ours", cell: (row) => number(row.ours), right: true },
   { title: "Baseline", cell: (row) => number(row.baseline), right: true },
   { title: "Ours ÷ baseline", cell: ratioText },
+  { title: "Target", cell: (row) => verdictText(row.target) },
   { title: "Ours p50/p95/p99 ms", cell: (row) => latency(row.oursLatency) },
   { title: "Baseline p50/p95/p99 ms", cell: (row) => latency(row.baselineLatency) }
 ]
@@ -37,6 +36,9 @@ const statusRows = (result: BenchResult) =>
   result.scenarios.filter((scenario) => scenario.status !== "ok").map((scenario) =>
     `${scenario.title}: ${scenario.status.toUpperCase()} — ${scenario.reason ?? ""}`.split("\n")[0]!
   )
+
+const summaryLines = (result: BenchResult) =>
+  result.scenarios.flatMap((scenario) => (scenario.summary ?? []).map((line) => `${scenario.title}: ${line}`))
 
 const machineLine = (result: BenchResult) => {
   const m = result.machine
@@ -65,6 +67,7 @@ export const formatTable = (result: BenchResult): string => {
     "",
     "Ratio = ours ÷ baseline: throughput higher is better, times and memory lower is better.",
     ...notes,
+    ...summaryLines(result),
     ...statusRows(result)
   ].join("\n")
 }
@@ -78,6 +81,7 @@ export const formatMarkdown = (result: BenchResult): string => {
     `Database: ${describeDatabase(result.database)}`,
     "",
     ...markdownTable(COLUMNS, rows),
+    ...summaryLines(result).map((line) => `\n${line}`),
     ...statusRows(result).map((line) => `\n${line}`)
   ].join("\n")
 }

@@ -2,6 +2,7 @@ import type { MachineInfo } from "./Context.ts"
 import type { DatabaseInfo } from "./Durability.ts"
 import type { BenchOptions, ScenarioId } from "./Options.ts"
 import { type Percentiles, round } from "./Stats.ts"
+import { atLeast, type Verdict } from "./Targets.ts"
 
 /** One line of the table. `ratio` is always ours ÷ baseline. */
 export interface Row {
@@ -15,8 +16,8 @@ export interface Row {
   readonly ratio?: number | undefined
   readonly oursLatency?: Percentiles | undefined
   readonly baselineLatency?: Percentiles | undefined
-  /** A target on the ratio (ours ÷ baseline ≥ target.min), and whether this run met it. */
-  readonly target?: { readonly min: number; readonly met: boolean } | undefined
+  /** The goal this figure is held to, and whether this run met it. */
+  readonly target?: Verdict | undefined
   readonly note?: string | undefined
 }
 
@@ -27,6 +28,8 @@ export interface ScenarioResult {
   readonly reason?: string | undefined
   readonly seconds: number
   readonly rows: ReadonlyArray<Row>
+  /** Lines printed under the table (e.g. what each side sent, the targets met). */
+  readonly summary?: ReadonlyArray<string> | undefined
   readonly details: Readonly<Record<string, unknown>>
 }
 
@@ -55,7 +58,8 @@ export interface BenchResult extends RunTiming {
   readonly scenarios: ReadonlyArray<ScenarioResult>
 }
 
+/** A row held to ours ÷ baseline ≥ `min`. */
 export const withTarget = (row: Omit<Row, "target">, min: number): Row => ({
   ...row,
-  target: row.ratio === undefined ? undefined : { min, met: row.ratio >= min }
+  target: atLeast(row.ratio, min, `≥ ${min}×`)
 })

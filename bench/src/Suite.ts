@@ -66,7 +66,8 @@ export const runSuite = async (options: BenchOptions, hooks: SuiteHooks = {}): P
         status: ScenarioResult["status"],
         rows: ReadonlyArray<Row>,
         details: Record<string, unknown>,
-        reason?: string
+        reason?: string,
+        summary?: ReadonlyArray<string>
       ) =>
         results.set(id, {
           id,
@@ -75,6 +76,7 @@ export const runSuite = async (options: BenchOptions, hooks: SuiteHooks = {}): P
           ...(reason === undefined ? {} : { reason }),
           seconds: round((performance.now() - started) / 1000, 1),
           rows,
+          ...(summary === undefined ? {} : { summary }),
           details
         })
       try {
@@ -82,16 +84,18 @@ export const runSuite = async (options: BenchOptions, hooks: SuiteHooks = {}): P
           case "ingest": {
             ingest = await runIngest(ctx)
             memory.apiAfterIngest = { ours: ingest.ours.rssAfterMiB, baseline: ingest.baseline.rssAfterMiB }
-            const { rows, ...details } = ingest
-            finish("ok", rows, details)
+            const { rows, summary, ...details } = ingest
+            finish("ok", rows, details, undefined, summary)
             break
           }
           case "ceiling": {
             const ceiling = await runCeiling(
               ctx,
-              ingest === undefined
-                ? undefined
-                : { ours: ingest.ours.load.requestsPerSecond, baseline: ingest.baseline.load.requestsPerSecond }
+              ingest?.levels[0] === undefined ? undefined : {
+                connections: ingest.levels[0].connections,
+                ours: ingest.levels[0].ours.requestsPerSecond,
+                baseline: ingest.levels[0].baseline.requestsPerSecond
+              }
             )
             if (ceiling.status === "unavailable") {
               progress.note(`pgbench scenario unavailable: ${ceiling.reason}`)

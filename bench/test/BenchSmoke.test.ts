@@ -44,6 +44,19 @@ describe("npm run bench -- --tiny", () => {
     expect(rowsOf("ingest").some((row) => isNumber(row.baseline) && row.oursLatency !== undefined)).toBe(true)
     expect(rowsOf("drain").some((row) => row.target !== undefined && isNumber(row.baseline))).toBe(true)
     expect(rowsOf("e2e").map((row) => row.oursLatency?.count ?? 0).every((count) => count > 0)).toBe(true)
+    // Ingest at every connection count, each target judged, and what each side sent counted
+    // (statements only where pg_stat_statements is loaded: always on the embedded server).
+    expect(rowsOf("ingest").filter((row) => row.target !== undefined)).toHaveLength(4 * 2 + 1)
+    const ingestSummary = result.scenarios.find((scenario) => scenario.id === "ingest")?.summary?.join("\n") ?? ""
+    expect(ingestSummary).toMatch(/baseline sends: BEGIN; INSERT INTO orders/)
+    expect(ingestSummary).toMatch(/ours sends: .*\n {2}measured per order: .*commits/)
+    if (result.database.source === "embedded") {
+      expect(result.database).toMatchObject({ durability: "durable", fsync: "on", synchronousCommit: "on" })
+      expect(ingestSummary).toMatch(
+        /measured per order: BEGIN ×1\.00; INSERT INTO orders ×1\.00; INSERT INTO outbox ×1\.00; COMMIT ×1\.00/
+      )
+      expect(ingestSummary).toMatch(/ours sends: .*\n {2}measured per order: .*INSERT INTO .*orders/)
+    }
 
     const path = writeResult(result, outDir)
     expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({ scenarios: expect.any(Array) })

@@ -20,4 +20,11 @@ describe("bench options", () => {
     expect(parseOptions([])).toMatchObject({ fastDb: false })
     expect(parseOptions(["--fast-db"])).toMatchObject({ fastDb: true })
   })
+
+  it("measure ingest at 16 and 64 connections by default, or at the counts given", () => {
+    expect(parseOptions([])).toMatchObject({ connections: [16, 64] })
+    expect(parseOptions(["--connections", "20"])).toMatchObject({ connections: [20] })
+    expect(parseOptions(["--connections", "8, 32"])).toMatchObject({ connections: [8, 32] })
+    expect(() => parseOptions(["--connections", "8,x"])).toThrow(/--connections/)
+  })
 })

@@ -2,13 +2,14 @@ import { isoCurrencyCodes } from "@order-platform/domain/IsoCurrencyCodes"
 import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import pg from "pg"
-import { INSERT_ORDER, INSERT_OUTBOX_EVENT } from "../Sql.ts"
+import { BEGIN, COMMIT, INSERT_ORDER, INSERT_OUTBOX_EVENT } from "./CreateOrderSql.ts"
 
 /**
  * The baseline for ingest: what a user would write by hand with node:http and pg. Same schema,
- * same validation rules, the same SQL transaction (BEGIN, INSERT order, INSERT outbox event,
- * COMMIT), the same 202 response, one JSON access-log line per request. Nothing else: no
- * framework, no schema library, no idempotency keys (the bench sends none).
+ * same validation rules (the currency list is the domain's), one transaction per order with the
+ * two INSERTs of CreateOrderSql.ts (BEGIN, INSERT order, INSERT outbox event, COMMIT), the same
+ * 202 response, one JSON access-log line per request. Nothing else: no framework, no schema
+ * library, no idempotency keys (the bench sends none).
  *
  * Env: PORT, DATABASE_URL, DATABASE_POOL_SIZE.
  */
@@ -98,7 +99,7 @@ const createOrder = async (input: Input, correlationId: string) => {
   const items = input.items.map(({ quantity, sku, unitPriceCents }) => ({ sku, quantity, unitPriceCents }))
   const client = await pool.connect()
   try {
-    await client.query("BEGIN")
+    await client.query(BEGIN)
     await client.query(INSERT_ORDER, [
       id,
       input.customerId,
@@ -115,7 +116,7 @@ const createOrder = async (input: Input, correlationId: string) => {
     ])
     const payload = { eventId, type: "OrderCreated", orderId: id, attempt: 0, correlationId }
     await client.query(INSERT_OUTBOX_EVENT, [eventId, id, "OrderCreated", JSON.stringify(payload), correlationId, now])
-    await client.query("COMMIT")
+    await client.query(COMMIT)
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined)
     throw error

@@ -1,41 +1,65 @@
+import { describeBaselineCreate } from "../baseline/CreateOrderSql.ts"
 import type { BenchContext } from "../Context.ts"
 import { countOrders } from "../Db.ts"
+import type { Durability } from "../Durability.ts"
+import { ingestRows, type LevelFigures, type MemoryFigures, type SideFigures, targetSummary } from "../IngestTargets.ts"
 import { type LoadResult, postOrders } from "../Load.ts"
-import { cpuMsPer, type CpuUsage, measureCpu, mergeCpu, nameBottleneck } from "../Proc.ts"
+import { cpuMsPer, type CpuUsage, measureCpu, mergeCpu, nameBottleneck, peakRssMiB } from "../Proc.ts"
 import { failOnExit, type Program, waitForOk } from "../Programs.ts"
-import { type Row, withTarget } from "../Results.ts"
-import { percentiles, ratio, round } from "../Stats.ts"
+import type { Row } from "../Results.ts"
+import { describeSent, sentPerOrder, type SentStatement } from "../SentStatements.ts"
+import { API_CREATE_ORDER } from "../Sql.ts"
+import { percentiles, round } from "../Stats.ts"
 
-export interface IngestTarget {
-  readonly load: LoadResult
-  readonly cpu: CpuUsage
-  readonly bottleneck: string
-  readonly rssIdleMiB: number | undefined
+/** What one side sent to PostgreSQL over the whole scenario, per order stored. */
+export interface SentToDatabase {
+  /** What the code says it sends. */
+  readonly described: string
+  /** As pg_stat_statements counted it (undefined where the server does not load it). */
+  readonly statements: ReadonlyArray<SentStatement> | undefined
+  /** Transactions committed per order (pg_stat_database; a few are the bench's own queries). */
+  readonly commitsPerOrder: number | undefined
+}
+
+export interface IngestSide {
+  readonly memory: MemoryFigures
+  /** RSS after the whole scenario (what scenario 5 reports). */
   readonly rssAfterMiB: number | undefined
   readonly ordersStored: number
+  readonly sent: SentToDatabase
   readonly topStatements: ReadonlyArray<Record<string, unknown>> | undefined
 }
 
-export interface IngestResult {
-  readonly rounds: number
-  readonly ours: IngestTarget
-  readonly baseline: IngestTarget
-  readonly rows: ReadonlyArray<Row>
+export interface IngestLevel extends LevelFigures {
+  readonly load: { readonly ours: LoadResult; readonly baseline: LoadResult }
+  readonly cpu: { readonly ours: CpuUsage; readonly baseline: CpuUsage }
 }
+
+export interface IngestResult {
+  readonly durability: Durability
+  readonly levels: ReadonlyArray<IngestLevel>
+  readonly ours: IngestSide
+  readonly baseline: IngestSide
+  readonly rows: ReadonlyArray<Row>
+  readonly summary: ReadonlyArray<string>
+}
+
+type Load = LoadResult & { readonly latencies: ReadonlyArray<number> }
 
 interface Target {
   readonly label: "ours" | "baseline"
   readonly program: Program
   readonly url: string
-  readonly databaseUrl: string
-  readonly loads: Array<LoadResult & { readonly latencies: ReadonlyArray<number> }>
-  readonly cpu: Array<CpuUsage>
+  readonly database: { readonly name: string; readonly url: string }
+  /** Per connection count: every round's load and CPU window. */
+  readonly loads: Map<number, Array<Load>>
+  readonly cpu: Map<number, Array<CpuUsage>>
   rssIdleMiB?: number | undefined
 }
 
 const ROUNDS = 3
 
-const merge = (loads: Target["loads"]): LoadResult => {
+const merge = (loads: ReadonlyArray<Load>): LoadResult => {
   const seconds = loads.reduce((sum, load) => sum + load.seconds, 0)
   const total = loads.reduce((sum, load) => sum + load.total, 0)
   const statusCodes: Record<string, number> = {}
@@ -54,10 +78,31 @@ const merge = (loads: Target["loads"]): LoadResult => {
   }
 }
 
+const figures = (load: LoadResult, cpu: CpuUsage, label: Target["label"]): SideFigures => ({
+  requestsPerSecond: load.requestsPerSecond,
+  latency: load.latency,
+  cpuMsPerRequest: cpuMsPer(cpu, label, load.requestsPerSecond),
+  postgresMsPerRequest: cpuMsPer(cpu, "postgres", load.requestsPerSecond),
+  errors: load.errors,
+  timeouts: load.timeouts,
+  non2xx: load.non2xx,
+  bottleneck: nameBottleneck(cpu)
+})
+
+const describeMeasured = (sent: SentToDatabase) => {
+  const statements = sent.statements === undefined
+    ? "statements not counted (pg_stat_statements not loaded)"
+    : describeSent(sent.statements)
+  const commits = sent.commitsPerOrder === undefined ? "n/a" : sent.commitsPerOrder.toFixed(2)
+  return `${statements}; ${commits} commits`
+}
+
 /**
  * Scenario 1: POST /orders on our API and on the hand-written baseline, each on its own copy of
- * the migrated database, same load. Both run side by side and take turns in rounds (ours,
- * baseline, baseline, ours, …), so that noise from a shared machine falls on both alike.
+ * the migrated database, same load, at each connection count. Both run side by side and take
+ * turns in rounds (ours, baseline, then baseline, ours, … across the counts too), so that noise
+ * from a shared machine falls on both alike. Each side's figures are judged against issue 14's
+ * targets for the database the run used.
  */
 export const runIngest = async (ctx: BenchContext): Promise<IngestResult> => {
   const { options, progress } = ctx
@@ -66,9 +111,17 @@ export const runIngest = async (ctx: BenchContext): Promise<IngestResult> => {
   const ours = await ctx.startApi(oursDb.url, "ingest")
   const baseline = await ctx.startBaselineServer(baselineDb.url)
   const targets: Array<Target> = [
-    { label: "ours", ...ours, databaseUrl: oursDb.url, loads: [], cpu: [] },
-    { label: "baseline", ...baseline, databaseUrl: baselineDb.url, loads: [], cpu: [] }
+    { label: "ours", ...ours, database: oursDb, loads: new Map(), cpu: new Map() },
+    { label: "baseline", ...baseline, database: baselineDb, loads: new Map(), cpu: new Map() }
   ]
+  const rounds = options.tiny ? 1 : ROUNDS
+  const slice = options.durationSeconds / rounds
+  let stopped = false
+  const stopAll = async () => {
+    if (stopped) return
+    stopped = true
+    await Promise.all(targets.map((target) => target.program.stop()))
+  }
   try {
     const ready = async (target: Target, path: string) => {
       await Promise.race([waitForOk(`${target.url}${path}`, target.program, 120_000), failOnExit(target.program)])
@@ -80,67 +133,95 @@ export const runIngest = async (ctx: BenchContext): Promise<IngestResult> => {
     if (options.warmupSeconds > 0) {
       for (const target of targets) {
         progress.update(`${target.label}: warm-up ${options.warmupSeconds} s`)
-        await postOrders(target.url, { connections: options.connections, seconds: options.warmupSeconds })
+        await postOrders(target.url, { connections: options.connections[0]!, seconds: options.warmupSeconds })
       }
     }
-    const rounds = options.tiny ? 1 : ROUNDS
-    const slice = options.durationSeconds / rounds
-    for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? targets : [...targets].reverse()
-      for (const target of order) {
-        const cpu = measureCpu(await ctx.cpuGroups({ [target.label]: target.program }))
-        const latencies: Array<number> = []
-        const load = await Promise.race([
-          postOrders(target.url, {
-            connections: options.connections,
-            seconds: slice,
-            onTick: (done) => progress.update(`round ${round + 1}/${rounds}, ${target.label}: ${done} requests`),
-            latencies
-          }),
-          failOnExit(target.program)
-        ])
-        target.cpu.push(cpu.stop())
-        target.loads.push({ ...load, latencies })
+    let turn = 0
+    for (const connections of options.connections) {
+      for (let round = 0; round < rounds; round++, turn++) {
+        const order = turn % 2 === 0 ? targets : [...targets].reverse()
+        for (const target of order) {
+          const cpu = measureCpu(await ctx.cpuGroups({ [target.label]: target.program }))
+          const latencies: Array<number> = []
+          const load = await Promise.race([
+            postOrders(target.url, {
+              connections,
+              seconds: slice,
+              onTick: (done) =>
+                progress.update(
+                  `${connections} connections, round ${round + 1}/${rounds}, ${target.label}: ${done} requests`
+                ),
+              latencies
+            }),
+            failOnExit(target.program)
+          ])
+          target.cpu.set(connections, [...(target.cpu.get(connections) ?? []), cpu.stop()])
+          target.loads.set(connections, [...(target.loads.get(connections) ?? []), { ...load, latencies }])
+        }
       }
     }
-    const summarise = async (target: Target): Promise<IngestTarget> => {
-      const cpu = mergeCpu(target.cpu)
-      return {
-        load: merge(target.loads),
-        cpu,
-        bottleneck: nameBottleneck(cpu),
-        rssIdleMiB: target.rssIdleMiB,
-        rssAfterMiB: target.program.rssMiB(),
-        ordersStored: await countOrders(target.databaseUrl),
-        topStatements: await ctx.topStatements(target.databaseUrl)
-      }
-    }
-    const oursResult = await summarise(targets[0]!)
-    const baselineResult = await summarise(targets[1]!)
-    const rows: Array<Row> = [
-      withTarget({
-        scenario: "1 ingest POST /orders",
-        metric: `throughput, ${options.connections} connections, ${options.durationSeconds} s each`,
-        unit: "req/s",
-        better: "higher",
-        ours: oursResult.load.requestsPerSecond,
-        baseline: baselineResult.load.requestsPerSecond,
-        ratio: ratio(oursResult.load.requestsPerSecond, baselineResult.load.requestsPerSecond),
-        oursLatency: oursResult.load.latency,
-        baselineLatency: baselineResult.load.latency,
-        note: `CPU per request: ours ${cpuMsPer(oursResult.cpu, "ours", oursResult.load.requestsPerSecond)} ms, ` +
-          `baseline ${cpuMsPer(baselineResult.cpu, "baseline", baselineResult.load.requestsPerSecond)} ms; ` +
-          `PostgreSQL per request: ours ${
-            cpuMsPer(oursResult.cpu, "postgres", oursResult.load.requestsPerSecond)
-          } ms, ` +
-          `baseline ${cpuMsPer(baselineResult.cpu, "postgres", baselineResult.load.requestsPerSecond)} ms; ` +
-          `non-2xx/errors ours ${oursResult.load.non2xx + oursResult.load.errors}, baseline ` +
-          `${baselineResult.load.non2xx + baselineResult.load.errors}; ${rounds} alternating rounds; ` +
-          `ours: ${oursResult.bottleneck}; baseline: ${baselineResult.bottleneck}`
-      }, 0.8)
+    const memory = (target: Target): MemoryFigures => ({
+      idleMiB: target.rssIdleMiB,
+      afterMiB: target.program.rssMiB(),
+      peakMiB: peakRssMiB(target.program.pid)
+    })
+    const memoryOurs = memory(targets[0]!)
+    const memoryBaseline = memory(targets[1]!)
+    const statements = await Promise.all(targets.map((target) => ctx.sentStatements(target.database.url)))
+    const topStatements = await Promise.all(targets.map((target) => ctx.topStatements(target.database.url)))
+    const stored = await Promise.all(targets.map((target) => countOrders(target.database.url)))
+    await stopAll()
+    const commits = [
+      await ctx.committedTransactions(targets[0]!.database),
+      await ctx.committedTransactions(targets[1]!.database)
     ]
-    return { rounds, ours: oursResult, baseline: baselineResult, rows }
+    const side = (index: 0 | 1, described: string, memoryFigures: MemoryFigures): IngestSide => ({
+      memory: memoryFigures,
+      rssAfterMiB: memoryFigures.afterMiB,
+      ordersStored: stored[index]!,
+      sent: {
+        described,
+        statements: statements[index] === undefined ? undefined : sentPerOrder(statements[index], stored[index]!),
+        commitsPerOrder: commits[index] === undefined || stored[index] === 0
+          ? undefined
+          : round(commits[index] / stored[index]!, 3)
+      },
+      topStatements: topStatements[index]
+    })
+    const oursSide = side(0, API_CREATE_ORDER, memoryOurs)
+    const baselineSide = side(1, describeBaselineCreate(), memoryBaseline)
+
+    const levels: Array<IngestLevel> = options.connections.map((connections) => {
+      const [oursTarget, baselineTarget] = targets as [Target, Target]
+      const load = {
+        ours: merge(oursTarget.loads.get(connections) ?? []),
+        baseline: merge(baselineTarget.loads.get(connections) ?? [])
+      }
+      const cpu = {
+        ours: mergeCpu(oursTarget.cpu.get(connections) ?? []),
+        baseline: mergeCpu(baselineTarget.cpu.get(connections) ?? [])
+      }
+      return {
+        connections,
+        seconds: load.ours.seconds,
+        rounds,
+        ours: figures(load.ours, cpu.ours, "ours"),
+        baseline: figures(load.baseline, cpu.baseline, "baseline"),
+        load,
+        cpu
+      }
+    })
+    const durability = ctx.postgres.info.durability
+    const rows = ingestRows(levels, { ours: memoryOurs, baseline: memoryBaseline }, durability)
+    const summary = [
+      `issue 14 targets on this database (${durability}): ${targetSummary(rows)}`,
+      `ours sends: ${oursSide.sent.described}`,
+      `  measured per order: ${describeMeasured(oursSide.sent)}`,
+      `baseline sends: ${baselineSide.sent.described}`,
+      `  measured per order: ${describeMeasured(baselineSide.sent)}`
+    ]
+    return { durability, levels, ours: oursSide, baseline: baselineSide, rows, summary }
   } finally {
-    await Promise.all(targets.map((target) => target.program.stop()))
+    await stopAll()
   }
 }
