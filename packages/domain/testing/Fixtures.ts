@@ -1,17 +1,26 @@
 import type { Layer } from "effect"
 import type { CorrelationId } from "../src/CorrelationId.ts"
+import type { CreateOrderBatcher } from "../src/CreateOrderBatcher.ts"
 import type { CreateOrderInput } from "../src/CreateOrderInput.ts"
 import type { DlqRepository } from "../src/DlqRepository.ts"
 import type { IdempotencyKeys } from "../src/IdempotencyKeys.ts"
 import type { Order, OrderId } from "../src/Order.ts"
+import type { OrderBatchStore } from "../src/OrderBatchStore.ts"
 import type { EventId, OrderEvent } from "../src/OrderEvent.ts"
 import type { OrderRepository } from "../src/OrderRepository.ts"
 import { newOrder } from "../src/OrderStateMachine.ts"
 import type { Outbox } from "../src/Outbox.ts"
 import type { Transactor } from "../src/Transactor.ts"
 
-/** The ports a storage adapter provides; what the contract suite checks. */
-export type StoragePorts = OrderRepository | DlqRepository | Outbox | IdempotencyKeys | Transactor
+/** The ports a storage adapter provides (and the group commit over them); what the contract suite checks. */
+export type StoragePorts =
+  | OrderRepository
+  | DlqRepository
+  | Outbox
+  | IdempotencyKeys
+  | Transactor
+  | OrderBatchStore
+  | CreateOrderBatcher
 
 export type StorageLayer<R extends StoragePorts, E = unknown> = Layer.Layer<R, E>
 

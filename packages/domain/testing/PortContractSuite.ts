@@ -1,13 +1,17 @@
 import { expect, layer } from "@effect/vitest"
-import { Effect, Exit, type Layer, Option, Result } from "effect"
+import { Array as Arr, Effect, Exit, type Layer, Metric, Option, Result } from "effect"
 import { TestClock } from "effect/testing"
+import { OrderAlreadyExists } from "../src/BusinessErrors.ts"
+import { CreateOrderBatcher, createOrderBatchSizes } from "../src/CreateOrderBatcher.ts"
 import { DlqEntry } from "../src/DlqEntry.ts"
 import { DlqRepository } from "../src/DlqRepository.ts"
 import { IdempotencyKeys } from "../src/IdempotencyKeys.ts"
 import type { OrderStatus } from "../src/Order.ts"
+import { type NewOrderWrite, OrderBatchStore } from "../src/OrderBatchStore.ts"
 import { OrderRepository } from "../src/OrderRepository.ts"
 import { markFailed, startProcessing } from "../src/OrderStateMachine.ts"
 import { Outbox } from "../src/Outbox.ts"
+import { OutboxSignal } from "../src/OutboxSignal.ts"
 import { RetryPolicy } from "../src/RetryPolicy.ts"
 import { SimulatedOrderProcessor } from "../src/SimulatedOrderProcessor.ts"
 import { Transactor } from "../src/Transactor.ts"
@@ -30,6 +34,20 @@ const failingProcessor = (failFirstAttempts: number) =>
   SimulatedOrderProcessor.layer({ failureProbability: 0, delayMs: 0, failFirstAttempts })
 
 const retry = RetryPolicy.layer({ maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 })
+
+const newOrderWrite = (createdAt: Date, idempotency?: NewOrderWrite["idempotency"]): NewOrderWrite => {
+  const order = sampleOrder(createdAt)
+  return { order, event: sampleEvent(order.id), idempotency }
+}
+
+/** Runs `self` with a metric registry of its own; returns its result and the group-commit batch sizes it caused. */
+const withBatchSizes = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const registry = new Map()
+    const result = yield* Effect.provideService(self, Metric.MetricRegistry, registry)
+    const sizes = yield* Effect.provideService(Metric.value(createOrderBatchSizes), Metric.MetricRegistry, registry)
+    return [result, sizes] as const
+  })
 
 /**
  * The behaviour every storage adapter must have, written once. The in-memory kit runs it in
@@ -362,5 +380,173 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         expect(conflict._tag).toBe("IdempotencyKeyConflict")
         const page = yield* listOrders({ limit: 100 })
         expect(page.orders.map((o) => o.id)).toStrictEqual([first.order.id])
+      }))
+
+    test("a batch of new orders stores every order, event and key in one write; a bound key stores nothing", () =>
+      Effect.gen(function*() {
+        const batches = yield* OrderBatchStore
+        const orders = yield* OrderRepository
+        const outbox = yield* Outbox
+        const keys = yield* IdempotencyKeys
+        const now = at("2026-01-01T10:00:00Z")
+        const earlier = newOrderWrite(now, { key: "batch-key-1", requestFingerprint: "body-a" })
+        expect(yield* batches.insertBatch([earlier])).toStrictEqual([{ _tag: "Written" }])
+
+        const plain = newOrderWrite(now)
+        const keyed = newOrderWrite(now, { key: "batch-key-2", requestFingerprint: "body-b" })
+        const taken = newOrderWrite(now, { key: "batch-key-1", requestFingerprint: "body-c" })
+        expect(yield* batches.insertBatch([plain, taken, keyed])).toStrictEqual([
+          { _tag: "Written" },
+          { _tag: "KeyTaken", record: { requestFingerprint: "body-a", orderId: earlier.order.id } },
+          { _tag: "Written" }
+        ])
+        for (const write of [earlier, plain, keyed]) {
+          expect(yield* orders.findById(write.order.id)).toStrictEqual(Option.some(write.order))
+        }
+        expect(yield* orders.findById(taken.order.id)).toStrictEqual(Option.none())
+        const claimed = yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        expect(new Set(claimed.map((entry) => entry.event))).toStrictEqual(
+          new Set([earlier.event, plain.event, keyed.event])
+        )
+        expect(claimed.map((entry) => entry.availableAt)).toStrictEqual([now, now, now])
+        expect(yield* keys.claim("batch-key-2", { requestFingerprint: "x", orderId: orderId() }, now)).toStrictEqual(
+          Option.some({ requestFingerprint: "body-b", orderId: keyed.order.id })
+        )
+      }))
+
+    test("an order id that exists refuses the whole batch: none of it is stored", () =>
+      Effect.gen(function*() {
+        const batches = yield* OrderBatchStore
+        const orders = yield* OrderRepository
+        const now = at("2026-01-01T10:00:00Z")
+        const existing = sampleOrder(now)
+        yield* orders.insert(existing)
+        const fresh = newOrderWrite(now, { key: "refused-key", requestFingerprint: "body-a" })
+        const clash = { order: existing, event: sampleEvent(existing.id) }
+        const error = yield* Effect.flip(batches.insertBatch([fresh, clash]))
+        expect(error._tag).toBe("BatchRefused")
+        expect(yield* orders.findById(fresh.order.id)).toStrictEqual(Option.none())
+        // Its key stayed free: the same member alone is stored now.
+        expect(yield* batches.insertBatch([fresh])).toStrictEqual([{ _tag: "Written" }])
+      }))
+
+    test("inTransaction tells whether the caller runs inside withTransaction", () =>
+      Effect.gen(function*() {
+        const transactor = yield* Transactor
+        expect(yield* transactor.inTransaction).toBe(false)
+        expect(yield* transactor.withTransaction(transactor.inTransaction)).toBe(true)
+      }))
+
+    test("concurrent creates share writes; each caller finds its order and event stored when answered", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const outbox = yield* Outbox
+        const count = 40
+        let wakes = 0
+        const [created, sizes] = yield* withBatchSizes(
+          Effect.all(
+            Arr.makeBy(count, (i) =>
+              Effect.tap(
+                createOrder({ input: sampleInput(`customer-${i}`), correlationId: correlationId(`batch-${i}`) }),
+                ({ order }) =>
+                  Effect.map(orders.findById(order.id), (found) => expect(found).toStrictEqual(Option.some(order)))
+              )),
+            { concurrency: "unbounded" }
+          ).pipe(Effect.provideService(OutboxSignal, { wake: Effect.sync(() => void wakes++) }))
+        )
+        expect(created.every((result) => result.created)).toBe(true)
+        expect(new Set(created.map((result) => result.order.id)).size).toBe(count)
+        const events = yield* outbox.claimReady({
+          now: at("2026-01-01T00:00:00Z"),
+          limit: 100,
+          horizonMs: 0,
+          leaseMs: 30_000
+        })
+        expect(new Set(events.map((entry) => entry.event.orderId))).toStrictEqual(
+          new Set(created.map((result) => result.order.id))
+        )
+        expect(events).toHaveLength(count)
+        // Fewer writes than orders: the batches really formed.
+        expect(sizes.sum).toBe(count)
+        expect(sizes.count).toBeLessThan(count)
+        expect(sizes.max).toBeGreaterThan(1)
+        // The relay is woken once per write, not once per order.
+        expect(wakes).toBe(sizes.count)
+      }))
+
+    test("one key twice in one batch: one order, created once and replayed once; another body conflicts", () =>
+      Effect.gen(function*() {
+        const create = (fingerprint: string, customer: string) =>
+          Effect.result(createOrder({
+            input: sampleInput(customer),
+            correlationId: correlationId(),
+            idempotency: { key: "in-batch-key", requestFingerprint: fingerprint }
+          }))
+        const [[first, replay, conflict, other], sizes] = yield* withBatchSizes(Effect.all([
+          create("body-a", "customer-a"),
+          create("body-a", "customer-a"),
+          create("body-b", "customer-b"),
+          Effect.result(createOrder({ input: sampleInput("customer-c"), correlationId: correlationId() }))
+        ], { concurrency: "unbounded" }))
+        expect([sizes.count, sizes.max]).toStrictEqual([1, 4])
+        const firstOrder = Result.getOrThrow(first!)
+        expect(firstOrder.created).toBe(true)
+        expect(Result.getOrThrow(replay!)).toStrictEqual({ order: firstOrder.order, created: false })
+        expect(Result.isFailure(conflict!) && conflict.failure._tag).toBe("IdempotencyKeyConflict")
+        expect(Result.getOrThrow(other!).created).toBe(true)
+        const page = yield* listOrders({ limit: 100 })
+        expect(new Set(page.orders.map((o) => o.id))).toStrictEqual(
+          new Set([firstOrder.order.id, Result.getOrThrow(other!).order.id])
+        )
+        // And across batches, as before.
+        const later = yield* create("body-a", "customer-a")
+        expect(Result.getOrThrow(later)).toStrictEqual({ order: firstOrder.order, created: false })
+      }))
+
+    test("a member the store refuses gets the answer it would get alone; the rest of its batch is stored", () =>
+      Effect.gen(function*() {
+        const batcher = yield* CreateOrderBatcher
+        const orders = yield* OrderRepository
+        const now = at("2026-01-01T10:00:00Z")
+        const existing = sampleOrder(now)
+        yield* orders.insert(existing)
+        const fine = Arr.makeBy(
+          5,
+          (i) => newOrderWrite(now, i % 2 === 0 ? undefined : { key: `k-${i}`, requestFingerprint: "b" })
+        )
+        const clash = { order: sampleOrder(now, existing.id, "someone-else"), event: sampleEvent(existing.id) }
+        const [exits, sizes] = yield* withBatchSizes(Effect.all(
+          [...fine.slice(0, 2), clash, ...fine.slice(2)].map((write) => Effect.exit(batcher.write(write))),
+          { concurrency: "unbounded" }
+        ))
+        expect([sizes.count, sizes.max]).toStrictEqual([1, 6])
+        expect(exits.map((exit) => Exit.isSuccess(exit) ? exit.value._tag : Exit.findErrorOption(exit)))
+          .toStrictEqual([
+            "Written",
+            "Written",
+            Option.some(new OrderAlreadyExists({ orderId: existing.id })),
+            "Written",
+            "Written",
+            "Written"
+          ])
+        for (const write of fine) {
+          expect(yield* orders.findById(write.order.id)).toStrictEqual(Option.some(write.order))
+        }
+        expect(yield* orders.findById(existing.id)).toStrictEqual(Option.some(existing))
+      }))
+
+    test("a create inside a transaction joins it: a rollback discards the order", () =>
+      Effect.gen(function*() {
+        const transactor = yield* Transactor
+        const orders = yield* OrderRepository
+        let created: string | undefined
+        const exit = yield* Effect.exit(transactor.withTransaction(Effect.gen(function*() {
+          const result = yield* createOrder({ input: sampleInput(), correlationId: correlationId() })
+          created = result.order.id
+          expect(Option.isSome(yield* orders.findById(result.order.id))).toBe(true)
+          return yield* Effect.fail(new Boom("rolled back"))
+        })))
+        expect(Exit.isFailure(exit)).toBe(true)
+        expect(yield* orders.findById(created as never)).toStrictEqual(Option.none())
       }))
   })

@@ -31,5 +31,8 @@ export const OutboxEntryFromRow = Schema.Struct({
 // Events are built by the use cases from decoded values: the checks already held.
 const encodeEvent = Schema.encodeSync(OrderEvent, { disableChecks: true })
 
+/** An event as the relay will publish it, before it becomes JSON text. */
+export const encodeEventPayload = (event: OrderEvent): unknown => encodeEvent(event)
+
 /** The `jsonb` parameter for an event, as the relay will publish it. */
 export const encodeEventJson = (event: OrderEvent): string => JSON.stringify(encodeEvent(event))

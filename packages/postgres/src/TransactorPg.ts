@@ -1,5 +1,5 @@
 import { type PersistenceError, Transactor } from "@order-platform/domain"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { isSqlError } from "effect/sql/SqlError"
 import { persistenceFailure } from "./Persistence.ts"
@@ -23,6 +23,7 @@ export const TransactorPg = Layer.effect(
               isSqlError(defect) ? persistenceFailure("transaction.commit", defect) : Effect.die(defect)
             )
           ) as Effect.Effect<A, E | PersistenceError, R>
-        })
+        }),
+      inTransaction: Effect.map(Effect.serviceOption(sql.transactionService), Option.isSome)
     }))
 )

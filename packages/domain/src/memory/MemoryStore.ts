@@ -59,6 +59,8 @@ export class MemoryStore extends Context.Service<MemoryStore, {
   readonly read: Effect.Effect<MemoryState>
   readonly modify: <A>(f: (state: MemoryState) => readonly [A, MemoryState]) => Effect.Effect<A>
   readonly withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Whether the calling fiber runs inside `withTransaction`. */
+  readonly inTransaction: Effect.Effect<boolean>
 }>()("@order-platform/MemoryStore") {
   static readonly layer = Layer.sync(MemoryStore, () => {
     const committed = Ref.makeUnsafe(emptyMemoryState)
@@ -95,6 +97,11 @@ export class MemoryStore extends Context.Service<MemoryStore, {
         })
       )
 
-    return MemoryStore.of({ read: Effect.flatMap(current, Ref.get), modify, withTransaction })
+    return MemoryStore.of({
+      read: Effect.flatMap(current, Ref.get),
+      modify,
+      withTransaction,
+      inTransaction: Effect.map(transaction, Option.isSome)
+    })
   })
 }

@@ -4,5 +4,8 @@ import { MemoryStore } from "./MemoryStore.ts"
 
 export const TransactorMemory = Layer.effect(
   Transactor,
-  Effect.map(MemoryStore, (store) => Transactor.of({ withTransaction: store.withTransaction }))
+  Effect.map(
+    MemoryStore,
+    (store) => Transactor.of({ withTransaction: store.withTransaction, inTransaction: store.inTransaction })
+  )
 )

@@ -1,14 +1,13 @@
 import { Clock, Effect, Option } from "effect"
 import { IdempotencyKeyConflict, OrderNotFound } from "../BusinessErrors.ts"
 import type { CorrelationId } from "../CorrelationId.ts"
+import { CreateOrderBatcher } from "../CreateOrderBatcher.ts"
 import type { CreateOrderInput } from "../CreateOrderInput.ts"
-import { IdempotencyKeys } from "../IdempotencyKeys.ts"
+import type { IdempotencyRecord } from "../IdempotencyKeys.ts"
 import type { Order, OrderId } from "../Order.ts"
 import type { EventId } from "../OrderEvent.ts"
 import { OrderRepository } from "../OrderRepository.ts"
 import { newOrder } from "../OrderStateMachine.ts"
-import { wakeOutboxRelay } from "../OutboxSignal.ts"
-import { transactionally } from "../Transactor.ts"
 
 export interface CreateOrderRequest {
   readonly input: CreateOrderInput
@@ -22,49 +21,45 @@ export interface CreateOrderResult {
   readonly created: boolean
 }
 
-/** Stores a new PENDING order and its OrderCreated event atomically (with its idempotency key, in one transaction). */
-export const createOrder = Effect.fn("CreateOrder")(function*(request: CreateOrderRequest) {
-  const orders = yield* OrderRepository
-  const idempotencyKeys = yield* IdempotencyKeys
-  const now = new Date(yield* Clock.currentTimeMillis)
-  const orderId = crypto.randomUUID() as OrderId
-
-  const replayed = (existing: OrderId) =>
-    orders.findById(existing).pipe(
-      Effect.flatMap(Option.match({
-        onNone: () => Effect.fail(new OrderNotFound({ orderId: existing })),
+/** The answer to a request whose key an earlier request bound: its order again, or a conflict. */
+const answerBoundKey = (key: string, requestFingerprint: string, bound: IdempotencyRecord) =>
+  bound.requestFingerprint !== requestFingerprint
+    ? Effect.fail(new IdempotencyKeyConflict({ idempotencyKey: key }))
+    : Effect.flatMap(
+      OrderRepository.use((orders) => orders.findById(bound.orderId)),
+      Option.match({
+        onNone: () => Effect.fail(new OrderNotFound({ orderId: bound.orderId })),
         onSome: (order) => Effect.succeed<CreateOrderResult>({ order, created: false })
-      }))
+      })
     )
 
-  // The order and its OrderCreated event go in one atomic write; only a claimed idempotency key
-  // needs a transaction around it.
-  const insertNew = Effect.gen(function*() {
-    const order = newOrder(orderId, request.input, now)
-    yield* orders.insertWithEvent(order, {
+/**
+ * Stores a new PENDING order, its OrderCreated event and its idempotency key atomically, sharing
+ * the commit with concurrent creates (`CreateOrderBatcher`); answers once that commit is done.
+ */
+export const createOrder = Effect.fn("CreateOrder")(function*(request: CreateOrderRequest) {
+  const batcher = yield* CreateOrderBatcher
+  const now = new Date(yield* Clock.currentTimeMillis)
+  const orderId = crypto.randomUUID() as OrderId
+  const order = newOrder(orderId, request.input, now)
+  const { idempotency } = request
+  const outcome = yield* batcher.write({
+    order,
+    event: {
       eventId: crypto.randomUUID() as EventId,
       type: "OrderCreated",
       orderId,
       attempt: 0,
       correlationId: request.correlationId
-    }, now)
-    return { order, created: true } satisfies CreateOrderResult
+    },
+    idempotency
   })
+  const result: CreateOrderResult = outcome._tag === "Written"
+    ? { order, created: true }
+    : idempotency === undefined
+    ? yield* Effect.die(new Error("a create without an idempotency key found a key taken"))
+    : yield* answerBoundKey(idempotency.key, idempotency.requestFingerprint, outcome.record)
 
-  const { idempotency } = request
-  const result = idempotency === undefined ? yield* insertNew : yield* transactionally(Effect.gen(function*() {
-    const existing = yield* idempotencyKeys.claim(idempotency.key, {
-      requestFingerprint: idempotency.requestFingerprint,
-      orderId
-    }, now)
-    if (Option.isNone(existing)) return yield* insertNew
-    if (existing.value.requestFingerprint !== idempotency.requestFingerprint) {
-      return yield* new IdempotencyKeyConflict({ idempotencyKey: idempotency.key })
-    }
-    return yield* replayed(existing.value.orderId)
-  }))
-
-  yield* wakeOutboxRelay
   yield* Effect.logInfo(result.created ? "order created" : "order replayed for idempotency key").pipe(
     Effect.annotateLogs({
       event: result.created ? "order.created" : "order.replayed",
