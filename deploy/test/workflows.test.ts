@@ -99,8 +99,13 @@ describe("deploy.yml", () => {
     expect(text).toMatch(/deploy:\n(.*\n)*?\s+needs: images\n/)
   })
 
-  it("never runs two deploys at once", () => {
-    expect(text).toMatch(/^concurrency:\n\s+group: deploy-.+\n\s+cancel-in-progress: false$/m)
+  it("never runs two deploys at once, and never cancels CI: the concurrency group is on the deploy job only", () => {
+    expect(text, "no workflow-level concurrency (it would queue and cancel CI runs on main)").not.toMatch(
+      /^concurrency:/m
+    )
+    const deployJob = text.slice(text.indexOf("\n  deploy:\n"))
+    expect(deployJob).toMatch(/^ {4}concurrency:\n\s+group: deploy-.+\n\s+cancel-in-progress: false$/m)
+    expect(text.match(/^\s+concurrency:/gm)?.length).toBe(1)
   })
 
   it("assumes the deploy role over OIDC, its ARN from a repository variable", () => {
@@ -122,23 +127,35 @@ describe("deploy.yml", () => {
     expect(text).toContain("tags: ${{ steps.existing.outputs.image }}")
   })
 
-  it("renders a new task definition revision with that image and deploys it, waiting for stability", () => {
+  it("renders a new task definition revision with that image and deploys it, the rollout gate doing the waiting", () => {
     expect(text.match(/uses: aws-actions\/amazon-ecs-render-task-definition@/g)?.length).toBe(2)
     expect(text.match(/uses: aws-actions\/amazon-ecs-deploy-task-definition@/g)?.length).toBe(2)
-    expect(text.match(/wait-for-service-stability: true/g)?.length).toBe(2)
+    // The action's own wait calls a rolled-back service "stable": the gate below waits instead.
+    expect(text.match(/wait-for-service-stability: false/g)?.length).toBe(2)
     expect(text).toContain("container-name: api")
     expect(text).toContain("container-name: worker")
   })
 
-  it("verifies the PRIMARY deployment of both services: the new revision, rolloutState COMPLETED, running == desired", () => {
-    expect(text).toContain("aws ecs describe-services")
-    expect(text).toContain("status==`PRIMARY`")
-    expect(text).toMatch(/"\$rollout" != "COMPLETED"/)
-    expect(text).toMatch(/"\$running" != "\$desired"/)
-    expect(text).toMatch(/"\$task_definition" != "\$expected"/)
-    expect(text).toContain("verify \"${NAME_PREFIX}-api\"")
-    expect(text).toContain("verify \"${NAME_PREFIX}-worker\"")
-    expect(text).toContain("exit \"$failed\"")
+  it("gates each service right after its own deploy step: a failed API rollout stops the job before the worker", () => {
+    const steps = [
+      "id: deploy-api",
+      "node deploy/scripts/verify-rollout.ts --cluster \"$NAME_PREFIX\" --service \"$NAME_PREFIX-api\"",
+      "id: deploy-worker",
+      "node deploy/scripts/verify-rollout.ts --cluster \"$NAME_PREFIX\" --service \"$NAME_PREFIX-worker\""
+    ]
+    const positions = steps.map((step) => text.indexOf(step))
+    expect(positions.every((position) => position > 0), JSON.stringify(positions)).toBe(true)
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions)
+    expect(text).toContain("TASK_DEFINITION: ${{ steps.deploy-api.outputs.task-definition-arn }}")
+    expect(text).toContain("TASK_DEFINITION: ${{ steps.deploy-worker.outputs.task-definition-arn }}")
+    expect(text, "a failed gate must stop the job").not.toMatch(/continue-on-error: true/)
+    expect(existsSync(join(repoRoot, "deploy/scripts/verify-rollout.ts"))).toBe(true)
+  })
+
+  it("runs the gate on Node.js 24 from a checkout (the script needs no npm install)", () => {
+    const deployJob = text.slice(text.indexOf("\n  deploy:\n"))
+    expect(deployJob).toMatch(/uses: actions\/checkout@\S+/)
+    expect(deployJob).toMatch(/actions\/setup-node@\S+\n\s+with:\n\s+node-version: 24\n/)
   })
 })
 

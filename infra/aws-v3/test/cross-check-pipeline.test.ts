@@ -1,16 +1,31 @@
 /**
  * The deploy workflow and Terraform agree on names: the workflow derives every AWS name from
  * NAME_PREFIX exactly as the stack does, uses the default region and prefix of the stack, deploys
- * from the branch the OIDC role trusts, and only calls what the deploy role allows.
+ * from the branch the OIDC role trusts, and only calls what the deploy role allows (its own steps
+ * and the scripts it runs, such as the rollout gate).
  */
 import { existsSync, readFileSync } from "node:fs"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { blocks, dataSource, infraRoot, isArray, loadModule, local, repoRoot, resource } from "./support/terraform.ts"
 
 const stack = await loadModule(join(infraRoot, "stack"))
 const workflowPath = join(repoRoot, ".github", "workflows", "deploy.yml")
 const workflow = existsSync(workflowPath) ? readFileSync(workflowPath, "utf8") : ""
+
+/** The scripts the workflow runs (`node deploy/scripts/x.ts`) and the modules they import. */
+const scriptsRunBy = (text: string): string => {
+  const seen = new Set<string>()
+  const visit = (path: string): void => {
+    if (seen.has(path) || !existsSync(path)) return
+    seen.add(path)
+    for (const match of readFileSync(path, "utf8").matchAll(/from "(\.\.?\/[^"]+\.ts)"/g)) {
+      visit(join(dirname(path), match[1] ?? ""))
+    }
+  }
+  for (const match of text.matchAll(/node (deploy\/scripts\/[\w/-]+\.ts)/g)) visit(join(repoRoot, match[1] ?? ""))
+  return [...seen].map((path) => readFileSync(path, "utf8")).join("\n")
+}
 const defaultOf = (variable: string): unknown => stack.variables.get(variable)?.["default"]
 
 describe("deploy workflow ↔ Terraform", () => {
@@ -70,10 +85,12 @@ describe("deploy workflow ↔ Terraform", () => {
         "ecs:UpdateService",
         "ecs:DescribeServices"
       ]],
-      [/aws ecs describe-services/, ["ecs:DescribeServices"]]
+      [/aws ecs describe-services|"ecs", "describe-services"/, ["ecs:DescribeServices"]]
     ]
+    const calls = `${workflow}\n${scriptsRunBy(workflow)}`
+    expect(calls, "the rollout gate the workflow runs").toContain("\"ecs\", \"describe-services\"")
     const missing = needed.flatMap(([use, actions]) =>
-      use.test(workflow) ? actions.filter((action) => !allowed.has(action)) : []
+      use.test(calls) ? actions.filter((action) => !allowed.has(action)) : []
     )
     expect(missing).toEqual([])
   })
