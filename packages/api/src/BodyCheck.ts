@@ -1,21 +1,13 @@
-import { ByteSize, Effect } from "effect"
-import * as Headers from "effect/http/Headers"
+import { ByteSize, Effect, Option } from "effect"
 import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpMethod from "effect/http/HttpMethod"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import { isUtf8 } from "node:buffer"
 import { LengthRequired, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationError } from "./HttpErrors.ts"
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./JsonDepth.ts"
 import { stringIssues, textProblem } from "./WellFormedText.ts"
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
-
-const decodeStrictly = (bytes: ArrayBuffer): string | undefined => {
-  try {
-    return strictUtf8.decode(bytes)
-  } catch {
-    return undefined
-  }
-}
+const utf8 = new TextDecoder()
 
 const invalid = (issues: ReadonlyArray<{ readonly path: string; readonly message: string }>) =>
   new ValidationError({
@@ -39,34 +31,38 @@ const invalidUtf8Issues = (lossyText: string) => {
 
 const isJson = (contentType: string) => contentType.split(";")[0]?.trim().toLowerCase() === "application/json"
 
-const isEmpty = (request: HttpServerRequest.HttpServerRequest) =>
-  request.headers["transfer-encoding"] === undefined && Number(request.headers["content-length"] ?? 0) === 0
-
-/**
- * An empty body is decoded as an empty JSON body whatever its Content-Type says, so it is a
- * ValidationError (a body is required) rather than the decoder's plain-text 415.
- */
-export const emptyBodyAsJson = (request: HttpServerRequest.HttpServerRequest) =>
-  HttpMethod.hasBody(request.method) && isEmpty(request) &&
-    !isJson(request.headers["content-type"] ?? "application/json")
-    ? request.modify({ headers: Headers.set(request.headers, "content-type", "application/json") })
-    : request
+const noBody = Effect.succeed(Option.none<unknown>())
 
 /**
  * A body must declare its length, stay within the limit, be application/json, nest at most
  * MAX_JSON_DEPTH levels, be valid UTF-8, parse, and hold no string (field names included) with
- * NUL or a lone surrogate. The bytes are cached on the request, so the payload decoder reads them
- * again for free, never past the limit.
+ * NUL or a lone surrogate. Succeeds with the parsed body (none when there is no body to read),
+ * so nothing reads or parses it again.
  */
-export const checkBody = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest, limitBytes: number) {
-  if (!HttpMethod.hasBody(request.method)) return
+export const checkBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  limitBytes: number
+): Effect.Effect<
+  Option.Option<unknown>,
+  LengthRequired | PayloadTooLarge | UnsupportedMediaType | MalformedJson | ValidationError
+> => {
+  if (!HttpMethod.hasBody(request.method)) return noBody
   const declared = request.headers["content-length"]
   if (declared === undefined) {
-    if (request.headers["transfer-encoding"] === undefined) return
-    return yield* new LengthRequired({ message: "a request body needs a Content-Length header" })
+    return request.headers["transfer-encoding"] === undefined
+      ? noBody
+      : Effect.fail(new LengthRequired({ message: "a request body needs a Content-Length header" }))
   }
   const length = Number(declared)
-  if (length === 0) return
+  if (length === 0) return noBody
+  return readJson(request, length, limitBytes)
+}
+
+const readJson = Effect.fnUntraced(function*(
+  request: HttpServerRequest.HttpServerRequest,
+  length: number,
+  limitBytes: number
+) {
   if (length > limitBytes) {
     return yield* new PayloadTooLarge({
       message: `request body is ${length} bytes; the limit is ${limitBytes}`,
@@ -84,14 +80,13 @@ export const checkBody = Effect.fnUntraced(function*(request: HttpServerRequest.
     Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limitBytes)),
     Effect.mapError(() => new MalformedJson({ message: "the request body could not be read" }))
   )
-  // The platform decodes lossily (invalid bytes become U+FFFD); this decoding refuses them.
-  const strict = decodeStrictly(bytes)
-  const text = strict ?? new TextDecoder().decode(bytes)
+  // Decoding is lossy (invalid bytes become U+FFFD), so validity is checked on the bytes.
+  const text = utf8.decode(bytes)
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
     const message = `the body is nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects)`
     return yield* invalid([{ path: "(body)", message }])
   }
-  if (strict === undefined) return yield* invalid(invalidUtf8Issues(text))
+  if (!isUtf8(bytes)) return yield* invalid(invalidUtf8Issues(text))
   const parsed = yield* Effect.try({
     try: () => JSON.parse(text) as unknown,
     catch: (error) =>
@@ -99,6 +94,11 @@ export const checkBody = Effect.fnUntraced(function*(request: HttpServerRequest.
         message: `the request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`
       })
   })
-  const issues = stringIssues(parsed, textProblem)
-  if (issues.length > 0) return yield* invalid(issues)
+  // In valid UTF-8 JSON, a NUL or a lone surrogate can only be written as a \u escape: a body
+  // without one needs no walk through its strings.
+  if (text.includes("\\u")) {
+    const issues = stringIssues(parsed, textProblem)
+    if (issues.length > 0) return yield* invalid(issues)
+  }
+  return Option.some(parsed)
 })

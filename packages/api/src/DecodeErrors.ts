@@ -1,5 +1,4 @@
-import { Effect, type Layer, SchemaIssue } from "effect"
-import type * as HttpApiError from "effect/http-api/HttpApiError"
+import { Effect, type Layer, type Schema, SchemaIssue } from "effect"
 import * as HttpApiMiddleware from "effect/http-api/HttpApiMiddleware"
 import * as HttpApiSchema from "effect/http-api/HttpApiSchema"
 import { ErrorBodies } from "./ErrorBodies.ts"
@@ -18,9 +17,9 @@ const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
 const segmentOf = (segment: PropertyKey | { readonly key: PropertyKey }) =>
   String(typeof segment === "object" ? segment.key : segment)
 
-/** The platform's decode error (path, query, headers or body) as the API's ValidationError. */
-export const validationErrorFrom = (error: HttpApiError.HttpApiSchemaError): ValidationError => {
-  const issues: Array<ValidationIssue> = formatIssues(error.cause.issue).issues.map((issue) => ({
+/** A decode error (of the path, query, headers or body) as the API's ValidationError. */
+export const validationErrorFrom = (error: Schema.SchemaError): ValidationError => {
+  const issues: Array<ValidationIssue> = formatIssues(error.issue).issues.map((issue) => ({
     path: issue.path === undefined || issue.path.length === 0 ? "(root)" : issue.path.map(segmentOf).join("."),
     message: issue.message
   }))
@@ -37,5 +36,5 @@ export const DecodeErrorsLive: Layer.Layer<DecodeErrors> = HttpApiMiddleware.lay
   (error) =>
     error.kind === "Body" || error.kind === "ResponseHeaders"
       ? Effect.die(error)
-      : Effect.fail(validationErrorFrom(error))
+      : Effect.fail(validationErrorFrom(error.cause))
 )

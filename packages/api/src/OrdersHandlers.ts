@@ -3,6 +3,7 @@ import { Effect, Schema } from "effect"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { OrdersApi } from "./Api.ts"
+import { createOrderPayload } from "./CreateOrderPayload.ts"
 import { orServiceUnavailable } from "./InfrastructureFailure.ts"
 import { currentCorrelationId } from "./RequestCorrelation.ts"
 import { requestFingerprint } from "./RequestFingerprint.ts"
@@ -13,10 +14,13 @@ import { OrderJson } from "./WireSchemas.ts"
 // need not run every check again on the hot path.
 const encodeOrder = HttpServerResponse.schemaJson(Schema.toCodecJson(OrderJson), { disableChecks: true })
 
+// `create` is a raw handler: the platform would read and parse the body a second time, after
+// RequestGuard checked it; the payload is decoded from RequestGuard's parse instead.
 export const OrdersHandlersLive = HttpApiBuilder.group(OrdersApi, "orders", (handlers) =>
-  handlers.handleAll({
-    create: ({ headers, payload }) =>
+  handlers
+    .handleRaw("create", ({ headers }) =>
       Effect.gen(function*() {
+        const payload = yield* createOrderPayload
         const key = headers["idempotency-key"]
         const { created, order } = yield* createOrder({
           input: payload,
@@ -30,7 +34,6 @@ export const OrdersHandlersLive = HttpApiBuilder.group(OrdersApi, "orders", (han
         // A key bound to a missing order, or a colliding fresh UUID: broken invariants, not client errors.
         Effect.catchTags({ OrderNotFound: Effect.die, OrderAlreadyExists: Effect.die }),
         orServiceUnavailable
-      ),
-    get: ({ params }) => orServiceUnavailable(getOrder(params.id)),
-    list: ({ query }) => orServiceUnavailable(listOrders(query))
-  }))
+      ))
+    .handle("get", ({ params }) => orServiceUnavailable(getOrder(params.id)))
+    .handle("list", ({ query }) => orServiceUnavailable(listOrders(query))))

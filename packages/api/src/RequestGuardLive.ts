@@ -1,9 +1,9 @@
-import { Cause, Effect, Layer, Result } from "effect"
-import * as HttpServerError from "effect/http/HttpServerError"
+import { Cause, Effect, Layer } from "effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import { ApiConfig } from "./ApiConfig.ts"
-import { checkBody, emptyBodyAsJson } from "./BodyCheck.ts"
-import { InternalError, MalformedJson, ValidationError } from "./HttpErrors.ts"
+import { checkBody } from "./BodyCheck.ts"
+import { CheckedBody } from "./CheckedBody.ts"
+import { InternalError, ValidationError } from "./HttpErrors.ts"
 import { queryIssues } from "./QueryCheck.ts"
 import { RequestGuard } from "./RequestGuard.ts"
 
@@ -27,20 +27,12 @@ export const RequestGuardLive = Layer.effect(
           const summary = badQuery.slice(0, 3).map((issue) => `${issue.path}: ${issue.message}`).join("; ")
           return yield* new ValidationError({ message: `invalid request: ${summary}`, issues: badQuery })
         }
-        yield* checkBody(request, requestBodyLimitBytes)
-        const decoded = emptyBodyAsJson(request)
-        return yield* decoded === request
-          ? httpEffect
-          : Effect.provideService(httpEffect, HttpServerRequest.HttpServerRequest, decoded)
+        const body = yield* checkBody(request, requestBodyLimitBytes)
+        return yield* Effect.provideService(httpEffect, CheckedBody, body)
       }).pipe(
         Effect.catchCause((cause) =>
           Effect.gen(function*() {
             if (!Cause.hasDies(cause)) return yield* Effect.failCause(cause)
-            // The payload decoder dies when the body is unreadable; checkBody normally answers first.
-            const defect = Cause.findDefect(cause)
-            if (Result.isSuccess(defect) && HttpServerError.isHttpServerError(defect.success)) {
-              return yield* new MalformedJson({ message: "the request body could not be read as JSON" })
-            }
             return yield* yield* unexpectedFailure(cause)
           })
         )
