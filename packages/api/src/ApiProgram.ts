@@ -1,4 +1,4 @@
-import { jsonLoggerLayer, type Outbox, OutboxSignal } from "@order-platform/domain"
+import { CreateOrderBatchConfig, jsonLoggerLayer, type Outbox, OutboxSignal } from "@order-platform/domain"
 import { DatabaseConfig, MigrationsLayer, PgClientLive, PostgresLayer } from "@order-platform/postgres"
 import { OutboxRelayLayer } from "@order-platform/sqs"
 import { Config, Effect, Layer, Option } from "effect"
@@ -26,7 +26,9 @@ export const RelayLayer: Layer.Layer<OutboxSignal, Config.ConfigError, Outbox> =
 )
 
 /** Every setting is read before anything connects: bad configuration fails fast, naming the variable. */
-const ConfigCheck = Layer.effectDiscard(Effect.all([ApiConfig, DatabaseConfig], { discard: true }))
+const ConfigCheck = Layer.effectDiscard(
+  Effect.all([ApiConfig, DatabaseConfig, CreateOrderBatchConfig], { discard: true })
+)
 
 /** Built first and released last: "api.stopped" is written after the server drained and the pool closed. */
 const Lifecycle = Layer.effectDiscard(

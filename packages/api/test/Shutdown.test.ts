@@ -149,6 +149,7 @@ describe("the api process", () => {
     ["PORT", "not-a-port"],
     ["SHUTDOWN_DRAIN_MS", "soon"],
     ["REQUEST_BODY_LIMIT_BYTES", "0"],
+    ["CREATE_BATCH_MAX_SIZE", "0"],
     ["DATABASE_URL", "mysql://somewhere/db"]
   ])("bad configuration (%s=%s) fails at start-up naming the variable, exit 1", async (name, value) => {
     const { api } = await launch({ [name]: value })

@@ -28,6 +28,18 @@ export interface CreateOrderBatchSettings {
 
 export const defaultCreateOrderBatchSettings: CreateOrderBatchSettings = { maxBatchSize: 64 }
 
+/** `CREATE_BATCH_MAX_SIZE`: an integer from 1 to 1000, default 64. */
+export const CreateOrderBatchConfig: Config.Config<CreateOrderBatchSettings> = Config.all({
+  maxBatchSize: Config.schema(
+    Schema.Int.check(
+      Schema.isBetween({ minimum: 1, maximum: 1_000 }, {
+        message: "CREATE_BATCH_MAX_SIZE must be an integer from 1 to 1000"
+      })
+    ),
+    "CREATE_BATCH_MAX_SIZE"
+  ).pipe(Config.withDefault(defaultCreateOrderBatchSettings.maxBatchSize))
+})
+
 /** Orders per group-commit write (a write that fell back to one order at a time counts as one). */
 export const createOrderBatchSizes = Metric.histogram("order_create_batch_size", {
   description: "new orders written by one group-commit write",
@@ -155,16 +167,6 @@ export class CreateOrderBatcher extends Context.Service<CreateOrderBatcher, {
   static readonly layer = (settings: CreateOrderBatchSettings = defaultCreateOrderBatchSettings) =>
     Layer.effect(CreateOrderBatcher, make(settings))
 
-  /** `CREATE_BATCH_MAX_SIZE` (1–1000, default 64). */
-  static readonly fromConfig = Layer.unwrap(Effect.map(
-    Config.schema(
-      Schema.Int.check(
-        Schema.isBetween({ minimum: 1, maximum: 1_000 }, {
-          message: "CREATE_BATCH_MAX_SIZE must be an integer from 1 to 1000"
-        })
-      ),
-      "CREATE_BATCH_MAX_SIZE"
-    ).pipe(Config.withDefault(defaultCreateOrderBatchSettings.maxBatchSize)),
-    (maxBatchSize) => CreateOrderBatcher.layer({ maxBatchSize })
-  ))
+  /** Settings from {@link CreateOrderBatchConfig}. */
+  static readonly fromConfig = Layer.unwrap(Effect.map(CreateOrderBatchConfig, CreateOrderBatcher.layer))
 }
