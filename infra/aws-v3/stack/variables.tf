@@ -526,22 +526,50 @@ variable "alarm_db_free_storage_bytes" {
 # Autoscaling of the worker
 # ---------------------------------------------------------------------------------------------
 
-variable "worker_scale_out_backlog" {
+variable "worker_drain_rate_per_task" {
   type        = number
-  description = "Visible messages in the main queue from which the worker scales out."
+  description = "Planning drain rate of one worker task, messages per second: the scaling thresholds are seconds of backlog at this rate (derivation in autoscaling.tf)."
+  default     = 50
+
+  validation {
+    # A quarter of what WORKER_CONCURRENCY and the business step allow one task at most.
+    condition     = var.worker_drain_rate_per_task > 0 && var.worker_drain_rate_per_task * 4 <= var.worker_concurrency * 1000 / max(var.processing_delay_ms, 1)
+    error_message = "worker_drain_rate_per_task must be positive and at most a quarter of worker_concurrency / processing_delay_ms (re-derive it, see autoscaling.tf)."
+  }
+}
+
+variable "worker_scale_out_backlog_seconds" {
+  type        = number
+  description = "Scale the worker out when the visible backlog per running task is this many seconds of work at worker_drain_rate_per_task."
+  default     = 60
+
+  validation {
+    # Removing one of n >= 2 tasks multiplies the backlog per task by at most 2.
+    condition     = var.worker_scale_out_backlog_seconds > 2 * var.worker_scale_in_backlog_seconds
+    error_message = "worker_scale_out_backlog_seconds must exceed twice worker_scale_in_backlog_seconds, or scaling in would trigger the next scale-out."
+  }
+}
+
+variable "worker_scale_in_backlog_seconds" {
+  type        = number
+  description = "Remove one worker task when the visible backlog per running task stays at or below this many seconds of work for worker_scale_in_minutes."
   default     = 10
+
+  validation {
+    condition     = var.worker_scale_in_backlog_seconds >= 0
+    error_message = "worker_scale_in_backlog_seconds must not be negative."
+  }
 }
 
-variable "worker_backlog_per_task" {
+variable "worker_scale_in_minutes" {
   type        = number
-  description = "Each further this many visible messages above worker_scale_out_backlog add one more task (proportional steps)."
-  default     = 100
-}
-
-variable "worker_scale_in_empty_minutes" {
-  type        = number
-  description = "Minutes the main queue must stay empty (nothing visible, nothing in flight) before one worker task is removed."
+  description = "Minutes the backlog per task must stay at or below the scale-in threshold before one worker task is removed."
   default     = 15
+
+  validation {
+    condition     = var.worker_scale_in_minutes >= 5
+    error_message = "worker_scale_in_minutes must be at least 5 (a task is cheap; flapping is not)."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -102,6 +102,33 @@ describe("shutdown", () => {
   })
 })
 
+describe("worker autoscaling and the worker's own throughput", () => {
+  // Worker CPU per message in sqs-consumer mode, measured by the bench (README, "Performance",
+  // scenario 3: 1.054–1.066 ms on the Effect 4 line).
+  const cpuMsPerMessage = 1.06
+
+  it("the planning drain rate is at most a quarter of what one task can do by its concurrency and its CPU", () => {
+    const rate = evaluateNumber(stack, "${var.worker_drain_rate_per_task}")
+    const byConcurrency = env("worker", "WORKER_CONCURRENCY") / (env("worker", "PROCESSING_DELAY_MS") / 1000)
+    const vcpu = evaluateNumber(stack, resource(stack, "aws_ecs_task_definition", "worker")["cpu"]) / 1024
+    const byCpu = (vcpu * 1000) / cpuMsPerMessage
+    expect({ byConcurrency, byCpu: Math.round(byCpu) }).toEqual({ byConcurrency: 200, byCpu: 236 })
+    expect(rate * 4).toBeLessThanOrEqual(Math.min(byConcurrency, byCpu))
+  })
+
+  it("a task at the scale-out threshold drains it well inside the oldest-message alarm", () => {
+    const perTask = evaluateNumber(stack, "${local.worker_scale_out_backlog_per_task}")
+    const rate = evaluateNumber(stack, "${var.worker_drain_rate_per_task}")
+    const alarmMinutes = evaluateNumber(
+      stack,
+      resource(stack, "aws_cloudwatch_metric_alarm", "worker_backlog_high")["evaluation_periods"]
+    )
+    // Alarm, then about a minute for a new task to start, then draining at the planning rate.
+    const secondsBehind = alarmMinutes * 60 + 60 + perTask / rate
+    expect(secondsBehind).toBeLessThan(evaluateNumber(stack, "${var.alarm_oldest_message_age_seconds}"))
+  })
+})
+
 describe("API port and health check", () => {
   const targetGroup = resource(stack, "aws_lb_target_group", "api")
 

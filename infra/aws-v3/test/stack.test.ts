@@ -1,6 +1,7 @@
 /** What the issue asks of each part of the stack, beyond the Checkov/Trivy rules. */
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+import { evaluateMetricMath } from "./support/metric-math.ts"
 import {
   block,
   blocks,
@@ -386,6 +387,24 @@ describe("dashboard", () => {
 
 describe("worker autoscaling", () => {
   const target = resource(stack, "aws_appautoscaling_target", "worker")
+  const scaleOut = resource(stack, "aws_cloudwatch_metric_alarm", "worker_backlog_high")
+  const scaleIn = resource(stack, "aws_cloudwatch_metric_alarm", "worker_queue_empty")
+  const outThreshold = evaluateNumber(stack, "${local.worker_scale_out_backlog_per_task}")
+  const inThreshold = evaluateNumber(stack, "${local.worker_scale_in_backlog_per_task}")
+
+  /** The alarm's metric math, evaluated for one minute's datapoints. */
+  const alarmValue = (alarm: JsonObject, values: Readonly<Record<string, number | undefined>>) => {
+    const queries = blocks(alarm, "metric_query")
+    const expressionsById = Object.fromEntries(
+      queries.filter((query) => query["expression"] !== undefined).map((query) => [
+        String(query["id"]),
+        String(evaluate(stack, query["expression"] ?? null))
+      ])
+    )
+    const returned = queries.filter((query) => query["return_data"] === true)
+    expect(returned.map((query) => query["id"])).toEqual(["backlog_per_task"])
+    return evaluateMetricMath(expressionsById["backlog_per_task"] ?? "", values, expressionsById)
+  }
 
   it("between 1 and 5 tasks", () => {
     expect(evaluateNumber(stack, target["min_capacity"])).toBe(1)
@@ -393,9 +412,43 @@ describe("worker autoscaling", () => {
     expect(target["resource_id"]).toBe("service/${aws_ecs_cluster.main.name}/${aws_ecs_service.worker.name}")
   })
 
-  it("scale-out steps grow with the backlog (one more task per worker_backlog_per_task messages)", () => {
-    const policy = resource(stack, "aws_appautoscaling_policy", "worker_scale_out")
-    const configuration = block(policy, "step_scaling_policy_configuration")
+  it.each([["scale-out", scaleOut], ["scale-in", scaleIn]] as const)(
+    "%s alarm: metric math, visible messages ÷ running worker tasks (Container Insights)",
+    (_, alarm) => {
+      expect(alarm).not.toHaveProperty("metric_name")
+      const metrics = blocks(alarm, "metric_query").filter((query) => query["metric"] !== undefined).map((query) => {
+        const metric = block(query, "metric")
+        return [query["id"], metric["namespace"], metric["metric_name"], metric["dimensions"]]
+      })
+      expect(metrics).toEqual([
+        ["visible", "AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: "${aws_sqs_queue.orders.name}" }],
+        ["running", "ECS/ContainerInsights", "RunningTaskCount", {
+          ClusterName: "${aws_ecs_cluster.main.name}",
+          ServiceName: "${aws_ecs_service.worker.name}"
+        }]
+      ])
+      expect(alarmValue(alarm, { visible: 9000, running: 3 })).toBe(3000)
+      // No running task (all crashed), or no datapoint from Container Insights: one task's worth.
+      expect(alarmValue(alarm, { visible: 900, running: 0 })).toBe(900)
+      expect(alarmValue(alarm, { visible: 900, running: undefined })).toBe(900)
+      expect(alarmValue(alarm, { visible: undefined, running: 2 })).toBe(0)
+    }
+  )
+
+  it("thresholds are seconds of backlog at the planning drain rate: 60 s → 3000, 10 s → 500 messages per task", () => {
+    expect(evaluateNumber(stack, "${var.worker_drain_rate_per_task}")).toBe(50)
+    expect([outThreshold, inThreshold]).toEqual([3000, 500])
+    expect(evaluateNumber(stack, scaleOut["threshold"])).toBe(outThreshold)
+    expect(evaluateNumber(stack, scaleIn["threshold"])).toBe(inThreshold)
+    // Scaling in from n ≥ 2 tasks multiplies the backlog per task by n / (n − 1) ≤ 2.
+    expect(inThreshold * 2).toBeLessThan(outThreshold)
+  })
+
+  it("scale-out answers in proportion: +50 %, +100 %, +200 % of the tasks, at least one", () => {
+    const configuration = block(
+      resource(stack, "aws_appautoscaling_policy", "worker_scale_out"),
+      "step_scaling_policy_configuration"
+    )
     const steps = blocks(configuration, "step_adjustment").map((step) => ({
       lower: evaluateNumber(stack, step["metric_interval_lower_bound"]),
       upper: step["metric_interval_upper_bound"] === undefined
@@ -403,20 +456,22 @@ describe("worker autoscaling", () => {
         : evaluateNumber(stack, step["metric_interval_upper_bound"]),
       adjustment: evaluateNumber(stack, step["scaling_adjustment"])
     }))
-    const perTask = evaluateNumber(stack, "${var.worker_backlog_per_task}")
+    // Bounds are relative to the threshold: [1×, 2×), [2×, 4×), 4× and more.
     expect(steps).toEqual([
-      { lower: 0, upper: perTask, adjustment: 1 },
-      { lower: perTask, upper: 2 * perTask, adjustment: 2 },
-      { lower: 2 * perTask, upper: 3 * perTask, adjustment: 3 },
-      { lower: 3 * perTask, upper: Infinity, adjustment: 4 }
+      { lower: 0, upper: outThreshold, adjustment: 50 },
+      { lower: outThreshold, upper: 3 * outThreshold, adjustment: 100 },
+      { lower: 3 * outThreshold, upper: Infinity, adjustment: 200 }
     ])
-    expect(configuration["adjustment_type"]).toBe("ChangeInCapacity")
-    const alarm = resource(stack, "aws_cloudwatch_metric_alarm", "worker_backlog_high")
-    expect(alarm["alarm_actions"]).toEqual(["${aws_appautoscaling_policy.worker_scale_out.arn}"])
-    expect(alarm["metric_name"]).toBe("ApproximateNumberOfMessagesVisible")
+    expect(configuration["adjustment_type"]).toBe("PercentChangeInCapacity")
+    expect(configuration["min_adjustment_magnitude"]).toBe(1)
+    expect(scaleOut["alarm_actions"]).toEqual(["${aws_appautoscaling_policy.worker_scale_out.arn}"])
+    expect([scaleOut["comparison_operator"], scaleOut["treat_missing_data"]]).toEqual([
+      "GreaterThanOrEqualToThreshold",
+      "notBreaching"
+    ])
   })
 
-  it("scale-in removes one task after the queue stayed empty for a sustained period", () => {
+  it("scale-in removes one task after 15 minutes at or below the threshold, which a steady trickle reaches", () => {
     const configuration = block(
       resource(stack, "aws_appautoscaling_policy", "worker_scale_in"),
       "step_scaling_policy_configuration"
@@ -425,16 +480,17 @@ describe("worker autoscaling", () => {
       metric_interval_upper_bound: 0,
       scaling_adjustment: -1
     }])
-    const alarm = resource(stack, "aws_cloudwatch_metric_alarm", "worker_queue_empty")
-    expect(alarm["alarm_actions"]).toEqual(["${aws_appautoscaling_policy.worker_scale_in.arn}"])
-    expect(evaluateNumber(stack, alarm["evaluation_periods"])).toBeGreaterThanOrEqual(10)
-    expect([alarm["comparison_operator"], alarm["threshold"]]).toEqual(["LessThanOrEqualToThreshold", 0])
-    const queries = blocks(alarm, "metric_query")
-    expect(queries.map((query) => query["expression"] ?? block(query, "metric")["metric_name"])).toEqual([
-      "visible + inflight",
-      "ApproximateNumberOfMessagesVisible",
-      "ApproximateNumberOfMessagesNotVisible"
-    ])
+    expect(scaleIn["alarm_actions"]).toEqual(["${aws_appautoscaling_policy.worker_scale_in.arn}"])
+    expect(evaluateNumber(stack, scaleIn["evaluation_periods"])).toBe(15)
+    expect(evaluateNumber(stack, scaleIn["datapoints_to_alarm"])).toBe(15)
+    expect(scaleIn["comparison_operator"]).toBe("LessThanOrEqualToThreshold")
+    // 30 orders/s on 3 tasks: some messages are always visible and in flight, so the old rule
+    // (visible + in flight == 0) never fired; per task it is far below the threshold.
+    const trickle = alarmValue(scaleIn, { visible: 40, running: 3 }) ?? Infinity
+    expect(trickle).toBeGreaterThan(0)
+    expect(trickle).toBeLessThanOrEqual(inThreshold)
+    // Idle: SQS stops reporting an idle queue; that counts as nothing to do.
+    expect(scaleIn["treat_missing_data"]).toBe("breaching")
   })
 })
 

@@ -83,6 +83,11 @@ run "defaults" {
   }
 
   assert {
+    condition     = aws_cloudwatch_metric_alarm.worker_backlog_high.threshold == 3000 && aws_cloudwatch_metric_alarm.worker_queue_empty.threshold == 500
+    error_message = "Worker scaling thresholds: 60 s and 10 s of backlog per task at 50 messages/s."
+  }
+
+  assert {
     condition     = aws_db_instance.main.publicly_accessible == false && aws_db_instance.main.storage_encrypted && aws_db_instance.main.manage_master_user_password
     error_message = "RDS is private, encrypted and keeps its password in Secrets Manager."
   }
@@ -205,7 +210,8 @@ run "lease_must_outlast_the_business_step" {
   command = plan
 
   variables {
-    processing_delay_ms = 45000
+    processing_delay_ms        = 45000
+    worker_drain_rate_per_task = 0.05
   }
 
   expect_failures = [var.order_lease_seconds]
@@ -239,4 +245,24 @@ run "one_crash_must_not_dead_letter" {
   }
 
   expect_failures = [var.sqs_max_receive_count]
+}
+
+run "scale_in_threshold_must_stay_below_half_of_scale_out" {
+  command = plan
+
+  variables {
+    worker_scale_in_backlog_seconds = 30
+  }
+
+  expect_failures = [var.worker_scale_out_backlog_seconds]
+}
+
+run "drain_rate_must_fit_the_worker_settings" {
+  command = plan
+
+  variables {
+    processing_delay_ms = 500
+  }
+
+  expect_failures = [var.worker_drain_rate_per_task]
 }
