@@ -45,15 +45,29 @@ const levelsByName: Record<string, LogLevel.LogLevel> = {
   NONE: "None"
 }
 
+const acceptedNames = "Trace, Debug, Info, Warn (or Warning), Error, Fatal, None (or Off), All, in any case"
+
+/** The level a LOG_LEVEL value names (any case, Warning and Off included); undefined when it names none. */
+export const logLevelNamed = (name: string): LogLevel.LogLevel | undefined => levelsByName[name.trim().toUpperCase()]
+
 const LogLevelName = Schema.String.pipe(
+  Schema.check(
+    Schema.makeFilter((name: string) =>
+      logLevelNamed(name) !== undefined || `must be one of ${acceptedNames}; got ${JSON.stringify(name)}`
+    )
+  ),
   Schema.decodeTo(
     Schema.Literals(LogLevel.values),
     SchemaTransformation.transform({
-      // An unknown name passes through unchanged, for the literal check to reject with its value.
-      decode: (name) => levelsByName[name.toUpperCase()] ?? (name as LogLevel.LogLevel),
+      decode: (name) => logLevelNamed(name)!,
       encode: (level) => level
     })
   )
+)
+
+/** LOG_LEVEL (default Info); a name it does not know fails with the accepted names. */
+export const LogLevelConfig: Config.Config<LogLevel.LogLevel> = Config.schema(LogLevelName, "LOG_LEVEL").pipe(
+  Config.withDefault<LogLevel.LogLevel>("Info")
 )
 
 /**
@@ -62,7 +76,7 @@ const LogLevelName = Schema.String.pipe(
  */
 export const jsonLoggerLayer = (service: string) =>
   Layer.unwrap(Effect.gen(function*() {
-    const level = yield* Config.schema(LogLevelName, "LOG_LEVEL").pipe(Config.withDefault<LogLevel.LogLevel>("Info"))
+    const level = yield* LogLevelConfig
     return Layer.merge(
       Logger.layer([makeJsonLogger(service), Logger.tracerLogger]),
       Layer.succeed(References.MinimumLogLevel, level)
