@@ -102,6 +102,46 @@ const sameDirectory = async (a: string, b: string): Promise<boolean> => {
   return (await canonical(a)) === (await canonical(b))
 }
 
+type PostmasterState =
+  | { readonly _tag: "Absent" }
+  | { readonly _tag: "Stale" }
+  | { readonly _tag: "Unknown" }
+  | { readonly _tag: "Running"; readonly pid: number }
+
+const postmasterState = async (dataDir: string): Promise<PostmasterState> => {
+  let content: string
+  try {
+    content = await readFile(join(dataDir, "postmaster.pid"), "utf8")
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { _tag: "Absent" }
+    throw error
+  }
+  // A standalone backend (e.g. initdb's bootstrap) writes its PID negated.
+  const pid = Math.abs(Number.parseInt(content.split("\n")[0] ?? "", 10))
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return { _tag: "Stale" }
+  const argv = await commandLine(pid)
+  // Without /proc we cannot tell; PostgreSQL performs its own check and reports it.
+  if (argv === undefined) return { _tag: "Unknown" }
+  // A zombie (exited, not yet reaped) has an empty command line: nothing runs the cluster.
+  if (argv.length === 0) return { _tag: "Stale" }
+  const isPostgres = argv.some((part) => /(^|\/)(postgres|postmaster)(:|$)/.test(part))
+  if (!isPostgres) return { _tag: "Stale" }
+  const dataDirIndex = argv.indexOf("-D")
+  const runningDir = dataDirIndex >= 0 ? argv[dataDirIndex + 1] : undefined
+  if (runningDir !== undefined && !(await sameDirectory(runningDir, dataDir))) return { _tag: "Stale" }
+  return { _tag: "Running", pid }
+}
+
+/**
+ * The PID of the PostgreSQL server that runs on `dataDir` according to its `postmaster.pid`, or
+ * `undefined` when none does (no file, or one left by a server that died). Only reads: a check to
+ * make before starting anything (the local launcher reports every conflict at once).
+ */
+export const runningPostmasterPid = async (dataDir: string): Promise<number | undefined> => {
+  const state = await postmasterState(dataDir)
+  return state._tag === "Running" ? state.pid : undefined
+}
+
 /**
  * Handles a `postmaster.pid` left in a persistent data directory by a server that died without
  * shutting down (crash, SIGKILL, container restart). Removes it when no process runs under that
@@ -111,30 +151,15 @@ const sameDirectory = async (a: string, b: string): Promise<boolean> => {
  * Returns whether a stale file was removed. PostgreSQL replays its WAL on the next start.
  */
 export const clearStalePostmasterPid = async (dataDir: string): Promise<boolean> => {
-  const pidFile = join(dataDir, "postmaster.pid")
-  let content: string
-  try {
-    content = await readFile(pidFile, "utf8")
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false
-    throw error
+  const state = await postmasterState(dataDir)
+  switch (state._tag) {
+    case "Absent":
+    case "Unknown":
+      return false
+    case "Running":
+      throw new DataDirectoryInUseError(dataDir, state.pid)
+    case "Stale":
+      await rm(join(dataDir, "postmaster.pid"), { force: true })
+      return true
   }
-  // A standalone backend (e.g. initdb's bootstrap) writes its PID negated.
-  const pid = Math.abs(Number.parseInt(content.split("\n")[0] ?? "", 10))
-  const remove = async () => {
-    await rm(pidFile, { force: true })
-    return true
-  }
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return remove()
-  const argv = await commandLine(pid)
-  // Without /proc we cannot tell; PostgreSQL performs its own check and reports it.
-  if (argv === undefined) return false
-  // A zombie (exited, not yet reaped) has an empty command line: nothing runs the cluster.
-  if (argv.length === 0) return remove()
-  const isPostgres = argv.some((part) => /(^|\/)(postgres|postmaster)(:|$)/.test(part))
-  if (!isPostgres) return remove()
-  const dataDirIndex = argv.indexOf("-D")
-  const runningDir = dataDirIndex >= 0 ? argv[dataDirIndex + 1] : undefined
-  if (runningDir !== undefined && !(await sameDirectory(runningDir, dataDir))) return remove()
-  throw new DataDirectoryInUseError(dataDir, pid)
 }

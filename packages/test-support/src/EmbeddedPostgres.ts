@@ -49,8 +49,18 @@ export interface EmbeddedPostgresServer {
   readonly dataDir: string
   /** True when this start created the cluster (ran initdb); false when an existing one was reused. */
   readonly initialised: boolean
+  /** PID of the postmaster. */
+  readonly pid: number
+  /** Settles when the postmaster exits, whatever the reason: after stop(), or when it dies. */
+  readonly exited: Promise<EmbeddedPostgresExit>
   /** Fast shutdown (SIGINT) and wait for exit; removes the data dir if asked to. Idempotent. */
   readonly stop: () => Promise<void>
+}
+
+/** How the postmaster ended: its exit code, or the signal that ended it. */
+export interface EmbeddedPostgresExit {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
 }
 
 const LOG_LIMIT = 8_000
@@ -224,6 +234,13 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
     }
 
     const server = child()
+    if (server?.pid === undefined) {
+      throw new EmbeddedPostgresStartError("Embedded PostgreSQL has no process", log.tail())
+    }
+    const exited = new Promise<EmbeddedPostgresExit>((resolve) => {
+      if (hasExited(server)) resolve({ code: server.exitCode, signal: server.signalCode })
+      else server.once("exit", (code, signal) => resolve({ code, signal }))
+    })
     const url = postgresUrl({ port, user, password, database: "postgres" })
     try {
       await verifyConnection(url, deadline)
@@ -248,10 +265,10 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
     }
     const unregister = registerForCleanup({
       onExitSync: () => {
-        if (server !== undefined && !hasExited(server)) server.kill("SIGINT")
+        if (!hasExited(server)) server.kill("SIGINT")
       },
       stop
     })
-    return { url, port, dataDir, initialised, stop }
+    return { url, port, dataDir, initialised, pid: server.pid, exited, stop }
   }
 }

@@ -3,6 +3,15 @@
  * local launcher and benchmarks. Nothing starts and no process hook is installed on import.
  * The vitest globalSetup lives in `./postgresGlobalSetup.ts` (referenced by path, not exported here).
  */
+export {
+  assertTraversable,
+  type DataDirectoryState,
+  inspectDataDirectory,
+  isRoot,
+  lookupOsUser,
+  type OsUser,
+  runningPostmasterPid
+} from "./DataDirectory.ts"
 export * from "./EffectResources.ts"
 export * from "./EmbeddedPostgres.ts"
 export * from "./Errors.ts"

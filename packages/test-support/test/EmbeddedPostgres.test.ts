@@ -12,6 +12,7 @@ import {
   findFreePort,
   findOrStartPostgres,
   PortInUseError,
+  runningPostmasterPid,
   startEmbeddedPostgres
 } from "../src/index.ts"
 
@@ -185,6 +186,25 @@ describe("startEmbeddedPostgres", () => {
     } finally {
       unrelated.kill()
     }
+  })
+
+  it("tells when the server dies, and how", async () => {
+    const server = await start({ dataDir: join(scratch, "dies") })
+    process.kill(server.pid, "SIGKILL")
+    expect(await server.exited).toEqual({ code: null, signal: "SIGKILL" })
+    await server.stop()
+  })
+
+  it("names the server that runs on a data directory without touching a stale lock file", async () => {
+    const dataDir = join(scratch, "who-runs")
+    expect(await runningPostmasterPid(dataDir)).toBeUndefined()
+    const server = await start({ dataDir })
+    expect(await runningPostmasterPid(dataDir)).toBe(server.pid)
+    process.kill(server.pid, "SIGKILL")
+    await server.exited
+    expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(true)
+    expect(await runningPostmasterPid(dataDir)).toBeUndefined()
+    expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(true)
   })
 
   it("is ready even when PostgreSQL logs to its own files instead of stderr", async () => {
