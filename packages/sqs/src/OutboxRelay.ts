@@ -1,6 +1,6 @@
 import { type EventId, Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
-import { Array as Arr, Cause, Clock, Config, Duration, Effect, Layer, Queue, Result, Schedule, Schema } from "effect"
-import { exponentialBackoffMs } from "./Backoff.ts"
+import { Array as Arr, Cause, Clock, Config, Effect, Layer, Queue, Result, Schema } from "effect"
+import { cappedExponential, exponentialBackoffMs } from "./Backoff.ts"
 import { MAX_DELAY_SECONDS, toOutgoingMessage } from "./OrderEventMessage.ts"
 import { describePublishError } from "./PublishErrorText.ts"
 import { SqsQueue } from "./SqsQueue.ts"
@@ -158,10 +158,10 @@ const makeRelay = (settings: OutboxRelaySettings) =>
     const limit = settings.claimLimit ?? 100
     const leaseMs = settings.leaseMs ?? 30_000
     // Capped as low as the entries' own back-off, so a stalled relay is back soon after SQS is.
-    const backoff = Schedule.min([
-      Schedule.exponential(Duration.millis(settings.sweepIntervalMs)),
-      Schedule.spaced(Duration.millis(Math.max(OUTAGE_BACKOFF_MAX_MS, settings.sweepIntervalMs)))
-    ])
+    const backoff = cappedExponential(
+      settings.sweepIntervalMs,
+      Math.max(OUTAGE_BACKOFF_MAX_MS, settings.sweepIntervalMs)
+    )
     const idle = Effect.asVoid(Effect.timeoutOption(Queue.take(wakes), settings.sweepIntervalMs))
     yield* Effect.forkScoped(
       drainBacklog(limit, leaseMs).pipe(

@@ -1,4 +1,4 @@
-import { Clock, Effect, Fiber, FiberSet, Result, type Scope, Semaphore } from "effect"
+import { Clock, Effect, Fiber, FiberSet, Result, type Schedule, type Scope, Semaphore } from "effect"
 
 export interface PollingPoolSettings {
   /** Items processed at once. */
@@ -26,8 +26,11 @@ export interface PollingSource<A, E, R> {
   readonly process: (item: A) => Effect.Effect<void, never, R>
   /** An item that arrived after shutdown began: hand it back for someone else at once. */
   readonly giveBack: (item: A) => Effect.Effect<void, never, R>
-  /** After a failed fetch (`failures` in a row): log and back off. */
-  readonly onFetchFailure: (error: E, failures: number) => Effect.Effect<void, never, R>
+  /**
+   * Paces the fetches after a failure, fed the error (log it with `Schedule.tap`); it starts over
+   * after a fetch that succeeds, and also should it ever end.
+   */
+  readonly fetchRetry: Schedule.Schedule<unknown, E, never, R>
   /** After a successful fetch: e.g. wait before the next one when the source ran dry. */
   readonly afterFetch: (fetched: number, asked: number, elapsedMs: number) => Effect.Effect<void, never, R>
 }
@@ -90,26 +93,24 @@ export const runPollingPool = <A, E, R>(
         )
       )
 
+    const fetchRound = Effect.gen(function*() {
+      // Wait until a worthwhile batch fits (half the slots, at most one full batch): refilling
+      // slot by slot would spend a fetch on every one or two items.
+      yield* permits.take(refill)
+      // Fibers that already gave their permit back may still count as busy: an underestimate, never more.
+      const busy = yield* FiberSet.size(inFlight)
+      const asked = Math.max(refill, Math.min(settings.maxBatch, settings.concurrency - busy))
+      if (asked > refill) yield* permits.take(asked - refill)
+      const started = yield* Clock.currentTimeMillis
+      const fetched = yield* Effect.flatMap(
+        Fiber.join(yield* FiberSet.run(fetching, fetchAndDispatch(asked))),
+        Effect.fromResult
+      )
+      yield* source.afterFetch(fetched, asked, (yield* Clock.currentTimeMillis) - started)
+    })
+
     const poll = Effect.gen(function*() {
-      let failures = 0
-      while (!stopping) {
-        // Wait until a worthwhile batch fits (half the slots, at most one full batch): refilling
-        // slot by slot would spend a fetch on every one or two items.
-        yield* permits.take(refill)
-        // Fibers that already gave their permit back may still count as busy: an underestimate, never more.
-        const busy = yield* FiberSet.size(inFlight)
-        const asked = Math.max(refill, Math.min(settings.maxBatch, settings.concurrency - busy))
-        if (asked > refill) yield* permits.take(asked - refill)
-        const started = yield* Clock.currentTimeMillis
-        const result = yield* Fiber.join(yield* FiberSet.run(fetching, fetchAndDispatch(asked)))
-        if (Result.isFailure(result)) {
-          failures++
-          yield* source.onFetchFailure(result.failure, failures)
-          continue
-        }
-        failures = 0
-        yield* source.afterFetch(result.success, asked, (yield* Clock.currentTimeMillis) - started)
-      }
+      while (!stopping) yield* Effect.result(Effect.retry(fetchRound, source.fetchRetry))
     })
 
     const waitUntil = (done: Effect.Effect<boolean>, deadline: number) =>

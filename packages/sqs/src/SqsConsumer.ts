@@ -1,6 +1,6 @@
 import { type OrderEvent, PublishError } from "@order-platform/domain"
-import { Cause, Effect, Result, type Scope } from "effect"
-import { exponentialBackoffMs } from "./Backoff.ts"
+import { Cause, Duration, Effect, Result, Schedule, type Scope } from "effect"
+import { cappedExponential } from "./Backoff.ts"
 import { makeBatcher } from "./Batcher.ts"
 import { correlationIdAttribute, decodeOrderEvent } from "./OrderEventMessage.ts"
 import { giveBackBudgetMs, runPollingPool } from "./PollingPool.ts"
@@ -32,15 +32,34 @@ const MAX_DELETES_PER_BATCH = 10
 const DELETE_BATCH_WAIT_MS = 10
 const MAX_VISIBILITY_SECONDS = 43_200
 const RECEIVE_BACKOFF_BASE_MS = 500
-const RECEIVE_BACKOFF_MAX_MS = 20_000
+// While SQS refuses or cannot be reached, a receive is still tried every 2 s: what queued up
+// meanwhile starts within 2 s of its return. One failing call per worker every 2 s costs nothing.
+const RECEIVE_BACKOFF_MAX_MS = 2_000
 // A receive that returns empty at once (no long polling, or an endpoint cutting it short) must not spin.
 const MIN_EMPTY_RECEIVE_MS = 1_000
 
 const warn = (message: string, event: string, error: PublishError) =>
   Effect.logWarning(message).pipe(Effect.annotateLogs({ event, error: describePublishError(error) }))
 
-const receiveBackoffMs = (failures: number) =>
-  exponentialBackoffMs(RECEIVE_BACKOFF_BASE_MS, RECEIVE_BACKOFF_MAX_MS, failures)
+/** The pauses between receives that fail in a row: 0.5, 1, 2, 2, 2 ... s. */
+export const receiveBackoff: Schedule.Schedule<Duration.Duration> = cappedExponential(
+  RECEIVE_BACKOFF_BASE_MS,
+  RECEIVE_BACKOFF_MAX_MS
+)
+
+const receiveRetry = receiveBackoff.pipe(
+  Schedule.setInputType<PublishError>(),
+  Schedule.tap(({ attempt, duration, input }) =>
+    Effect.logWarning("receiving from SQS failed; backing off").pipe(
+      Effect.annotateLogs({
+        event: "sqs.receive_failed",
+        error: describePublishError(input),
+        failures: attempt,
+        backoffMs: Duration.toMillis(duration)
+      })
+    )
+  )
+)
 
 /**
  * Long-polls the queue in the background until the enclosing scope closes, handing each decoded
@@ -177,18 +196,7 @@ export const consumeOrderEvents = <R>(
             })
           }))
         ),
-      onFetchFailure: (error, failures) => {
-        const backoff = receiveBackoffMs(failures)
-        return Effect.logWarning("receiving from SQS failed; backing off").pipe(
-          Effect.annotateLogs({
-            event: "sqs.receive_failed",
-            error: describePublishError(error),
-            failures,
-            backoffMs: backoff
-          }),
-          Effect.andThen(Effect.sleep(backoff))
-        )
-      },
+      fetchRetry: receiveRetry,
       afterFetch: (fetched, _asked, elapsedMs) =>
         fetched === 0 && elapsedMs < MIN_EMPTY_RECEIVE_MS ? Effect.sleep(MIN_EMPTY_RECEIVE_MS - elapsedMs) : Effect.void
     })

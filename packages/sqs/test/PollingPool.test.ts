@@ -1,5 +1,7 @@
 import { expect, it } from "@effect/vitest"
-import { Effect, Exit, Logger, Ref, Schedule, Scope } from "effect"
+import { Clock, Effect, Exit, Logger, Ref, Schedule, Scope } from "effect"
+import { TestClock } from "effect/testing"
+import { cappedExponential } from "../src/Backoff.ts"
 import { runPollingPool } from "../src/PollingPool.ts"
 
 const waitFor = (check: Effect.Effect<boolean>) =>
@@ -33,7 +35,7 @@ const runPool = (concurrency: number, maxBatch: number, total: number) =>
           yield* Ref.update(done, (n) => n + 1)
         }),
       giveBack: () => Effect.void,
-      onFetchFailure: () => Effect.void,
+      fetchRetry: Schedule.spaced("10 millis"),
       afterFetch: (fetched) => fetched === 0 ? Effect.sleep(50) : Effect.void
     }).pipe(Scope.provide(scope))
     yield* waitFor(Effect.map(Ref.get(done), (n) => n === total))
@@ -55,3 +57,29 @@ it.live("with many slots, waits for one full batch rather than half the slots", 
     expect(peak).toBeLessThanOrEqual(30)
     expect(asks.every((asked) => asked === 10)).toBe(true)
   }))
+
+it.effect("paces failed fetches by its schedule, and starts the schedule over after a fetch that succeeds", () =>
+  Effect.gen(function*() {
+    // Fails 4 times, succeeds once (empty), fails twice more, then succeeds for good.
+    const outcomes = [false, false, false, false, true, false, false]
+    const fetchedAt = yield* Ref.make<ReadonlyArray<number>>([])
+    const scope = yield* Scope.make()
+    yield* runPollingPool({ concurrency: 2, maxBatch: 2, drainMs: 100 }, {
+      fetch: () =>
+        Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          const calls = yield* Ref.updateAndGet(fetchedAt, (all) => [...all, now])
+          const ok = outcomes[calls.length - 1] ?? true
+          return ok ? [] : yield* Effect.fail("refused" as const)
+        }),
+      process: () => Effect.void,
+      giveBack: () => Effect.void,
+      fetchRetry: cappedExponential(100, 300),
+      afterFetch: () => Effect.sleep(1_000)
+    }).pipe(Scope.provide(scope))
+    yield* TestClock.adjust(5_000)
+    yield* Scope.close(scope, Exit.void)
+    const times = (yield* Ref.get(fetchedAt)).slice(0, 8)
+    const pauses = times.slice(1).map((time, index) => time - times[index]!)
+    expect(pauses).toStrictEqual([100, 200, 300, 300, 1_000, 100, 200])
+  }).pipe(Effect.provide(Logger.layer([]))))

@@ -1,8 +1,8 @@
-import { expect, layer } from "@effect/vitest"
+import { expect, it, layer } from "@effect/vitest"
 import type { OrderEvent } from "@order-platform/domain"
 import { EMULATOR_REGION } from "@order-platform/test-support"
 import { Context, Deferred, Duration, Effect, Exit, Layer, Ref, Schedule, Scope } from "effect"
-import { consumeOrderEvents, MessageDisposition, type SqsConsumerSettings } from "../src/SqsConsumer.ts"
+import { consumeOrderEvents, MessageDisposition, receiveBackoff, type SqsConsumerSettings } from "../src/SqsConsumer.ts"
 import { type ReceivedMessage, SqsQueue } from "../src/SqsQueue.ts"
 import { counts, Emulator, freshQueue, orderEvent, sendRaw, type TestQueue } from "./support/SqsTestKit.ts"
 
@@ -274,3 +274,14 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       expect(attempts).toBeLessThanOrEqual(4)
     }))
 })
+
+it.effect("the pause between failing receives grows from 0.5 s but never passes 2 s", () =>
+  Effect.gen(function*() {
+    const step = yield* Schedule.toStep(receiveBackoff)
+    const delays: Array<number> = []
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const [, delay] = yield* step(attempt * 1_000, undefined)
+      delays.push(Duration.toMillis(delay))
+    }
+    expect(delays).toStrictEqual([500, 1_000, 2_000, 2_000, 2_000, 2_000, 2_000, 2_000])
+  }))

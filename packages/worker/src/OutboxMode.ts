@@ -1,6 +1,12 @@
 import { type EventId, Outbox, type OutboxEntry, OutboxSignal, PersistenceError } from "@order-platform/domain"
-import { exponentialBackoffMs, giveBackBudgetMs, makeBatcher, runPollingPool } from "@order-platform/sqs"
-import { Cause, DateTime, Effect, Layer, Queue, Result } from "effect"
+import {
+  cappedExponential,
+  exponentialBackoffMs,
+  giveBackBudgetMs,
+  makeBatcher,
+  runPollingPool
+} from "@order-platform/sqs"
+import { Cause, DateTime, Duration, Effect, Layer, Queue, Result, Schedule } from "effect"
 import { deliverEvent, type DeliveryVerdict } from "./Delivery.ts"
 import { pollingDrainMs } from "./ShutdownBudget.ts"
 import type { WorkerSettings } from "./WorkerConfig.ts"
@@ -102,17 +108,21 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
         Effect.flatMap(now, (at) => outbox.claimReady({ now: at, limit: max, horizonMs: 0, leaseMs: claimLeaseMs })),
       process: processEntry,
       giveBack: (entry) => releaseAtShutdown(entry).pipe(Effect.annotateLogs({ orderId: entry.event.orderId })),
-      onFetchFailure: (error, failures) => {
-        const backoff = exponentialBackoffMs(
-          settings.pollIntervalMs,
-          Math.max(CLAIM_BACKOFF_MAX_MS, settings.pollIntervalMs),
-          failures
+      fetchRetry: cappedExponential(
+        settings.pollIntervalMs,
+        Math.max(CLAIM_BACKOFF_MAX_MS, settings.pollIntervalMs)
+      ).pipe(
+        Schedule.setInputType<PersistenceError>(),
+        Schedule.tap(({ attempt, duration, input }) =>
+          Effect.logWarning("claiming outbox rows failed; backing off", Cause.fail(input)).pipe(
+            Effect.annotateLogs({
+              event: "outbox.claim_failed",
+              failures: attempt,
+              backoffMs: Duration.toMillis(duration)
+            })
+          )
         )
-        return Effect.logWarning("claiming outbox rows failed; backing off", Cause.fail(error)).pipe(
-          Effect.annotateLogs({ event: "outbox.claim_failed", failures, backoffMs: backoff }),
-          Effect.andThen(Effect.sleep(backoff))
-        )
-      },
+      ),
       // Fewer than asked for: the backlog is empty, so wait for a wake-up or the next poll.
       afterFetch: (fetched, asked) =>
         fetched < asked ? Effect.asVoid(Effect.timeoutOption(Queue.take(wakes), settings.pollIntervalMs)) : Effect.void
