@@ -54,7 +54,7 @@ layer(Emulator.persistentLayer, { excludeTestServices: true })("the emulator wit
           yield* consumeOrderEvents(
             {
               concurrency: 4,
-              drainMs: 200,
+              drainMs: 2_000,
               visibilityTimeoutSeconds: 30,
               heartbeatIntervalSeconds: 10,
               waitTimeSeconds: 20
