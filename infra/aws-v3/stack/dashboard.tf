@@ -185,6 +185,7 @@ locals {
             [var.metrics_namespace, "WorkerFailedCount"],
             [var.metrics_namespace, "PoisonMessageCount"],
             [var.metrics_namespace, "DeliveryCrashedCount"],
+            [var.metrics_namespace, "WorkerStartFailedCount"],
           ]
         }
       },

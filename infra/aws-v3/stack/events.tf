@@ -1,4 +1,5 @@
-# ECS events that no metric shows well: a task that died by itself, a rollout that failed.
+# ECS events that no metric shows well: a task that died by itself, a rollout that failed, a
+# service ECS itself reports as unstable.
 
 locals {
   # A task the scheduler stops (deploy, scale-in) has stopCode ServiceSchedulerInitiated; a
@@ -11,6 +12,19 @@ locals {
       lastStatus = ["STOPPED"]
       stopCode   = ["EssentialContainerExited", "TaskFailedToStart"]
       group      = ["service:${aws_ecs_service.worker.name}", "service:${aws_ecs_service.api.name}"]
+    }
+  }
+
+  # Service instability ECS reports itself: tasks that cannot be placed or started
+  # (SERVICE_TASK_PLACEMENT_FAILURE, SERVICE_TASK_CONFIGURATION_FAILURE), a service that keeps
+  # failing to reach its desired count (SERVICE_TASK_START_IMPAIRED), and whatever ECS adds at
+  # WARN or ERROR later. INFO (steady state) is left out.
+  ecs_service_action_pattern = {
+    source        = ["aws.ecs"]
+    "detail-type" = ["ECS Service Action"]
+    resources     = [aws_ecs_service.api.id, aws_ecs_service.worker.id]
+    detail = {
+      eventType = ["WARN", "ERROR"]
     }
   }
 
@@ -62,5 +76,26 @@ resource "aws_cloudwatch_event_target" "ecs_deployment_failed" {
       reason  = "$.detail.reason"
     }
     input_template = "\"ECS deployment failed and was rolled back: <service>: <reason>\""
+  }
+}
+
+resource "aws_cloudwatch_event_rule" "ecs_service_action" {
+  name          = "${var.name_prefix}-ecs-service-action"
+  description   = "ECS reports a problem with the API or the worker service (ECS Service Action, WARN or ERROR): tasks that cannot be placed or started."
+  event_pattern = jsonencode(local.ecs_service_action_pattern)
+}
+
+resource "aws_cloudwatch_event_target" "ecs_service_action" {
+  rule      = aws_cloudwatch_event_rule.ecs_service_action.name
+  target_id = "alarm-topic"
+  arn       = aws_sns_topic.alarms.arn
+
+  input_transformer {
+    input_paths = {
+      service   = "$.resources[0]"
+      eventType = "$.detail.eventType"
+      eventName = "$.detail.eventName"
+    }
+    input_template = "\"ECS <eventType> on <service>: <eventName> (aws ecs describe-services ... --query 'services[0].events[:10]')\""
   }
 }

@@ -18,11 +18,15 @@ resource "aws_cloudwatch_log_group" "db" {
 
 # The programs log one JSON object per line with level, message, service, correlationId,
 # orderId and event: the patterns below match those fields (see test/metric-filters.test.ts).
+# FATAL is a level of its own: the API's start-up failure (event api.failed) is logged at FATAL,
+# and an ERROR-only pattern never counted it. The worker reports its start-up failure at ERROR
+# (event worker.start_failed); its filter takes FATAL too, should a fatal line ever appear.
 locals {
-  api_error_pattern      = "{ $.level = \"ERROR\" }"
-  worker_failed_pattern  = "{ $.event = \"order.failed\" }"
-  worker_poison_pattern  = "{ $.event = \"order.poison\" }"
-  worker_crashed_pattern = "{ $.event = \"order.delivery_crashed\" }"
+  api_error_pattern           = "{ ($.level = \"ERROR\") || ($.level = \"FATAL\") }"
+  worker_failed_pattern       = "{ $.event = \"order.failed\" }"
+  worker_poison_pattern       = "{ $.event = \"order.poison\" }"
+  worker_crashed_pattern      = "{ $.event = \"order.delivery_crashed\" }"
+  worker_start_failed_pattern = "{ ($.event = \"worker.start_failed\") || ($.level = \"FATAL\") }"
 }
 
 resource "aws_cloudwatch_log_metric_filter" "api_errors" {
@@ -78,6 +82,22 @@ resource "aws_cloudwatch_log_metric_filter" "worker_delivery_crashed" {
 
   metric_transformation {
     name          = "DeliveryCrashedCount"
+    namespace     = var.metrics_namespace
+    value         = "1"
+    default_value = "0"
+    unit          = "Count"
+  }
+}
+
+# A worker that cannot start (bad configuration, database unreachable) exits and is restarted by
+# ECS; during a deploy the old tasks keep running, so no other alarm says why the new ones die.
+resource "aws_cloudwatch_log_metric_filter" "worker_start_failed" {
+  name           = "${var.name_prefix}-worker-start-failed"
+  log_group_name = aws_cloudwatch_log_group.worker.name
+  pattern        = local.worker_start_failed_pattern
+
+  metric_transformation {
+    name          = "WorkerStartFailedCount"
     namespace     = var.metrics_namespace
     value         = "1"
     default_value = "0"

@@ -158,6 +158,21 @@ resource "aws_cloudwatch_metric_alarm" "worker_poison" {
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
 
+resource "aws_cloudwatch_metric_alarm" "worker_start_failed" {
+  alarm_name          = "${var.name_prefix}-worker-start-failed"
+  alarm_description   = "Worker cannot start (log event worker.start_failed, or a FATAL line): the message names the bad variable or the unreachable dependency. ECS keeps restarting the task; during a deploy the circuit breaker rolls it back."
+  namespace           = var.metrics_namespace
+  metric_name         = aws_cloudwatch_log_metric_filter.worker_start_failed.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
 resource "aws_cloudwatch_metric_alarm" "worker_delivery_crashed" {
   alarm_name          = "${var.name_prefix}-worker-delivery-crashed"
   alarm_description   = "Worker defect: a delivery died (log event order.delivery_crashed); it is retried and ends in the SQS DLQ. The log line carries the cause."

@@ -20,6 +20,11 @@ describe("metric filters against the programs' log lines", () => {
     if (logs.origin !== "programs") console.info(`metric filters checked against sample lines: ${logs.note}`)
   })
 
+  const levels = ["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
+  const field = (text: string, name: string): unknown => (JSON.parse(text) as Record<string, unknown>)[name]
+  const allApi = (): ReadonlyArray<string> => [...logs.api, ...logs.apiStartup]
+  const allWorker = (): ReadonlyArray<string> => [...logs.worker, ...logs.workerStartup]
+
   it("every captured line is one JSON object with the fields of DESIGN.md §5", () => {
     for (const [service, lines] of [["api", logs.api], ["worker", logs.worker]] as const) {
       expect(lines.length, service).toBeGreaterThan(0)
@@ -28,25 +33,52 @@ describe("metric filters against the programs' log lines", () => {
         expect(Object.keys(event), text).toEqual(
           expect.arrayContaining(["level", "message", "service", "correlationId", "event"])
         )
-        expect(["DEBUG", "INFO", "WARN", "ERROR"], text).toContain(event["level"])
+        expect(levels, text).toContain(event["level"])
         expect(event["service"], text).toBe(service)
         if (String(event["event"]).startsWith("order.")) expect(Object.keys(event), text).toContain("orderId")
       }
     }
   })
 
-  it("ApiErrorCount counts the API's ERROR lines and nothing else", () => {
+  it("a program that refuses to start prints one JSON line naming the event, with the cause", () => {
+    expect(logs.apiStartup.map((text) => [field(text, "service"), field(text, "level"), field(text, "event")])).toEqual(
+      [
+        ["api", "FATAL", "api.failed"]
+      ]
+    )
+    expect(logs.workerStartup.map((text) => [field(text, "service"), field(text, "level"), field(text, "event")]))
+      .toEqual([["worker", "ERROR", "worker.start_failed"]])
+    for (const text of [...logs.apiStartup, ...logs.workerStartup]) {
+      expect(Object.keys(JSON.parse(text) as object), text).toEqual(
+        expect.arrayContaining(["timestamp", "level", "message", "service", "event", "cause"])
+      )
+    }
+  })
+
+  it("ApiErrorCount counts the API's ERROR and FATAL lines (its start-up failure among them) and nothing else", () => {
     const match = compileFilterPattern(patternOf("api_errors"))
-    const errors = logs.api.filter((text) => (JSON.parse(text) as { level?: unknown }).level === "ERROR")
+    const errors = allApi().filter((text) => ["ERROR", "FATAL"].includes(String(field(text, "level"))))
     expect(errors.length).toBeGreaterThan(0)
-    expect(logs.api.filter(match)).toEqual(errors)
+    expect(errors.filter((text) => field(text, "level") === "FATAL").length).toBeGreaterThan(0)
+    expect(allApi().filter(match)).toEqual(errors)
+  })
+
+  it("WorkerStartFailedCount counts the worker's start-up failure and nothing else", () => {
+    const match = compileFilterPattern(patternOf("worker_start_failed"))
+    const failed = allWorker().filter((text) => field(text, "event") === "worker.start_failed")
+    expect(failed.length).toBe(1)
+    expect(allWorker().filter(match)).toEqual(failed)
+    // A FATAL line, should the worker ever write one, counts too.
+    expect(match(JSON.stringify({ level: "FATAL", service: "worker", message: "x", event: "worker.crashed" }))).toBe(
+      true
+    )
   })
 
   it("WorkerFailedCount counts the worker's order.failed events and nothing else", () => {
     const match = compileFilterPattern(patternOf("worker_failed"))
-    const failed = logs.worker.filter((text) => (JSON.parse(text) as { event?: unknown }).event === "order.failed")
+    const failed = allWorker().filter((text) => field(text, "event") === "order.failed")
     expect(failed.length).toBeGreaterThan(0)
-    expect(logs.worker.filter(match)).toEqual(failed)
+    expect(allWorker().filter(match)).toEqual(failed)
   })
 
   it.each([
@@ -54,9 +86,9 @@ describe("metric filters against the programs' log lines", () => {
     ["DeliveryCrashedCount", "worker_delivery_crashed", "order.delivery_crashed"]
   ])("%s counts the worker's %s events and nothing else", (_, filter, event) => {
     const match = compileFilterPattern(patternOf(filter))
-    const expected = logs.worker.filter((text) => (JSON.parse(text) as { event?: unknown }).event === event)
+    const expected = allWorker().filter((text) => field(text, "event") === event)
     expect(expected.length).toBeGreaterThan(0)
-    expect(expected.every((text) => (JSON.parse(text) as { level?: unknown }).level === "ERROR")).toBe(true)
-    expect(logs.worker.filter(match)).toEqual(expected)
+    expect(expected.every((text) => field(text, "level") === "ERROR")).toBe(true)
+    expect(allWorker().filter(match)).toEqual(expected)
   })
 })

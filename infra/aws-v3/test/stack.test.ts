@@ -234,14 +234,14 @@ describe("logs and metric filters", () => {
     expect(resource(stack, "aws_cloudwatch_log_group", "worker")["name"]).toBe("/ecs/${var.name_prefix}/worker")
   })
 
-  it("ApiErrorCount on the API log group, WorkerFailedCount on the worker's", () => {
+  it("ApiErrorCount (ERROR and FATAL) on the API log group, WorkerFailedCount on the worker's", () => {
     const api = resource(stack, "aws_cloudwatch_log_metric_filter", "api_errors")
     const worker = resource(stack, "aws_cloudwatch_log_metric_filter", "worker_failed")
     expect(api["log_group_name"]).toBe("${aws_cloudwatch_log_group.api.name}")
     expect(worker["log_group_name"]).toBe("${aws_cloudwatch_log_group.worker.name}")
     expect(block(api, "metric_transformation")["name"]).toBe("ApiErrorCount")
     expect(block(worker, "metric_transformation")["name"]).toBe("WorkerFailedCount")
-    expect(evaluate(stack, api["pattern"] ?? null)).toBe("{ $.level = \"ERROR\" }")
+    expect(evaluate(stack, api["pattern"] ?? null)).toBe("{ ($.level = \"ERROR\") || ($.level = \"FATAL\") }")
     expect(evaluate(stack, worker["pattern"] ?? null)).toBe("{ $.event = \"order.failed\" }")
   })
 })
@@ -270,6 +270,12 @@ describe("alarms: every row of the failure matrix notifies the alarm topic", () 
       "worker_delivery_crashed",
       "${var.metrics_namespace}",
       "${aws_cloudwatch_log_metric_filter.worker_delivery_crashed.metric_transformation[0].name}"
+    ],
+    [
+      "worker cannot start",
+      "worker_start_failed",
+      "${var.metrics_namespace}",
+      "${aws_cloudwatch_log_metric_filter.worker_start_failed.metric_transformation[0].name}"
     ],
     ["API broken deploy (ELB 5xx)", "api_elb_5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"],
     ["API broken deploy (target 5xx)", "api_target_5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"],
@@ -340,6 +346,25 @@ describe("EventBridge", () => {
     )
   })
 
+  it("service instability: ECS Service Action events at WARN or ERROR of both services go to the alarm topic", () => {
+    expect(resource(stack, "aws_cloudwatch_event_rule", "ecs_service_action")["event_pattern"]).toBe(
+      "${jsonencode(local.ecs_service_action_pattern)}"
+    )
+    expect(localObject(stack, "ecs_service_action_pattern")).toEqual({
+      source: ["aws.ecs"],
+      "detail-type": ["ECS Service Action"],
+      resources: ["${aws_ecs_service.api.id}", "${aws_ecs_service.worker.id}"],
+      detail: { eventType: ["WARN", "ERROR"] }
+    })
+    const target = resource(stack, "aws_cloudwatch_event_target", "ecs_service_action")
+    expect(target["arn"]).toBe("${aws_sns_topic.alarms.arn}")
+    expect(block(target, "input_transformer")["input_paths"]).toEqual({
+      service: "$.resources[0]",
+      eventType: "$.detail.eventType",
+      eventName: "$.detail.eventName"
+    })
+  })
+
   it("the topic lets CloudWatch and EventBridge publish", () => {
     const principals = blocks(dataSource(stack, "aws_iam_policy_document", "alarms_topic"), "statement").map(
       (statement) => block(statement, "principals")["identifiers"]
@@ -379,7 +404,8 @@ describe("dashboard", () => {
         "${var.metrics_namespace} ApiErrorCount",
         "${var.metrics_namespace} WorkerFailedCount",
         "${var.metrics_namespace} PoisonMessageCount",
-        "${var.metrics_namespace} DeliveryCrashedCount"
+        "${var.metrics_namespace} DeliveryCrashedCount",
+        "${var.metrics_namespace} WorkerStartFailedCount"
       ])
     )
   })

@@ -5,7 +5,9 @@
  * in-memory kit, with a business step that always refuses and one attempt allowed, so the order
  * ends FAILED), an event for an order that does not exist (poison), the worker's delivery of an
  * event whose business step dies (`deliverEvent`), and the API's handling of an infrastructure failure (`orServiceUnavailable`,
- * inside the correlation annotation its request middleware adds).
+ * inside the correlation annotation its request middleware adds). Start-up failures are the
+ * programs' own: each `main.ts` is run as a process with a configuration it refuses, and the
+ * line it prints before exiting is kept.
  */
 import {
   type CorrelationId,
@@ -21,14 +23,21 @@ import {
   SimulatedOrderProcessor
 } from "@order-platform/domain"
 import { Clock, Effect, Layer, Logger, References } from "effect"
+import { execFile } from "node:child_process"
+import { join } from "node:path"
+import { promisify } from "node:util"
 import { orServiceUnavailable } from "../../../../packages/api/src/InfrastructureFailure.ts"
 import { deliverEvent } from "../../../../packages/worker/src/Delivery.ts"
 
 export interface CapturedLogs {
   readonly origin: "programs" | "samples"
   readonly note: string
+  /** Lines of requests and order processing: each carries a correlation id. */
   readonly api: ReadonlyArray<string>
   readonly worker: ReadonlyArray<string>
+  /** What each program prints when it refuses to start (no request, no correlation id). */
+  readonly apiStartup: ReadonlyArray<string>
+  readonly workerStartup: ReadonlyArray<string>
 }
 
 const input = {
@@ -111,9 +120,31 @@ const apiLines = async (): Promise<ReadonlyArray<string>> => {
   return lines
 }
 
+const packagesDir = join(import.meta.dirname, "..", "..", "..", "..", "packages")
+
+/** Runs `packages/<program>/src/main.ts` with `env` only; it must exit 1, and its stdout is kept. */
+const startupFailureLines = async (
+  program: "api" | "worker",
+  env: Readonly<Record<string, string>>
+): Promise<ReadonlyArray<string>> => {
+  const run = promisify(execFile)(
+    process.execPath,
+    ["--conditions=@order-platform/source", join(packagesDir, program, "src", "main.ts")],
+    { env: { PATH: process.env["PATH"] ?? "", ...env }, timeout: 60_000 }
+  )
+  const outcome = await run.then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (error: { code?: number; stdout?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? "" })
+  )
+  if (outcome.code !== 1) throw new Error(`${program} main.ts exited ${outcome.code}, not 1:\n${outcome.stdout}`)
+  return outcome.stdout.split("\n").filter((line) => line.trim() !== "")
+}
+
 export const captureProgramLogLines = async (): Promise<CapturedLogs> => ({
   origin: "programs",
   note: "lines written by the programs' JSON logger from the worker's and the API's own code paths",
   api: await apiLines(),
-  worker: await workerLines()
+  worker: await workerLines(),
+  apiStartup: await startupFailureLines("api", { PORT: "not-a-port" }),
+  workerStartup: await startupFailureLines("worker", { WORKER_MODE: "not-a-mode" })
 })
