@@ -8,10 +8,21 @@ export const MAX_DELAY_SECONDS = 900
 export const delaySecondsUntil = (availableAt: Date, now: Date): number =>
   Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((availableAt.getTime() - now.getTime()) / 1000)))
 
+/**
+ * Only a retry is scheduled for later: it waits what is left of its delay, rounded up so that it
+ * never comes early. Every other event was due when it was written, so a fraction of a second
+ * still to go is the relay's clock read before the row committed, or another host's clock a
+ * little ahead, never a delay to keep: rounding that up held a new order a whole second.
+ */
+export const messageDelaySeconds = (entry: OutboxEntry, now: Date): number =>
+  entry.event.type === "OrderRetryScheduled"
+    ? delaySecondsUntil(entry.availableAt, now)
+    : delaySecondsUntil(new Date(entry.availableAt.getTime() - 999), now)
+
 const encodeBody = Schema.encodeSync(OrderEventFromJson)
 const decodeBody = Schema.decodeUnknownResult(OrderEventFromJson)
 
-/** An outbox entry as a message: the event as JSON body, its ids as attributes, its delay in DelaySeconds. */
+/** An outbox entry as a message: the event as JSON body, its ids as attributes, a retry's delay in DelaySeconds. */
 export const toOutgoingMessage = (entry: OutboxEntry, now: Date): OutgoingMessage => ({
   id: entry.event.eventId,
   body: encodeBody(entry.event),
@@ -20,7 +31,7 @@ export const toOutgoingMessage = (entry: OutboxEntry, now: Date): OutgoingMessag
     eventId: entry.event.eventId,
     eventType: entry.event.type
   },
-  delaySeconds: delaySecondsUntil(entry.availableAt, now)
+  delaySeconds: messageDelaySeconds(entry, now)
 })
 
 /** The event in the body, or why it is not one (the body is the contract; attributes are for humans and logs). */

@@ -92,8 +92,8 @@ const release = (entry: OutboxEntry, error: string, transportDown: boolean) =>
 
 /**
  * One relay round: claim what is due within SQS's 15-minute delay horizon, send it in batches of
- * 10 with the remaining delay as DelaySeconds, mark what SQS accepted as sent and give the rest
- * back with a back-off. Claims are exclusive, so any number of relays may run side by side.
+ * 10 (a retry with its remaining delay as DelaySeconds, anything else at once), mark what SQS
+ * accepted as sent and give the rest back with a back-off. Claims are exclusive, so any number of relays may run side by side.
  */
 export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
   function*(options: { readonly limit: number; readonly leaseMs: number }) {
@@ -106,9 +106,15 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
       leaseMs: options.leaseMs
     })
     if (entries.length === 0) return { claimed: 0, sent: 0, failed: 0, transportDown: false } satisfies RelayRound
-    const results = yield* Effect.forEach(Arr.chunksOf(entries, SEND_BATCH_SIZE), (batch) => sendBatch(batch, now), {
-      concurrency: 4
-    })
+    // Read again: a retry's remaining delay is counted from the send, not from before the claim.
+    const sendingAt = new Date(yield* Clock.currentTimeMillis)
+    const results = yield* Effect.forEach(
+      Arr.chunksOf(entries, SEND_BATCH_SIZE),
+      (batch) => sendBatch(batch, sendingAt),
+      {
+        concurrency: 4
+      }
+    )
     const sent = results.flatMap((result) => result.sent)
     const failed = results.flatMap((result) => result.failed)
     yield* outbox.markSent(sent, new Date(yield* Clock.currentTimeMillis))

@@ -43,6 +43,13 @@ describe("toOutgoingMessage / decodeOrderEvent", () => {
     expect(decodeOrderEvent(received(message.body))).toStrictEqual(Result.succeed(event))
   })
 
+  it("delays only a retry; any other event goes out at once unless due a whole second or more from now", () => {
+    const delay = (attempt: number, ms: number) =>
+      toOutgoingMessage({ event: orderEvent(attempt), availableAt: later(ms), deliveryAttempts: 1 }, now).delaySeconds
+    expect([delay(0, -2_000), delay(0, 0), delay(0, 5), delay(0, 999), delay(0, 3_500)]).toStrictEqual([0, 0, 0, 0, 3])
+    expect([delay(1, -2_000), delay(1, 0), delay(1, 5), delay(1, 999), delay(1, 3_500)]).toStrictEqual([0, 0, 1, 1, 4])
+  })
+
   it("explains why a body is not an order event", () => {
     const notJson = decodeOrderEvent(received("{oops"))
     const wrongShape = decodeOrderEvent(received(JSON.stringify({ ...orderEvent(), attempt: -1 })))

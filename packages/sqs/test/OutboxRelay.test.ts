@@ -63,6 +63,26 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
       })
     }))
 
+  it.effect("a new order's event due a moment after the relay read its clock goes out at once; a retry keeps its delay", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const created = orderEvent()
+      const retry = orderEvent(1)
+      yield* Effect.gen(function*() {
+        const outbox = yield* Outbox
+        // As when the row commits between the relay's clock reading and its claim, or on a host
+        // whose clock runs a little ahead: "due" 300 ms from the relay's point of view.
+        const soon = new Date(Date.now() + 300)
+        yield* outbox.append(created, soon)
+        yield* outbox.append(retry, soon)
+        expect((yield* relayOnce({ limit: 100, leaseMs: 30_000 })).sent).toBe(2)
+      }).pipe(Effect.provide(Layer.merge(InMemory.storesLayer, queue.layer)))
+
+      expect(yield* counts(queue.client, queue.pair.queueUrl)).toStrictEqual({ visible: 1, inFlight: 0, delayed: 1 })
+      const [message] = yield* drainVisible(queue.client, queue.pair.queueUrl)
+      expect(JSON.parse(message?.body ?? "")).toStrictEqual(created)
+    }))
+
   it.effect("sends a backlog larger than one SendMessageBatch as several batches of at most 10", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
