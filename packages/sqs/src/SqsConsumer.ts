@@ -65,8 +65,8 @@ const receiveRetry = receiveBackoff.pipe(
  * Long-polls the queue in the background until the enclosing scope closes, handing each decoded
  * order event to `handle` with at most `concurrency` in flight. A message is deleted only when its
  * handler says so; while it runs, a heartbeat keeps it invisible. A body that is not an order
- * event is logged once per receive and left alone, so the queue's redrive policy moves it to the
- * DLQ. Closing the scope lets in-flight messages finish, makes the rest visible again at once (a
+ * event is logged at ERROR on every receive and made visible again at once, so the queue's
+ * redrive policy moves it to the DLQ within seconds; it is never deleted. Closing the scope lets in-flight messages finish, makes the rest visible again at once (a
  * long poll still open hands back what it then receives), and aborts the long poll, all within
  * `drainMs`.
  */
@@ -156,12 +156,15 @@ export const consumeOrderEvents = <R>(
         onSuccess: (event) => processEvent(event, message),
         onFailure: (reason) => {
           const correlationId = correlationIdAttribute(message)
-          return Effect.logError("message is not an order event; left for the queue's redrive policy").pipe(
+          return Effect.logError("message is not an order event; released for the queue's redrive policy").pipe(
             Effect.annotateLogs({
               event: "sqs.message_undecodable",
               reason,
               ...(correlationId === undefined ? {} : { correlationId })
-            })
+            }),
+            // No later receive will decode it either: visible again at once, so the redrive policy
+            // moves it to the DLQ after maxReceiveCount receives in seconds, not as many visibility timeouts.
+            Effect.andThen(settle(message, MessageDisposition.redeliver(0)))
           )
         }
       }).pipe(Effect.annotateLogs({ messageId: message.messageId, receiveCount: message.receiveCount }))

@@ -37,6 +37,8 @@ interface ScenarioCase {
 const BOTH: ReadonlyArray<WorkerMode> = ["outbox", "sqs-consumer"]
 const SQS_ONLY: ReadonlyArray<WorkerMode> = ["sqs-consumer"]
 const waitLong = { timeout: 25_000, interval: 100 }
+// The queue as `npm start` makes it (packages/local): redrive after 5 receives, 30 s visibility.
+const LOCAL_QUEUE: ScenarioOptions = { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 }
 
 const statusOf = async (scenario: Scenario, order: Order) => (await scenario.order(order.id)).status
 
@@ -122,14 +124,15 @@ const cases: ReadonlyArray<ScenarioCase> = [
     }
   },
   {
-    name:
-      "poison message: ends in the SQS DLQ after maxReceiveCount, logged at ERROR per receive, business DLQ untouched",
+    name: "undecodable message: released at once on every receive, so it reaches the SQS DLQ in seconds with the " +
+      "local queue (maxReceiveCount 5, visibility 30 s), logged at ERROR per receive, business DLQ untouched",
     modes: SQS_ONLY,
-    options: { maxReceiveCount: 2 },
+    options: LOCAL_QUEUE,
     run: async ({ scenario, startWorker }) => {
-      const worker = await startWorker({ SQS_VISIBILITY_TIMEOUT_SECONDS: "2", SQS_HEARTBEAT_INTERVAL_SECONDS: "1" })
+      const worker = await startWorker()
       await scenario.sendRaw("this is not json", { correlationId: "poison-1" })
       await scenario.sendRaw(JSON.stringify({ eventId: "not-a-uuid", orderId: 42 }))
+      // Waiting out the 30 s visibility timeout on each of 5 receives would take 150 s.
       await vi.waitFor(async () => expect(await scenario.queueCounts()).toStrictEqual({ main: 0, dlq: 2 }), waitLong)
       expect(await scenario.dlqCount()).toBe(0)
       const undecodable = linesWith(worker.logs, { event: "sqs.message_undecodable" })
@@ -140,17 +143,17 @@ const cases: ReadonlyArray<ScenarioCase> = [
           undecodable.filter((line) => line["messageId"] === id).map((line) => line["receiveCount"])
         )
       )
-        .toStrictEqual([[1, 2], [1, 2]])
-      expect(undecodable.filter((line) => line["correlationId"] === "poison-1")).toHaveLength(2)
+        .toStrictEqual([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]])
+      expect(undecodable.filter((line) => line["correlationId"] === "poison-1")).toHaveLength(5)
     }
   },
   {
     name:
       "event for an unknown order is poison: logged at ERROR as order.poison, set aside, never skipped as a duplicate",
     modes: BOTH,
-    options: { maxReceiveCount: 2 },
+    options: LOCAL_QUEUE,
     run: async ({ scenario, startWorker }) => {
-      const worker = await startWorker({ SQS_VISIBILITY_TIMEOUT_SECONDS: "2", SQS_HEARTBEAT_INTERVAL_SECONDS: "1" })
+      const worker = await startWorker()
       const event = await scenario.injectPoisonEvent()
       const poisonLines = () => linesWith(worker.logs, { event: "order.poison", orderId: event.orderId })
       if (scenario.queue === undefined) {
@@ -164,7 +167,7 @@ const cases: ReadonlyArray<ScenarioCase> = [
       } else {
         // Released at once each time, not deleted: the redrive policy moves it after maxReceiveCount receives.
         await vi.waitFor(async () => expect(await scenario.queueCounts()).toStrictEqual({ main: 0, dlq: 1 }), waitLong)
-        expect(poisonLines().map((line) => line["receiveCount"])).toStrictEqual([1, 2])
+        expect(poisonLines().map((line) => line["receiveCount"])).toStrictEqual([1, 2, 3, 4, 5])
       }
       for (const line of poisonLines()) {
         expect(line).toMatchObject({ level: "ERROR", correlationId: event.correlationId })
