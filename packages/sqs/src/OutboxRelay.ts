@@ -143,9 +143,15 @@ const drainBacklog = (limit: number, leaseMs: number): Effect.Effect<void, "stal
   relayOnce({ limit, leaseMs }).pipe(
     Effect.catchCause((cause: Cause.Cause<PersistenceError>) =>
       Effect.andThen(
-        Effect.logWarning("outbox relay round failed", cause).pipe(
-          Effect.annotateLogs({ event: "outbox.relay_failed" })
-        ),
+        // The database failing is an outage the sweep rides out; a round that died is a bug, or a
+        // statement the database refuses for its data, and will die again: that pages someone.
+        Cause.hasDies(cause)
+          ? Effect.logError("outbox relay round crashed; the sweep tries again", cause).pipe(
+            Effect.annotateLogs({ event: "outbox.relay_crashed" })
+          )
+          : Effect.logWarning("outbox relay round failed", cause).pipe(
+            Effect.annotateLogs({ event: "outbox.relay_failed" })
+          ),
         Effect.fail("stalled" as const)
       )
     ),

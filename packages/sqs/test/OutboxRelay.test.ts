@@ -1,7 +1,15 @@
 import { expect, layer } from "@effect/vitest"
-import { InMemory, MemoryStore, type OrderEvent, Outbox, OutboxSignal } from "@order-platform/domain"
+import {
+  InMemory,
+  makeJsonLogger,
+  MemoryStore,
+  type OrderEvent,
+  Outbox,
+  OutboxSignal,
+  PersistenceError
+} from "@order-platform/domain"
 import { EMULATOR_REGION } from "@order-platform/test-support"
-import { Effect, HashMap, Layer, Schedule } from "effect"
+import { Effect, HashMap, Layer, Logger, Schedule } from "effect"
 import { OutboxRelay, relayOnce } from "../src/OutboxRelay.ts"
 import { SqsQueue } from "../src/SqsQueue.ts"
 import { counts, drainVisible, Emulator, freshQueue, orderEvent } from "./support/SqsTestKit.ts"
@@ -81,6 +89,45 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
       expect(yield* counts(queue.client, queue.pair.queueUrl)).toStrictEqual({ visible: 1, inFlight: 0, delayed: 1 })
       const [message] = yield* drainVisible(queue.client, queue.pair.queueUrl)
       expect(JSON.parse(message?.body ?? "")).toStrictEqual(created)
+    }))
+
+  it.effect("a round that dies is logged at ERROR, one the database failed at WARN; the relay keeps sweeping", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue()
+      const logs: Array<Record<string, unknown>> = []
+      let claims = 0
+      const breaking = Layer.succeed(
+        Outbox,
+        Outbox.of({
+          append: () => Effect.void,
+          claimReady: () =>
+            Effect.suspend(() =>
+              ++claims === 1
+                ? Effect.die(new Error("a bug in the relay"))
+                : Effect.fail(new PersistenceError({ operation: "Outbox.claimReady", cause: "connection refused" }))
+            ),
+          markSent: () => Effect.void,
+          release: () => Effect.void
+        })
+      )
+      const sawBoth = Effect.sync(() =>
+        logs.some((line) => line["event"] === "outbox.relay_crashed") &&
+        logs.some((line) => line["event"] === "outbox.relay_failed")
+      )
+      yield* Effect.scoped(
+        Effect.andThen(
+          Layer.build(OutboxRelay.layer({ sweepIntervalMs: 50 })),
+          Effect.filterOrFail(sawBoth, (ok) => ok, () => "not yet").pipe(
+            Effect.retry(Schedule.spaced("50 millis")),
+            Effect.timeout("10 seconds")
+          )
+        )
+      ).pipe(
+        Effect.provide(Layer.mergeAll(breaking, queue.layer)),
+        Effect.provide(Logger.layer([makeJsonLogger("test", (line) => logs.push(JSON.parse(line)))]))
+      )
+      expect(logs.find((line) => line["event"] === "outbox.relay_crashed")).toMatchObject({ level: "ERROR" })
+      expect(logs.find((line) => line["event"] === "outbox.relay_failed")).toMatchObject({ level: "WARN" })
     }))
 
   it.effect("sends a backlog larger than one SendMessageBatch as several batches of at most 10", () =>
