@@ -26,6 +26,8 @@ const context = openBuildContext(repoRoot)
 const workspaces = readWorkspaces(repoRoot)
 const DEV_ONLY_WORKSPACES = ["packages/test-support", "packages/local", "bench", "infra/aws-v3"]
 const NODE_24_SLIM = /^24\.\d+\.\d+-(bookworm|trixie)-slim$/
+/** SHA-256 of truststore.pki.rds.amazonaws.com/global/global-bundle.pem (108 CAs, 165408 bytes). */
+const RDS_BUNDLE_SHA256 = "sha256:e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3"
 
 describe.each(images)("$file", (spec) => {
   const model = loadImage(spec)
@@ -87,6 +89,17 @@ describe.each(images)("$file", (spec) => {
     expect(finalConfig.env.get("NODE_EXTRA_CA_CERTS")).toBe(
       bundle?.kind === "remoteFile" ? bundle.destination : "missing"
     )
+  })
+
+  it("fetches every remote file with a sha256 checksum, the RDS bundle with the one both images share", () => {
+    const remote = allSteps.flatMap(({ step }) => (step.kind === "remoteFile" ? [step] : []))
+    expect(remote.length).toBeGreaterThan(0)
+    for (const step of remote) expect(step.checksum, `line ${step.line}`).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(remote.find((step) => step.url.endsWith("/global-bundle.pem"))?.checksum).toBe(RDS_BUNDLE_SHA256)
+    // ADD --checksum is stable from Dockerfile frontend 1.6: the file asks for it.
+    const syntax = /^# syntax=docker\/dockerfile:(\d+)\.(\d+)/.exec(model.text)
+    expect(syntax, "first line: # syntax=docker/dockerfile:1.x").not.toBeNull()
+    expect(Number(syntax?.[1]) * 100 + Number(syntax?.[2])).toBeGreaterThanOrEqual(106)
   })
 
   if (spec.program === "api") {

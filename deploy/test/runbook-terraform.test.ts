@@ -52,6 +52,26 @@ describe("deploy.yml and Terraform", async () => {
   })
 })
 
+describe("manual image builds and Terraform", () => {
+  it("every docker build in the docs and Dockerfiles targets the platform Fargate runs (cpu_architecture)", async () => {
+    const variables = (await parse("variables.tf", readFileSync(join(stackDir, "variables.tf"), "utf8"))) as {
+      variable: Record<string, ReadonlyArray<{ default?: unknown }>>
+    }
+    const architecture = variables.variable["cpu_architecture"]?.[0]?.default
+    const platform = ({ X86_64: "linux/amd64", ARM64: "linux/arm64" } as Record<string, string>)[String(architecture)]
+    expect(platform).toBeDefined()
+    const files = ["README.md", "docs/RUNBOOK.md", "infra/aws-v3/README.md", "Dockerfile.api", "Dockerfile.worker"]
+    const builds = files.flatMap((file) =>
+      [...readFileSync(join(repoRoot, file), "utf8").matchAll(/docker build\b[^\n]*/g)].map((match) => ({
+        file,
+        command: match[0]
+      }))
+    )
+    expect(builds.length).toBeGreaterThanOrEqual(3)
+    expect(builds.filter(({ command }) => !command.includes(`--platform ${platform}`))).toEqual([])
+  })
+})
+
 describe("docs/RUNBOOK.md and Terraform", async () => {
   const stack = await loadStack()
   const runbook = readFileSync(join(repoRoot, "docs", "RUNBOOK.md"), "utf8")

@@ -5,6 +5,7 @@
  * unsupported instruction instead of being guessed at.
  */
 import {
+  Add,
   Arg,
   Cmd,
   Copy,
@@ -68,8 +69,15 @@ export type Step =
   | { readonly kind: "label"; readonly line: number; readonly labels: ReadonlyArray<readonly [string, string]> }
   | { readonly kind: "metadata"; readonly line: number; readonly keyword: string; readonly raw: string }
   | { readonly kind: "unsupported"; readonly line: number; readonly keyword: string; readonly raw: string }
-  /** `ADD <https URL> <absolute path>`: a file fetched from the internet at build time. */
-  | { readonly kind: "remoteFile"; readonly line: number; readonly url: string; readonly destination: string }
+  /** `ADD [--checksum=sha256:…] <https URL> <absolute path>`: a file fetched from the internet at build time. */
+  | {
+    readonly kind: "remoteFile"
+    readonly line: number
+    readonly url: string
+    readonly destination: string
+    /** `sha256:<hex>` from `--checksum`; BuildKit refuses the file when it does not match */
+    readonly checksum: string | undefined
+  }
 
 export interface Stage {
   readonly index: number
@@ -176,9 +184,12 @@ const toStep = (instruction: Instruction, stages: ReadonlyArray<Stage>, errors: 
       const values = instruction.getArguments().map((argument) => argument.getValue()).filter((value) =>
         !value.startsWith("--")
       )
+      const checksum = instruction instanceof Add
+        ? instruction.getFlags().find((flag) => flag.getName() === "checksum")?.getValue() ?? undefined
+        : undefined
       const [url, destination] = values
       return values.length === 2 && url?.startsWith("https://") && destination?.startsWith("/")
-        ? { kind: "remoteFile", line, url, destination }
+        ? { kind: "remoteFile", line, url, destination, checksum }
         : { kind: "unsupported", line, keyword, raw }
     }
     default:

@@ -22,8 +22,10 @@ resource "aws_lb_target_group" "api" {
   target_type = "ip"
   vpc_id      = aws_vpc.main.id
 
-  # Shorter than the API's SHUTDOWN_DRAIN_MS: the target stops getting new requests before the
-  # task is told to stop, and the drain deadline covers what is still in flight.
+  # ECS stops an API task in this order: deregister the target (the ALB sends it nothing new and
+  # lets requests in flight finish for this long), then SIGTERM, then the API's own drain
+  # (SHUTDOWN_DRAIN_MS) inside stopTimeout. So the delay must outlast a request's longest
+  # statement; the drain then only meets stragglers (test/cross-check-settings.test.ts).
   deregistration_delay = var.alb_deregistration_delay_seconds
 
   health_check {

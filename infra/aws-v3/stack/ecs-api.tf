@@ -87,7 +87,10 @@ locals {
 }
 
 resource "aws_ecs_task_definition" "api" {
-  family                   = "${var.name_prefix}-api"
+  family = "${var.name_prefix}-api"
+  # A changed setting registers a new revision; the old ones stay ACTIVE (not deregistered), so
+  # a roll-back to an earlier revision (docs/RUNBOOK.md) keeps working.
+  skip_destroy             = true
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = var.api_cpu

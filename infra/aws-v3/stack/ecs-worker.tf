@@ -58,7 +58,10 @@ locals {
 }
 
 resource "aws_ecs_task_definition" "worker" {
-  family                   = "${var.name_prefix}-worker"
+  family = "${var.name_prefix}-worker"
+  # A changed setting registers a new revision; the old ones stay ACTIVE (not deregistered), so
+  # a roll-back to an earlier revision (docs/RUNBOOK.md) keeps working.
+  skip_destroy             = true
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = var.worker_cpu

@@ -1,10 +1,15 @@
 # GitHub Actions assumes the deploy role with OIDC: no stored AWS keys. An account has one
 # provider per URL; set create_github_oidc_provider = false to reuse an existing one.
 
+# IAM reads only the token's aud and sub claims (AWS supports no other GitHub claim as a condition
+# key), so the workflow is pinned through the subject: the repository customises its OIDC subject
+# to repo, context and job_workflow_ref (docs/RUNBOOK.md, first deploy), and the trust names the
+# one workflow file, on the one branch, that may deploy.
 locals {
   github_oidc_host         = "token.actions.githubusercontent.com"
   github_oidc_provider_arn = var.create_github_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
-  github_deploy_subject    = "repo:${var.github_repository}:ref:refs/heads/${var.github_branch}"
+  github_deploy_workflow   = "${var.github_repository}/.github/workflows/deploy.yml@refs/heads/${var.github_branch}"
+  github_deploy_subject    = "repo:${var.github_repository}:ref:refs/heads/${var.github_branch}:job_workflow_ref:${local.github_deploy_workflow}"
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -22,7 +27,7 @@ data "aws_iam_openid_connect_provider" "github" {
 
 data "aws_iam_policy_document" "github_deploy_trust" {
   statement {
-    sid     = "GitHubActionsOneRepositoryOneBranch"
+    sid     = "GitHubActionsOneWorkflowOneBranch"
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
     principals {

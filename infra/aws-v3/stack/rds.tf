@@ -99,6 +99,11 @@ resource "aws_db_instance" "main" {
 
   enabled_cloudwatch_logs_exports = local.db_log_exports
 
+  # Database load by wait event and SQL statement (CloudWatch Database Insights, standard mode):
+  # 7 days are free; the runbook's first check on a busy database.
+  performance_insights_enabled          = var.db_performance_insights_enabled
+  performance_insights_retention_period = var.db_performance_insights_enabled ? 7 : null
+
   lifecycle {
     precondition {
       condition     = contains(keys(local.rds_max_connections), var.db_instance_class)

@@ -86,12 +86,12 @@ variable "alb_deletion_protection" {
 
 variable "alb_deregistration_delay_seconds" {
   type        = number
-  description = "Seconds the ALB keeps draining a deregistered API target; shorter than the API's SHUTDOWN_DRAIN_MS."
-  default     = 5
+  description = "Seconds the ALB lets requests in flight on a deregistered API target finish before ECS sends SIGTERM (15-30: at least the API's 15 s statement timeout, short enough for quick deploys)."
+  default     = 20
 
   validation {
-    condition     = var.alb_deregistration_delay_seconds >= 0 && var.alb_deregistration_delay_seconds * 1000 < var.api_shutdown_drain_ms
-    error_message = "alb_deregistration_delay_seconds must be shorter than api_shutdown_drain_ms."
+    condition     = var.alb_deregistration_delay_seconds >= 15 && var.alb_deregistration_delay_seconds <= 30
+    error_message = "alb_deregistration_delay_seconds must be between 15 and 30: a request's longest statement (DATABASE_STATEMENT_TIMEOUT_MS, 15 s) must fit, and every API task stopped in a deploy waits this long."
   }
 }
 
@@ -462,6 +462,12 @@ variable "db_skip_final_snapshot" {
   type        = bool
   description = "Skip the final snapshot when the database is destroyed. Default false (a snapshot named <name_prefix>-db-final is kept)."
   default     = false
+}
+
+variable "db_performance_insights_enabled" {
+  type        = bool
+  description = "Performance Insights (CloudWatch Database Insights, standard mode, 7 days free): database load by wait event and statement."
+  default     = true
 }
 
 variable "db_apply_immediately" {

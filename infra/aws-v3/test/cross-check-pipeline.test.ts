@@ -43,9 +43,15 @@ describe("deploy workflow ↔ Terraform", () => {
       new RegExp(`push:\\s*\\n\\s*branches:\\s*\\[\\s*${String(defaultOf("github_branch"))}\\s*\\]`)
     )
     expect(local(stack, "github_deploy_subject")).toBe(
-      "repo:${var.github_repository}:ref:refs/heads/${var.github_branch}"
+      "repo:${var.github_repository}:ref:refs/heads/${var.github_branch}:job_workflow_ref:${local.github_deploy_workflow}"
     )
     expect(workflow, "a GitHub environment would change the OIDC subject").not.toMatch(/^\s*environment:/m)
+  })
+
+  it("the workflow file the trust pins (job_workflow_ref) is this deploy workflow", () => {
+    const pinned = /\/(\.github\/workflows\/[\w.-]+)@/.exec(String(local(stack, "github_deploy_workflow")))?.[1]
+    expect(pinned).toBe(".github/workflows/deploy.yml")
+    expect(join(repoRoot, pinned ?? "")).toBe(workflowPath)
   })
 
   it("names the cluster, services, families, containers and repositories as the stack does", () => {

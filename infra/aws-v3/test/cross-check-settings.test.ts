@@ -5,6 +5,7 @@
  */
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+import { numericDefault, programConfig } from "./support/program-config.ts"
 import {
   block,
   containersOf,
@@ -96,9 +97,25 @@ describe("shutdown", () => {
     expect(env("worker", "SHUTDOWN_DRAIN_MS")).toBe(20_000)
   })
 
-  it("the ALB deregistration delay is shorter than the API's drain deadline", () => {
+  // ECS stops a task behind a load balancer in this order: deregister the target and wait the
+  // deregistration delay (requests in flight finish, nothing new arrives), then SIGTERM, then
+  // SIGKILL after stopTimeout. The API's drain happens after the delay, inside stopTimeout.
+  it("the ALB drains an API target for 15-30 s, long enough for a request's longest statement", () => {
     const delay = evaluateNumber(stack, resource(stack, "aws_lb_target_group", "api")["deregistration_delay"])
-    expect(delay * 1000).toBeLessThan(env("api", "SHUTDOWN_DRAIN_MS"))
+    expect(delay).toBeGreaterThanOrEqual(15)
+    expect(delay).toBeLessThanOrEqual(30)
+    const statementTimeout = programConfig("api").all.find((key) => key.name === "DATABASE_STATEMENT_TIMEOUT_MS")
+    expect(() => containerVariable(container("api"), "DATABASE_STATEMENT_TIMEOUT_MS"), "set by the task").toThrow()
+    const longestStatementMs = statementTimeout === undefined ? undefined : numericDefault(statementTimeout)
+    expect(longestStatementMs).toBe(15_000)
+    expect(delay * 1000).toBeGreaterThanOrEqual(longestStatementMs ?? Infinity)
+  })
+
+  it("a stopping API task: the delay, then its drain inside stopTimeout, in at most a minute", () => {
+    const delay = evaluateNumber(stack, resource(stack, "aws_lb_target_group", "api")["deregistration_delay"])
+    const stopTimeout = evaluateNumber(stack, container("api")["stopTimeout"])
+    expect(env("api", "SHUTDOWN_DRAIN_MS")).toBeLessThan(stopTimeout * 1000)
+    expect(delay + stopTimeout).toBeLessThanOrEqual(60)
   })
 })
 

@@ -84,6 +84,12 @@ describe("RDS", () => {
     expect(evaluate(stack, db["skip_final_snapshot"] ?? null)).toBe(false)
   })
 
+  it("CKV_AWS_353: Performance Insights is on by default (7 days, the free retention)", () => {
+    expect(db["performance_insights_enabled"]).toBe("${var.db_performance_insights_enabled}")
+    expect(evaluate(stack, "${var.db_performance_insights_enabled}")).toBe(true)
+    expect(db["performance_insights_retention_period"]).toBe("${var.db_performance_insights_enabled ? 7 : null}")
+  })
+
   it("CKV_AWS_226 / CKV_AWS_129: minor upgrades and log exports are on", () => {
     expect(db["auto_minor_version_upgrade"]).toBe(true)
     expect(db["enabled_cloudwatch_logs_exports"]).toBe("${local.db_log_exports}")
@@ -223,7 +229,7 @@ describe("IAM", () => {
     ])
   })
 
-  it("CKV_AWS_358: the GitHub OIDC trust pins audience and subject (one repository, one branch)", () => {
+  it("CKV_AWS_358: the GitHub OIDC trust pins audience and subject (one repository, one branch, one workflow file)", () => {
     const trust = block(dataSource(stack, "aws_iam_policy_document", "github_deploy_trust"), "statement")
     const conditions = blocks(trust, "condition")
     expect(conditions).toContainEqual({
@@ -236,8 +242,13 @@ describe("IAM", () => {
       variable: "${local.github_oidc_host}:sub",
       values: ["${local.github_deploy_subject}"]
     })
+    // job_workflow_ref: IAM cannot read that claim as a key of its own; the repository's
+    // customised subject carries it.
     expect(stack.locals.get("github_deploy_subject")).toBe(
-      "repo:${var.github_repository}:ref:refs/heads/${var.github_branch}"
+      "repo:${var.github_repository}:ref:refs/heads/${var.github_branch}:job_workflow_ref:${local.github_deploy_workflow}"
+    )
+    expect(stack.locals.get("github_deploy_workflow")).toBe(
+      "${var.github_repository}/.github/workflows/deploy.yml@refs/heads/${var.github_branch}"
     )
   })
 })
@@ -431,10 +442,10 @@ const waivers: ReadonlyArray<Waiver> = [
     reason: "IAM database authentication is not used: the programs authenticate with the RDS-managed secret."
   },
   {
-    rule: "CKV_AWS_353",
+    rule: "CKV_AWS_354",
     module: stack,
     address: "aws_db_instance.main",
-    reason: "Performance Insights is left off (not offered on the smallest classes)."
+    reason: "Performance Insights data is encrypted with the AWS-managed aws/rds key, not a customer-managed one."
   },
   {
     rule: "CKV_AWS_91",

@@ -137,6 +137,13 @@ describe("ECS services and task definitions", () => {
     }
   )
 
+  it.each(["api", "worker"])(
+    "%s: Terraform never deregisters an old revision (skip_destroy), so a roll-back to it keeps working",
+    (program) => {
+      expect(resource(stack, "aws_ecs_task_definition", program)["skip_destroy"]).toBe(true)
+    }
+  )
+
   it("worker: the desired count belongs to autoscaling", () => {
     expect(ignored("worker")).toContain("${desired_count}")
   })

@@ -88,13 +88,28 @@ run "defaults" {
   }
 
   assert {
+    condition     = aws_ecs_task_definition.api.skip_destroy && aws_ecs_task_definition.worker.skip_destroy
+    error_message = "Task definition revisions are never deregistered by Terraform."
+  }
+
+  assert {
+    condition     = aws_db_instance.main.performance_insights_enabled && aws_db_instance.main.performance_insights_retention_period == 7
+    error_message = "Performance Insights is on, with the free 7 days."
+  }
+
+  assert {
+    condition     = aws_lb_target_group.api.deregistration_delay == "20"
+    error_message = "The ALB drains an API target for 20 s."
+  }
+
+  assert {
     condition     = aws_db_instance.main.publicly_accessible == false && aws_db_instance.main.storage_encrypted && aws_db_instance.main.manage_master_user_password
     error_message = "RDS is private, encrypted and keeps its password in Secrets Manager."
   }
 
   assert {
-    condition     = local.github_deploy_subject == "repo:example-org/order-platform:ref:refs/heads/main"
-    error_message = "The deploy role trusts one repository and one branch."
+    condition     = local.github_deploy_subject == "repo:example-org/order-platform:ref:refs/heads/main:job_workflow_ref:example-org/order-platform/.github/workflows/deploy.yml@refs/heads/main"
+    error_message = "The deploy role trusts one workflow file of one repository on one branch."
   }
 
   assert {
@@ -186,11 +201,11 @@ run "stop_timeout_must_exceed_drain" {
   expect_failures = [var.worker_stop_timeout_seconds]
 }
 
-run "deregistration_delay_must_be_shorter_than_drain" {
+run "deregistration_delay_must_be_15_to_30_seconds" {
   command = plan
 
   variables {
-    alb_deregistration_delay_seconds = 10
+    alb_deregistration_delay_seconds = 5
   }
 
   expect_failures = [var.alb_deregistration_delay_seconds]
