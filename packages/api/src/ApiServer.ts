@@ -51,6 +51,9 @@ export const makeApiServer = (options: ApiServerOptions = {}) =>
       // Node checks the headers and request timeouts only this often (30 s by default).
       connectionsCheckingInterval: Math.min(1_000, settings.httpHeadersTimeoutMs)
     }))
+    // A client that shuts down its sending side after a whole request still reads the answer:
+    // by default Node ends the socket at once, and the request is interrupted unanswered.
+    Object.assign(server, { httpAllowHalfOpen: true })
     // requestLogging writes the access lines, so the router's own request logger is off.
     // `//orders` is not `/orders`: a path is served only as written.
     const serving = HttpRouter.serve(Routes, { disableLogger: true, routerConfig: { ignoreDuplicateSlashes: false } })

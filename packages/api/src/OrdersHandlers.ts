@@ -22,11 +22,13 @@ export const OrdersHandlersLive = HttpApiBuilder.group(OrdersApi, "orders", (han
       Effect.gen(function*() {
         const payload = yield* createOrderPayload
         const key = headers["idempotency-key"]
-        const { created, order } = yield* createOrder({
+        // A client that leaves mid-write does not cut the write short: the order is created (or
+        // refused) and logged either way, and the access line says 499.
+        const { created, order } = yield* Effect.uninterruptible(createOrder({
           input: payload,
           correlationId: yield* currentCorrelationId,
           idempotency: key === undefined ? undefined : { key, requestFingerprint: requestFingerprint(payload) }
-        })
+        }))
         // 202 for a new order, 200 for a replay of the same Idempotency-Key and body.
         return yield* encodeOrder(order, { status: created ? 202 : 200, headers: { location: `/orders/${order.id}` } })
           .pipe(Effect.orDie)
