@@ -4,6 +4,7 @@ import { OutboxRelayLayer } from "@order-platform/sqs"
 import { Config, Effect, Layer, Option } from "effect"
 import { ApiConfig } from "./ApiConfig.ts"
 import { type ApiServerOptions, makeApiServer } from "./ApiServer.ts"
+import { stdoutLines } from "./LineWriter.ts"
 import { ReadinessCheckPg } from "./ReadinessCheck.ts"
 
 /** Storage ports on PostgreSQL (DATABASE_URL or PG*), migrated at start-up, and its readiness check. */
@@ -46,7 +47,7 @@ export const makeApiProgram = (options: ApiServerOptions = {}) =>
     Layer.provide(PostgresStorageLive),
     Layer.provide(Lifecycle),
     Layer.provide(ConfigCheck),
-    Layer.provide(jsonLoggerLayer("api"))
+    Layer.provide(jsonLoggerLayer("api", stdoutLines.write))
   )
 
 export const ApiProgramLive = makeApiProgram()

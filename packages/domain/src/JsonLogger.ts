@@ -72,13 +72,14 @@ export const LogLevelConfig: Config.Config<LogLevel.LogLevel> = Config.schema(Lo
 
 /**
  * Replaces the default logger with the JSON one, at the level named by LOG_LEVEL (default Info).
- * The tracer logger stays, so log lines remain events of the span they were written in.
+ * The tracer logger stays, so log lines remain events of the span they were written in. `write`
+ * receives each line (default: straight to stdout).
  */
-export const jsonLoggerLayer = (service: string) =>
+export const jsonLoggerLayer = (service: string, write?: (line: string) => void) =>
   Layer.unwrap(Effect.gen(function*() {
     const level = yield* LogLevelConfig
     return Layer.merge(
-      Logger.layer([makeJsonLogger(service), Logger.tracerLogger]),
+      Logger.layer([makeJsonLogger(service, write), Logger.tracerLogger]),
       Layer.succeed(References.MinimumLogLevel, level)
     )
   }))
