@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process"
+import { execFileSync, spawnSync } from "node:child_process"
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -39,10 +39,11 @@ describe("Node.js 24, whatever node runs npm", () => {
     expect(read(".node-version").trim()).toBe(pinned)
   })
 
+  // exec: npm's child is then the command itself, which receives the SIGTERM npm passes on.
   it("npm start, test, bench and chaos run through the helper", () => {
     const { scripts } = JSON.parse(read("package.json")) as { scripts: Record<string, string> }
     for (const name of ["start", "test", "bench", "chaos"]) {
-      expect(scripts[name]).toMatch(/^sh scripts\/with-node24\.sh /)
+      expect(scripts[name]).toMatch(/^exec sh scripts\/with-node24\.sh /)
     }
   })
 
@@ -76,5 +77,11 @@ describe("Node.js 24, whatever node runs npm", () => {
     expect(run.stderr).not.toContain("ENOTFOUND")
     expect(run.stderr).not.toMatch(/\n\s+at /)
     expect(lines.length).toBeLessThanOrEqual(2)
+  })
+
+  it("npm start -- --help answers at once", () => {
+    const help = execFileSync("npm", ["start", "--silent", "--", "--help"], { cwd: repositoryRoot, encoding: "utf8" })
+    expect(help).toContain("LOCAL_DATA_DIR")
+    expect(help).toContain("ADMIN_TOKEN")
   })
 })

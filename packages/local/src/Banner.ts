@@ -1,0 +1,79 @@
+import { Effect, Option } from "effect"
+import { connect } from "node:net"
+import { networkInterfaces } from "node:os"
+import type { Settings } from "./LocalSettings.ts"
+
+const sampleOrder =
+  `{"customerId":"c-1","currency":"EUR","items":[{"sku":"BOOK-1","quantity":2,"unitPriceCents":1500}]}`
+
+const reachable = (host: string, port: number) =>
+  Effect.callback<boolean>((resume) => {
+    const socket = connect({ host, port, timeout: 500 })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resume(Effect.succeed(ok))
+    }
+    socket.once("connect", () => done(true))
+    socket.once("error", () => done(false))
+    socket.once("timeout", () => done(false))
+    return Effect.sync(() => socket.destroy())
+  })
+
+/**
+ * Where else the API answers: the API binds every interface, so it is reachable from the network
+ * at this machine's address too. Checked, not assumed, so the banner says what really happens.
+ */
+const networkUrl = (port: number) =>
+  Effect.gen(function*() {
+    const address = Object.values(networkInterfaces()).flat()
+      .find((candidate) => candidate !== undefined && candidate.family === "IPv4" && !candidate.internal)
+    if (address === undefined) return Option.none<string>()
+    return (yield* reachable(address.address, port))
+      ? Option.some(`http://${address.address}:${port}`)
+      : Option.none<string>()
+  })
+
+export interface BannerFacts {
+  readonly settings: Settings
+  readonly apiUrl: string
+  readonly database: string
+  readonly queue: string
+}
+
+/** What is running, where, and three commands to try it (the last one an admin route). */
+export const bannerLines = (facts: BannerFacts) =>
+  Effect.gen(function*() {
+    const { apiUrl, settings } = facts
+    const elsewhere = yield* networkUrl(settings.apiPort)
+    const rows: ReadonlyArray<readonly [string, string]> = [
+      [
+        "API",
+        Option.match(elsewhere, {
+          onNone: () => apiUrl,
+          onSome: (url) => `${apiUrl} (it listens on every interface: also ${url})`
+        })
+      ],
+      ["API docs", `${apiUrl}/docs`],
+      ["OpenAPI", `${apiUrl}/openapi.json`],
+      [
+        "Admin token",
+        `${settings.adminToken} (${
+          settings.adminTokenGenerated ? "made up for this run; set ADMIN_TOKEN to choose one" : "ADMIN_TOKEN"
+        })`
+      ],
+      ["Database", facts.database],
+      ["Queue", facts.queue],
+      ["Worker mode", settings.workerMode],
+      ["Data folder", settings.dataDir]
+    ]
+    const width = Math.max(...rows.map(([label]) => label.length))
+    return [
+      "order platform is running",
+      ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+      "try it:",
+      `  curl -i -X POST ${apiUrl}/orders -H 'Content-Type: application/json' -d '${sampleOrder}'`,
+      `  curl -s '${apiUrl}/orders?limit=5'`,
+      `  curl -s -H 'Authorization: Bearer ${settings.adminToken}' ${apiUrl}/dlq`,
+      "Ctrl-C stops everything; the data folder is kept"
+    ]
+  })
