@@ -8,6 +8,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { lintWorkflow } from "../scripts/lib/actionlint.ts"
 import { finalStage } from "../scripts/lib/dockerfile-model.ts"
+import { workflowJobs } from "../scripts/lib/workflow-jobs.ts"
 import { images, loadImage, repoRoot } from "./support.ts"
 
 const workflowsDir = join(repoRoot, ".github", "workflows")
@@ -176,5 +177,61 @@ describe("infra.yml", () => {
       expect(text).toContain(`- ${root}`)
       expect(existsSync(join(repoRoot, root))).toBe(true)
     }
+  })
+  const jobs = workflowJobs(text)
+  const job = (id: string) => {
+    const found = jobs.find((candidate) => candidate.id === id)
+    if (found === undefined) throw new Error(`infra.yml has no job ${id}`)
+    return found
+  }
+
+  it("has the offline checks, the pull-request plan and the apply job", () => {
+    expect(jobs.map((candidate) => candidate.id)).toEqual(["terraform", "plan", "apply"])
+    expect(job("plan").text).toMatch(/needs: terraform\n/)
+    expect(job("apply").text).toMatch(/needs: terraform\n/)
+  })
+
+  it("plans both roots on pull requests from this repository, through the read-only role, without lock or refresh", () => {
+    const plan = job("plan")
+    expect(plan.condition).toBe(
+      "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository"
+    )
+    expect(plan.text).toContain("role-to-assume: ${{ vars.AWS_INFRA_PLAN_ROLE_ARN }}")
+    expect(plan.text).toMatch(
+      /- root: bootstrap\n\s+tfvars: TFVARS_BOOTSTRAP\n\s+- root: stack\n\s+tfvars: TFVARS_STACK/
+    )
+    expect(plan.text).toContain("run: deploy/scripts/terraform-root.sh plan \"$ROOT\"")
+    expect(plan.environment).toBeUndefined()
+    expect(plan.text).not.toMatch(/terraform-root\.sh apply|terraform apply|AWS_INFRA_APPLY_ROLE_ARN/)
+    // What `plan` means is the script's: no lock, no refresh, into the job summary.
+    const script = readFileSync(join(repoRoot, "deploy/scripts/terraform-root.sh"), "utf8")
+    expect(script).toContain("terraform plan -input=false -no-color -lock=false -refresh=false -out=tfplan")
+    expect(script).toContain(">> \"$GITHUB_STEP_SUMMARY\"")
+  })
+
+  it("apply cannot run without the approval-gated environment: only the apply job applies or holds the apply role", () => {
+    const applying = jobs.filter((candidate) =>
+      /terraform-root\.sh apply|terraform apply|AWS_INFRA_APPLY_ROLE_ARN/.test(candidate.text)
+    )
+    expect(applying.map((candidate) => candidate.id)).toEqual(["apply"])
+    const apply = job("apply")
+    expect(apply.environment).toBe("infrastructure")
+    expect(apply.condition).toBe(
+      "github.ref == 'refs/heads/main' && (github.event_name == 'push' || github.event_name == 'workflow_dispatch')"
+    )
+    expect(apply.text).toContain("role-to-assume: ${{ vars.AWS_INFRA_APPLY_ROLE_ARN }}")
+    // Bootstrap first (it holds the state and the roles), then the stack.
+    const bootstrap = apply.text.indexOf("run: deploy/scripts/terraform-root.sh apply bootstrap")
+    const stack = apply.text.indexOf("run: deploy/scripts/terraform-root.sh apply stack")
+    expect(bootstrap).toBeGreaterThan(0)
+    expect(stack).toBeGreaterThan(bootstrap)
+    expect(apply.text).toMatch(/concurrency:\n\s+group: infra-apply-.+\n\s+cancel-in-progress: false/)
+    // No step runs terraform apply itself: the script applies only the plan it saved.
+    expect(text.match(/run:.*\bterraform apply\b/g) ?? []).toEqual([])
+  })
+
+  it("only the plan and apply jobs may ask for an OIDC token", () => {
+    const withToken = jobs.filter((candidate) => candidate.text.includes("id-token: write"))
+    expect(withToken.map((candidate) => candidate.id)).toEqual(["plan", "apply"])
   })
 })

@@ -1,6 +1,11 @@
 data "aws_caller_identity" "current" {}
 
+data "aws_partition" "current" {}
+
 locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
   state_bucket_name = var.state_bucket_name != "" ? var.state_bucket_name : "${var.name_prefix}-tfstate-${data.aws_caller_identity.current.account_id}-${var.aws_region}"
   lock_table_name   = var.lock_table_name != "" ? var.lock_table_name : "${var.name_prefix}-tflock"
 }

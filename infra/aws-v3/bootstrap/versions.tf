@@ -8,8 +8,6 @@ terraform {
     }
   }
 
-  # The bootstrap layer keeps its own (tiny) state locally: it creates the bucket that every
-  # other state lives in. See ../README.md for how to move it into that bucket afterwards.
 }
 
 provider "aws" {

@@ -18,11 +18,6 @@ output "ecr_repository_urls" {
   value       = { for program, repository in aws_ecr_repository.program : program => repository.repository_url }
 }
 
-output "deploy_role_arn" {
-  description = "Role GitHub Actions assumes over OIDC to deploy (the repository variable the deploy workflow reads)."
-  value       = aws_iam_role.github_deploy.arn
-}
-
 output "ecs_cluster_name" {
   description = "ECS cluster of both services."
   value       = aws_ecs_cluster.main.name

@@ -579,30 +579,8 @@ variable "worker_scale_in_minutes" {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Deployment from GitHub Actions
+# Secrets
 # ---------------------------------------------------------------------------------------------
-
-variable "github_repository" {
-  type        = string
-  description = "GitHub repository (owner/name) whose workflow may assume the deploy role."
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
-    error_message = "github_repository must look like owner/name."
-  }
-}
-
-variable "github_branch" {
-  type        = string
-  description = "The only branch whose workflow runs may assume the deploy role."
-  default     = "main"
-}
-
-variable "create_github_oidc_provider" {
-  type        = bool
-  description = "Create the account's GitHub Actions OIDC provider (false when the account already has one: it is then looked up)."
-  default     = true
-}
 
 variable "generate_admin_token" {
   type        = bool

@@ -1,17 +1,32 @@
 /**
- * The deploy workflow and Terraform agree on names: the workflow derives every AWS name from
- * NAME_PREFIX exactly as the stack does, uses the default region and prefix of the stack, deploys
- * from the branch the OIDC role trusts, and only calls what the deploy role allows (its own steps
- * and the scripts it runs, such as the rollout gate).
+ * The workflows and Terraform agree. Deploy: the workflow derives every AWS name from NAME_PREFIX
+ * exactly as the stack does, uses the default region and prefix of the stack, deploys from the
+ * branch and file the OIDC role trusts, and only calls what the deploy role (bootstrap layer)
+ * allows, on the resources the stack names so. Infra: the plan and apply jobs assume the roles
+ * whose trusts name them, and the apply job runs in the environment the apply role trusts.
  */
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { blocks, dataSource, infraRoot, isArray, loadModule, local, repoRoot, resource } from "./support/terraform.ts"
+import { workflowJobs } from "../../../deploy/scripts/lib/workflow-jobs.ts"
+import {
+  blocks,
+  dataSource,
+  infraRoot,
+  isArray,
+  isObject,
+  loadModule,
+  local,
+  repoRoot,
+  resource
+} from "./support/terraform.ts"
 
 const stack = await loadModule(join(infraRoot, "stack"))
+const bootstrap = await loadModule(join(infraRoot, "bootstrap"))
 const workflowPath = join(repoRoot, ".github", "workflows", "deploy.yml")
 const workflow = existsSync(workflowPath) ? readFileSync(workflowPath, "utf8") : ""
+const infraWorkflowPath = join(repoRoot, ".github", "workflows", "infra.yml")
+const infraWorkflow = existsSync(infraWorkflowPath) ? readFileSync(infraWorkflowPath, "utf8") : ""
 
 /** The scripts the workflow runs (`node deploy/scripts/x.ts`) and the modules they import. */
 const scriptsRunBy = (text: string): string => {
@@ -26,7 +41,8 @@ const scriptsRunBy = (text: string): string => {
   for (const match of text.matchAll(/node (deploy\/scripts\/[\w/-]+\.ts)/g)) visit(join(repoRoot, match[1] ?? ""))
   return [...seen].map((path) => readFileSync(path, "utf8")).join("\n")
 }
-const defaultOf = (variable: string): unknown => stack.variables.get(variable)?.["default"]
+const defaultOf = (variable: string): unknown =>
+  (stack.variables.get(variable) ?? bootstrap.variables.get(variable))?.["default"]
 
 describe("deploy workflow ↔ Terraform", () => {
   it("the deploy workflow exists", () => {
@@ -42,14 +58,14 @@ describe("deploy workflow ↔ Terraform", () => {
     expect(workflow).toMatch(
       new RegExp(`push:\\s*\\n\\s*branches:\\s*\\[\\s*${String(defaultOf("github_branch"))}\\s*\\]`)
     )
-    expect(local(stack, "github_deploy_subject")).toBe(
+    expect(local(bootstrap, "github_deploy_subject")).toBe(
       "repo:${var.github_repository}:ref:refs/heads/${var.github_branch}:job_workflow_ref:${local.github_deploy_workflow}"
     )
     expect(workflow, "a GitHub environment would change the OIDC subject").not.toMatch(/^\s*environment:/m)
   })
 
   it("the workflow file the trust pins (job_workflow_ref) is this deploy workflow", () => {
-    const pinned = /\/(\.github\/workflows\/[\w.-]+)@/.exec(String(local(stack, "github_deploy_workflow")))?.[1]
+    const pinned = /\/(\.github\/workflows\/[\w.-]+)@/.exec(String(local(bootstrap, "github_deploy_workflow")))?.[1]
     expect(pinned).toBe(".github/workflows/deploy.yml")
     expect(join(repoRoot, pinned ?? "")).toBe(workflowPath)
   })
@@ -71,7 +87,7 @@ describe("deploy workflow ↔ Terraform", () => {
 
   it("every AWS call the workflow makes is allowed to the deploy role", () => {
     const allowed = new Set(
-      blocks(dataSource(stack, "aws_iam_policy_document", "github_deploy"), "statement").flatMap((statement) => {
+      blocks(dataSource(bootstrap, "aws_iam_policy_document", "github_deploy"), "statement").flatMap((statement) => {
         const actions = statement["actions"]
         return isArray(actions) ? actions.map(String) : []
       })
@@ -99,5 +115,78 @@ describe("deploy workflow ↔ Terraform", () => {
       use.test(calls) ? actions.filter((action) => !allowed.has(action)) : []
     )
     expect(missing).toEqual([])
+  })
+  it("the deploy role (bootstrap) names the stack's repositories, services and task roles as the stack names them", () => {
+    // `[for x in ["a", "b"] : "…${x}…"]`, expanded over its literal list.
+    const names = (localName: string): ReadonlyArray<string> => {
+      const match = /^\$\{\[for (\w+) in \[([^\]]*)\] : "(.*)"\]\}$/.exec(String(local(bootstrap, localName)))
+      if (match === null) throw new Error(`local.${localName} is not a for expression over a literal list`)
+      const [, iterator = "", items = "", template = ""] = match
+      return [...items.matchAll(/"([^"]+)"/g)].map((item) => template.replaceAll(`\${${iterator}}`, item[1] ?? ""))
+    }
+    const arnTail = (arn: string): string =>
+      arn.replace(/^arn:\$\{local\.partition\}:[a-z]+:[^:]*:\$\{local\.account_id\}:/, "")
+    expect(names("stack_ecr_repository_arns").map(arnTail)).toEqual(
+      ["api", "worker"].map((program) =>
+        `repository/${String(resource(stack, "aws_ecr_repository", "program")["name"]).replace("${each.key}", program)}`
+      )
+    )
+    expect(names("stack_ecs_service_arns").map(arnTail)).toEqual(
+      ["api", "worker"].map((program) =>
+        `service/${String(resource(stack, "aws_ecs_cluster", "main")["name"])}/${
+          String(resource(stack, "aws_ecs_service", program)["name"])
+        }`
+      )
+    )
+    expect(names("stack_task_role_arns").map(arnTail)).toEqual(
+      ["execution", "api_task", "worker_task"].map((role) =>
+        `role/${String(resource(stack, "aws_iam_role", role)["name"])}`
+      )
+    )
+  })
+})
+
+describe("infra workflow ↔ Terraform", () => {
+  const jobs = workflowJobs(infraWorkflow)
+  const job = (id: string) => jobs.find((candidate) => candidate.id === id)
+
+  it("the apply job runs in the environment the apply role trusts, and only it assumes that role", () => {
+    expect(job("apply")?.environment).toBe(String(defaultOf("github_infra_environment")))
+    expect(local(bootstrap, "github_infra_apply_subject")).toContain(":environment:${var.github_infra_environment}:")
+    expect(
+      jobs.filter((candidate) => candidate.text.includes("vars.AWS_INFRA_APPLY_ROLE_ARN")).map((candidate) =>
+        candidate.id
+      )
+    )
+      .toEqual(["apply"])
+    expect(infraWorkflow).toMatch(
+      new RegExp(`push:\\s*\\n\\s*branches:\\s*\\[\\s*${String(defaultOf("github_branch"))}\\s*\\]`)
+    )
+  })
+
+  it("the plan job assumes the read-only role, on pull requests only, which is the context its trust names", () => {
+    expect(
+      jobs.filter((candidate) => candidate.text.includes("vars.AWS_INFRA_PLAN_ROLE_ARN")).map((candidate) =>
+        candidate.id
+      )
+    )
+      .toEqual(["plan"])
+    expect(job("plan")?.condition).toMatch(/^github\.event_name == 'pull_request'/)
+    expect(local(bootstrap, "github_infra_plan_subject")).toContain(":pull_request:job_workflow_ref:")
+  })
+
+  it("both infra trusts name this workflow file", () => {
+    const pinned = String(local(bootstrap, "github_infra_workflow")).replace("${var.github_repository}/", "")
+    expect(join(repoRoot, pinned)).toBe(infraWorkflowPath)
+  })
+
+  it("every repository variable the workflows read is a bootstrap output or a root's tfvars", () => {
+    const outputs = bootstrap.outputs.get("github_repository_variables")?.["value"]
+    const known = new Set([...(isObject(outputs) ? Object.keys(outputs) : []), "TFVARS_BOOTSTRAP", "TFVARS_STACK"])
+    const used = new Set(
+      [...`${workflow}\n${infraWorkflow}`.matchAll(/\bvars\.([A-Z][A-Z0-9_]*)/g)].map((match) => match[1] ?? "")
+    )
+    expect([...used].filter((name) => !known.has(name))).toEqual([])
+    expect(infraWorkflow).toContain("vars[matrix.tfvars]")
   })
 })

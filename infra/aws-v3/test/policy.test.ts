@@ -54,7 +54,10 @@ const statements = (): ReadonlyArray<Statement> =>
 const starResourceActions: Readonly<Record<string, string>> = {
   "ecr:GetAuthorizationToken": "the registry token is account-wide",
   "ecs:RegisterTaskDefinition": "takes no resource-level permission",
-  "ecs:DescribeTaskDefinition": "takes no resource-level permission"
+  "ecs:DescribeTaskDefinition": "takes no resource-level permission",
+  "ec2:DescribeAvailabilityZones": "takes no resource-level permission",
+  "iam:ListOpenIDConnectProviders": "takes no resource-level permission",
+  "secretsmanager:GetRandomPassword": "takes no resource-level permission"
 }
 
 const ingressRules = (mod: TfModule): ReadonlyArray<[string, JsonObject]> => [
@@ -217,7 +220,18 @@ describe("IAM", () => {
     expect(attached.filter((policy) => !/^data\.aws_iam_policy_document\.[a-z_]+(\["[a-z_]+"\])?\.json$/.test(policy)))
       .toEqual([])
     expect(resourcesOfType(stack, "aws_iam_role_policy_attachment").size).toBe(0)
-    expect(resourcesOfType(stack, "aws_iam_policy").size).toBe(0)
+    for (const mod of both) expect(resourcesOfType(mod, "aws_iam_policy").size).toBe(0)
+  })
+
+  it("CKV_AWS_274: the one managed policy attached anywhere is AdministratorAccess, on the infra apply role", () => {
+    const attachments = [...resourcesOfType(bootstrap, "aws_iam_role_policy_attachment")]
+    expect(attachments.map(([name, body]) => [name, body["role"], body["policy_arn"]])).toEqual([
+      [
+        "github_infra_apply",
+        "${aws_iam_role.github_infra_apply.name}",
+        "arn:${local.partition}:iam::aws:policy/AdministratorAccess"
+      ]
+    ])
   })
 
   it("CKV_AWS_60 / CKV_AWS_61: role trust is limited to ECS tasks of this account, or one GitHub repository", () => {
@@ -229,27 +243,76 @@ describe("IAM", () => {
     ])
   })
 
-  it("CKV_AWS_358: the GitHub OIDC trust pins audience and subject (one repository, one branch, one workflow file)", () => {
-    const trust = block(dataSource(stack, "aws_iam_policy_document", "github_deploy_trust"), "statement")
-    const conditions = blocks(trust, "condition")
-    expect(conditions).toContainEqual({
-      test: "StringEquals",
-      variable: "${local.github_oidc_host}:aud",
-      values: ["sts.amazonaws.com"]
+  const githubTrust = (document: string): ReadonlyArray<JsonObject> =>
+    blocks(block(dataSource(bootstrap, "aws_iam_policy_document", document), "statement"), "condition")
+
+  it.each([
+    ["deploy", "github_deploy_trust", "StringEquals", "github_deploy_subject"],
+    ["infra plan", "github_infra_plan_trust", "StringLike", "github_infra_plan_subject"],
+    ["infra apply", "github_infra_apply_trust", "StringEquals", "github_infra_apply_subject"]
+  ])("CKV_AWS_358: the GitHub OIDC trust of the %s role pins audience and subject", (_, document, test, subject) => {
+    const statement = block(dataSource(bootstrap, "aws_iam_policy_document", document), "statement")
+    expect(block(statement, "principals")).toEqual({
+      type: "Federated",
+      identifiers: ["${local.github_oidc_provider_arn}"]
     })
-    expect(conditions).toContainEqual({
-      test: "StringEquals",
-      variable: "${local.github_oidc_host}:sub",
-      values: ["${local.github_deploy_subject}"]
-    })
-    // job_workflow_ref: IAM cannot read that claim as a key of its own; the repository's
-    // customised subject carries it.
-    expect(stack.locals.get("github_deploy_subject")).toBe(
+    expect(statement["actions"]).toEqual(["sts:AssumeRoleWithWebIdentity"])
+    expect(githubTrust(document)).toEqual([
+      { test: "StringEquals", variable: "${local.github_oidc_host}:aud", values: ["sts.amazonaws.com"] },
+      { test, variable: "${local.github_oidc_host}:sub", values: [`\${local.${subject}}`] }
+    ])
+  })
+
+  // job_workflow_ref: IAM cannot read that claim as a key of its own; the repository's customised
+  // subject (repo, context, job_workflow_ref) carries it, so each trust names one workflow file.
+  it("each role trusts one workflow file of one repository: deploy.yml on the branch, infra.yml of pull requests, infra.yml on the branch in the environment", () => {
+    expect(bootstrap.locals.get("github_deploy_subject")).toBe(
       "repo:${var.github_repository}:ref:refs/heads/${var.github_branch}:job_workflow_ref:${local.github_deploy_workflow}"
     )
-    expect(stack.locals.get("github_deploy_workflow")).toBe(
+    expect(bootstrap.locals.get("github_deploy_workflow")).toBe(
       "${var.github_repository}/.github/workflows/deploy.yml@refs/heads/${var.github_branch}"
     )
+    expect(bootstrap.locals.get("github_infra_workflow")).toBe("${var.github_repository}/.github/workflows/infra.yml")
+    expect(bootstrap.locals.get("github_infra_plan_subject")).toBe(
+      "repo:${var.github_repository}:pull_request:job_workflow_ref:${local.github_infra_workflow}@refs/pull/*/merge"
+    )
+    expect(bootstrap.locals.get("github_infra_apply_subject")).toBe(
+      "repo:${var.github_repository}:environment:${var.github_infra_environment}:job_workflow_ref:${local.github_infra_workflow}@refs/heads/${var.github_branch}"
+    )
+  })
+
+  it("the infra plan role cannot write: Get/List/Describe only, the state objects, the lock table's digest, no secret value", () => {
+    const role = resource(bootstrap, "aws_iam_role_policy", "github_infra_plan")
+    expect(role["role"]).toBe("${aws_iam_role.github_infra_plan.id}")
+    expect(role["policy"]).toBe("${data.aws_iam_policy_document.github_infra_plan.json}")
+    const planStatements = blocks(dataSource(bootstrap, "aws_iam_policy_document", "github_infra_plan"), "statement")
+    const granted = planStatements.flatMap((statement) =>
+      list(statement["actions"]).map((action) => ({ action: String(action), resources: statement["resources"] }))
+    )
+    expect(planStatements.every((statement) => statement["effect"] === undefined || statement["effect"] === "Allow"))
+      .toBe(true)
+    // Every action reads: its verb is Get, List or Describe.
+    expect(granted.filter(({ action }) => !/^[a-z0-9-]+:(Get|List|Describe)[A-Za-z]*$/.test(action))).toEqual([])
+    // Reading secrets or objects other than the state is not reading "the state".
+    expect(granted.map(({ action }) => action)).not.toContain("secretsmanager:GetSecretValue")
+    const byService = (service: string) => granted.filter(({ action }) => action.startsWith(`${service}:`))
+    expect(byService("s3")).toEqual([
+      { action: "s3:ListBucket", resources: ["${aws_s3_bucket.state.arn}"] },
+      { action: "s3:GetObject", resources: "${local.state_object_arns}" }
+    ])
+    expect(bootstrap.locals.get("state_object_arns")).toBe(
+      "${[for root in [\"bootstrap\", \"stack\"] : \"${aws_s3_bucket.state.arn}/${var.name_prefix}/${root}.tfstate\"]}"
+    )
+    expect(byService("dynamodb")).toEqual([{
+      action: "dynamodb:GetItem",
+      resources: ["${aws_dynamodb_table.lock.arn}"]
+    }])
+    // No managed policy widens it, and it is the role the plan job assumes (cross-check-pipeline).
+    expect(
+      [...resourcesOfType(bootstrap, "aws_iam_role_policy_attachment").values()].filter((attachment) =>
+        attachment["role"] === "${aws_iam_role.github_infra_plan.name}"
+      )
+    ).toEqual([])
   })
 })
 
@@ -526,6 +589,13 @@ const waivers: ReadonlyArray<Waiver> = [
     module: stack,
     address: "aws_secretsmanager_secret.admin_token",
     reason: "ADMIN_TOKEN is rotated by bumping admin_token_version, not by a rotation Lambda."
+  },
+  {
+    rule: "CKV_AWS_274",
+    module: bootstrap,
+    address: "aws_iam_role_policy_attachment.github_infra_apply",
+    reason:
+      "The infra apply role creates IAM roles and policies, so it is administrator-equivalent whatever its policy; its trust is the guard: infra.yml of the deploy branch, in the approval-gated GitHub Environment."
   },
   {
     rule: "CKV_AWS_18",

@@ -198,23 +198,19 @@ describe("IAM", () => {
     }
   })
 
-  it("deploy role: these ECR repositories, these services, RegisterTaskDefinition, PassRole on three roles", () => {
-    const bySid = new Map(statementsOf("github_deploy").map((statement) => [String(statement["sid"]), statement]))
-    expect(bySid.get("PushImages")?.["resources"]).toBe(
-      "${[for repository in aws_ecr_repository.program : repository.arn]}"
+  it("deploy role (bootstrap): these ECR repositories, these services, RegisterTaskDefinition, PassRole on three roles", () => {
+    const bySid = new Map(
+      blocks(dataSource(bootstrap, "aws_iam_policy_document", "github_deploy"), "statement").map((statement) => [
+        String(statement["sid"]),
+        statement
+      ])
     )
-    expect(bySid.get("RollOutServices")?.["resources"]).toEqual([
-      "${aws_ecs_service.api.id}",
-      "${aws_ecs_service.worker.id}"
-    ])
+    expect(bySid.get("PushImages")?.["resources"]).toBe("${local.stack_ecr_repository_arns}")
+    expect(bySid.get("RollOutServices")?.["resources"]).toBe("${local.stack_ecs_service_arns}")
     expect(bySid.get("TaskDefinitions")?.["actions"]).toContain("ecs:RegisterTaskDefinition")
     const pass = bySid.get("PassTaskRoles")
     expect(pass?.["actions"]).toEqual(["iam:PassRole"])
-    expect(pass?.["resources"]).toEqual([
-      "${aws_iam_role.execution.arn}",
-      "${aws_iam_role.api_task.arn}",
-      "${aws_iam_role.worker_task.arn}"
-    ])
+    expect(pass?.["resources"]).toBe("${local.stack_task_role_arns}")
     expect(pass === undefined ? undefined : block(pass, "condition")).toEqual({
       test: "StringEquals",
       variable: "iam:PassedToService",
@@ -222,16 +218,26 @@ describe("IAM", () => {
     })
   })
 
-  it("the GitHub OIDC provider is created, or looked up when the account has one", () => {
-    expect(resource(stack, "aws_iam_openid_connect_provider", "github")["count"]).toBe(
+  it("the GitHub OIDC provider (bootstrap) is created, or looked up when the account has one", () => {
+    expect(resource(bootstrap, "aws_iam_openid_connect_provider", "github")["count"]).toBe(
       "${var.create_github_oidc_provider ? 1 : 0}"
     )
-    expect(dataSource(stack, "aws_iam_openid_connect_provider", "github")["count"]).toBe(
+    expect(dataSource(bootstrap, "aws_iam_openid_connect_provider", "github")["count"]).toBe(
       "${var.create_github_oidc_provider ? 0 : 1}"
     )
-    expect(resource(stack, "aws_iam_openid_connect_provider", "github")["client_id_list"]).toEqual([
+    expect(resource(bootstrap, "aws_iam_openid_connect_provider", "github")["client_id_list"]).toEqual([
       "sts.amazonaws.com"
     ])
+  })
+
+  it("a stack from before the move forgets the OIDC provider and deploy role without destroying them", () => {
+    const removed = stack.files.flatMap((file) => blocks(file.json, "removed"))
+    expect(removed.map((body) => [body["from"], block(body, "lifecycle")["destroy"]])).toEqual([
+      ["${aws_iam_openid_connect_provider.github}", false],
+      ["${aws_iam_role.github_deploy}", false],
+      ["${aws_iam_role_policy.github_deploy}", false]
+    ])
+    expect(resourcesOfType(stack, "aws_iam_openid_connect_provider").size).toBe(0)
   })
 })
 
@@ -538,8 +544,24 @@ describe("ECR", () => {
 })
 
 describe("outputs", () => {
-  it.each(["alb_url", "sqs_queue_url", "sqs_dlq_url", "ecr_repository_urls", "deploy_role_arn"])("%s", (name) => {
+  it.each(["alb_url", "sqs_queue_url", "sqs_dlq_url", "ecr_repository_urls"])("%s", (name) => {
     expect(stack.outputs.has(name)).toBe(true)
+  })
+
+  it("bootstrap outputs the roles and every repository variable the workflows read", () => {
+    for (const name of ["deploy_role_arn", "infra_plan_role_arn", "infra_apply_role_arn", "github_infra_environment"]) {
+      expect(bootstrap.outputs.has(name), name).toBe(true)
+    }
+    const variables = bootstrap.outputs.get("github_repository_variables")?.["value"]
+    expect(isObject(variables) ? Object.keys(variables).sort() : []).toEqual([
+      "AWS_DEPLOY_ROLE_ARN",
+      "AWS_INFRA_APPLY_ROLE_ARN",
+      "AWS_INFRA_PLAN_ROLE_ARN",
+      "AWS_REGION",
+      "NAME_PREFIX",
+      "TF_LOCK_TABLE",
+      "TF_STATE_BUCKET"
+    ])
   })
 
   it("bootstrap outputs what the stack's backend needs", () => {

@@ -60,8 +60,12 @@ const configFiles = (): ReadonlyArray<string> =>
 /** Names that may start a reference besides declared objects (iterators are added per module). */
 const builtinRoots = new Set(["each", "count", "self", "path", "terraform"])
 
-/** `type = number` and `ignore_changes = [x]` name types and attributes, not objects. */
-const notReferences = /^\.variable\.[^.]+\[\d+\]\.type$|\.lifecycle\[\d+\]\.ignore_changes\[\d+\]$/
+/**
+ * `type = number` and `ignore_changes = [x]` name types and attributes, not objects; a `removed`
+ * block's `from` names an object that is, on purpose, no longer declared.
+ */
+const notReferences =
+  /^\.variable\.[^.]+\[\d+\]\.type$|\.lifecycle\[\d+\]\.ignore_changes\[\d+\]$|^\.removed\[\d+\]\.from$/
 
 /** Labels of `dynamic "x"` blocks: their iterator `x` is a valid reference root. */
 const dynamicLabels = (value: Json, into: Set<string>): Set<string> => {
@@ -188,6 +192,14 @@ describe("provider lock files", () => {
   })
 })
 
+describe("bootstrap layout", () => {
+  it("holds the state, the lock and every role GitHub Actions assumes", () => {
+    const expected = ["main", "github-oidc", "pipeline-roles", "backend", "variables", "outputs", "versions"]
+    const present = new Set(tfFileNames(dirOf("bootstrap")))
+    expect(expected.filter((concern) => !present.has(`${concern}.tf`))).toEqual([])
+  })
+})
+
 describe("stack layout", () => {
   it("has one file per concern", () => {
     const expected = [
@@ -204,7 +216,6 @@ describe("stack layout", () => {
       "dashboard",
       "autoscaling",
       "ecr",
-      "github-oidc",
       "variables",
       "outputs",
       "versions",
@@ -214,33 +225,42 @@ describe("stack layout", () => {
     expect(expected.filter((concern) => !present.has(`${concern}.tf`))).toEqual([])
     expect(existsSync(join(dirOf("stack"), "terraform.tfvars.example"))).toBe(true)
   })
+})
 
-  it("uses a partial S3 backend whose settings the bootstrap layer outputs", async () => {
-    const stack = await loadModule(dirOf("stack"))
-    const backend = stack.files
+describe.each(
+  [
+    ["stack", "backend_config", "stack.tfstate"],
+    ["bootstrap", "bootstrap_backend_config", "bootstrap.tfstate"]
+  ] as const
+)("%s configuration", (name, output, stateFile) => {
+  it(`uses a partial S3 backend whose settings the bootstrap output ${output} renders, state key <prefix>/${stateFile}`, async () => {
+    const mod = await loadModule(dirOf(name))
+    const backend = mod.files
       .flatMap((file) => blocks(file.json, "terraform"))
       .map((body) => body["backend"])
       .find(isObject)
     expect(backend === undefined ? [] : Object.keys(backend)).toEqual(["s3"])
 
     const bootstrap = await loadModule(dirOf("bootstrap"))
-    const rendered = String(bootstrap.outputs.get("backend_config")?.["value"])
-    const example = readFileSync(join(dirOf("stack"), "backend.hcl.example"), "utf8")
+    const rendered = String(bootstrap.outputs.get(output)?.["value"])
+    const example = readFileSync(join(dirOf(name), "backend.hcl.example"), "utf8")
     const keysOf = (text: string): ReadonlyArray<string> =>
       [...text.matchAll(/^\s*([a-z_]+)\s*=/gm)].map((match) => match[1] ?? "").sort()
     expect(keysOf(example)).toEqual(keysOf(rendered))
     expect(keysOf(example)).toEqual(["bucket", "dynamodb_table", "encrypt", "key", "region"])
+    expect(rendered).toContain(`key            = "\${var.name_prefix}/${stateFile}"`)
+    expect(example).toContain(`key            = "order-platform/${stateFile}"`)
   })
 
   it("terraform.tfvars.example sets only declared variables, and every required one", async () => {
-    const stack = await loadModule(dirOf("stack"))
+    const mod = await loadModule(dirOf(name))
     const example = (await parse(
       "terraform.tfvars",
-      readFileSync(join(dirOf("stack"), "terraform.tfvars.example"), "utf8")
+      readFileSync(join(dirOf(name), "terraform.tfvars.example"), "utf8")
     )) as JsonObject
     const set = Object.keys(example)
-    expect(set.filter((key) => !stack.variables.has(key))).toEqual([])
-    const required = [...stack.variables].filter(([, body]) => !("default" in body)).map(([key]) => key)
+    expect(set.filter((key) => !mod.variables.has(key))).toEqual([])
+    const required = [...mod.variables].filter(([, body]) => !("default" in body)).map(([key]) => key)
     expect(required.filter((key) => !set.includes(key))).toEqual([])
   })
 })

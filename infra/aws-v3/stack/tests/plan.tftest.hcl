@@ -29,7 +29,6 @@ override_data {
 
 variables {
   image_tag            = "0123456789abcdef0123456789abcdef01234567"
-  github_repository    = "example-org/order-platform"
   generate_admin_token = false
   admin_token          = "offline-plan-token-0123456789abcdef"
 }
@@ -105,11 +104,6 @@ run "defaults" {
   assert {
     condition     = aws_db_instance.main.publicly_accessible == false && aws_db_instance.main.storage_encrypted && aws_db_instance.main.manage_master_user_password
     error_message = "RDS is private, encrypted and keeps its password in Secrets Manager."
-  }
-
-  assert {
-    condition     = local.github_deploy_subject == "repo:example-org/order-platform:ref:refs/heads/main:job_workflow_ref:example-org/order-platform/.github/workflows/deploy.yml@refs/heads/main"
-    error_message = "The deploy role trusts one workflow file of one repository on one branch."
   }
 
   assert {

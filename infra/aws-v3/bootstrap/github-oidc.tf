@@ -1,15 +1,25 @@
-# GitHub Actions assumes the deploy role with OIDC: no stored AWS keys. An account has one
-# provider per URL; set create_github_oidc_provider = false to reuse an existing one.
+# GitHub Actions reaches AWS only through OIDC roles (no stored keys), and all of them live here,
+# in the layer an operator applies by hand first: they must exist before the first push (the
+# deploy role pushes the first images) and before the pipeline can plan the stack (the plan role
+# reads its state). An account has one OIDC provider per URL; set create_github_oidc_provider =
+# false to reuse an existing one.
+#
+# IAM reads only the aud and sub claims of GitHub's tokens (no other claim works as a condition
+# key), so each trust pins the workflow through the subject: the repository customises its OIDC
+# subject to repo, context and job_workflow_ref (README, step 1), and every trust names the one
+# workflow file, and the branch or environment, that may assume the role.
 
-# IAM reads only the token's aud and sub claims (AWS supports no other GitHub claim as a condition
-# key), so the workflow is pinned through the subject: the repository customises its OIDC subject
-# to repo, context and job_workflow_ref (docs/RUNBOOK.md, first deploy), and the trust names the
-# one workflow file, on the one branch, that may deploy.
 locals {
   github_oidc_host         = "token.actions.githubusercontent.com"
   github_oidc_provider_arn = var.create_github_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
   github_deploy_workflow   = "${var.github_repository}/.github/workflows/deploy.yml@refs/heads/${var.github_branch}"
   github_deploy_subject    = "repo:${var.github_repository}:ref:refs/heads/${var.github_branch}:job_workflow_ref:${local.github_deploy_workflow}"
+
+  # What the deploy role may touch, by the names the stack gives them (cross-checked by
+  # test/cross-check-pipeline.test.ts): the stack is applied after this layer.
+  stack_ecr_repository_arns = [for program in ["api", "worker"] : "arn:${local.partition}:ecr:${var.aws_region}:${local.account_id}:repository/${var.name_prefix}/${program}"]
+  stack_ecs_service_arns    = [for program in ["api", "worker"] : "arn:${local.partition}:ecs:${var.aws_region}:${local.account_id}:service/${var.name_prefix}/${var.name_prefix}-${program}"]
+  stack_task_role_arns      = [for role in ["ecs-execution", "api-task", "worker-task"] : "arn:${local.partition}:iam::${local.account_id}:role/${var.name_prefix}-${role}"]
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -24,6 +34,10 @@ data "aws_iam_openid_connect_provider" "github" {
 
   url = "https://${local.github_oidc_host}"
 }
+
+# ---------------------------------------------------------------------------------------------
+# Deploy role: .github/workflows/deploy.yml on the deploy branch pushes images and rolls out.
+# ---------------------------------------------------------------------------------------------
 
 data "aws_iam_policy_document" "github_deploy_trust" {
   statement {
@@ -74,7 +88,7 @@ data "aws_iam_policy_document" "github_deploy" {
       "ecr:PutImage",
       "ecr:UploadLayerPart",
     ]
-    resources = [for repository in aws_ecr_repository.program : repository.arn]
+    resources = local.stack_ecr_repository_arns
   }
 
   statement {
@@ -92,17 +106,13 @@ data "aws_iam_policy_document" "github_deploy" {
       "ecs:DescribeServices",
       "ecs:UpdateService",
     ]
-    resources = [aws_ecs_service.api.id, aws_ecs_service.worker.id]
+    resources = local.stack_ecs_service_arns
   }
 
   statement {
-    sid     = "PassTaskRoles"
-    actions = ["iam:PassRole"]
-    resources = [
-      aws_iam_role.execution.arn,
-      aws_iam_role.api_task.arn,
-      aws_iam_role.worker_task.arn,
-    ]
+    sid       = "PassTaskRoles"
+    actions   = ["iam:PassRole"]
+    resources = local.stack_task_role_arns
 
     condition {
       test     = "StringEquals"
