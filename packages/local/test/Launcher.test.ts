@@ -167,4 +167,27 @@ describe("npm start", () => {
     await expectNothingLeft(platform)
     await allPortsFree()
   })
+
+  it("with LOG_LEVEL=Warning shows no Info line, and shows progress while the worker drains on Ctrl-C", async () => {
+    const platform = launch({ ...base, WORKER_MODE: "outbox", LOG_LEVEL: "Warning", PROCESSING_DELAY_MS: "7000" })
+    await platform.waitFor(RUNNING)
+    const order = await postOrder(apiUrl, "SLOW-1")
+    await expect.poll(() => orderStatus(apiUrl, order.id), { timeout: 30_000 }).toBe("PROCESSING")
+
+    // What a terminal's Ctrl-C does: SIGINT to the whole foreground process group.
+    process.kill(-platform.child.pid!, "SIGINT")
+    await platform.waitFor("[local] stopped; the data folder is kept")
+    const said = platform.output()
+    expect(said).toMatch(/still waiting for the worker \(\d+ s\)[\s\S]*the worker stopped \(/)
+    expect(said).not.toContain("\"level\":\"INFO\"")
+    await expectNothingLeft(platform)
+
+    // The worker finished the order it held before it stopped.
+    const again = launch({ ...base, WORKER_MODE: "outbox" })
+    await again.waitFor(RUNNING)
+    expect(await orderStatus(apiUrl, order.id)).toBe("PROCESSED")
+    again.child.kill("SIGTERM")
+    expect(await again.exited).toBe(0)
+    await expectNothingLeft(again)
+  })
 })
