@@ -1,0 +1,169 @@
+/**
+ * The bundles the images run (scripts/bundle.ts), built and started for real: from a folder with
+ * no node_modules anywhere above it, so a module the bundle left out fails here as in the image.
+ * An order created through the bundled API must be PROCESSED by the bundled worker, against real
+ * PostgreSQL and the SQS emulator.
+ */
+import {
+  createFreshDatabase,
+  createQueuePair,
+  findFreePort,
+  findOrStartPostgres,
+  startSqsEmulator
+} from "@order-platform/test-support"
+import { type ChildProcess, spawn } from "node:child_process"
+import { randomBytes, randomUUID } from "node:crypto"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { bundle, type BundledProgram, PROGRAMS } from "../../scripts/bundle.ts"
+
+interface Started {
+  readonly child: ChildProcess
+  readonly output: Array<string>
+  readonly exited: Promise<number | null>
+}
+
+const cleanups: Array<() => Promise<unknown>> = []
+const outDir = mkdtempSync(join(tmpdir(), "order-platform-bundles-"))
+
+const noNodeModulesAbove = (folder: string): boolean => {
+  for (let current = folder; current !== dirname(current); current = dirname(current)) {
+    if (existsSync(join(current, "node_modules"))) return false
+  }
+  return true
+}
+
+const start = (program: BundledProgram, env: Record<string, string>): Started => {
+  const child = spawn(process.execPath, ["--enable-source-maps", join(outDir, program, "main.mjs")], {
+    cwd: outDir,
+    env: { PATH: process.env["PATH"] ?? "", HOME: outDir, ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const output: Array<string> = []
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => output.push(chunk))
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => output.push(chunk))
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  cleanups.unshift(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+    await exited
+  })
+  return { child, output, exited }
+}
+
+const waitFor = async <A>(what: string, programs: ReadonlyArray<Started>, probe: () => Promise<A | undefined>) => {
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    for (const program of programs) {
+      if (program.child.exitCode !== null) {
+        throw new Error(`${what}: a program exited (${program.child.exitCode}):\n${program.output.join("")}`)
+      }
+    }
+    try {
+      const value = await probe()
+      if (value !== undefined) return value
+    } catch {
+      // not there yet
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not within 20 s\n${programs.map((program) => program.output.join("")).join("\n---\n")}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+const stop = async (program: Started): Promise<number | null> => {
+  program.child.kill("SIGTERM")
+  return program.exited
+}
+
+describe("the program bundles", () => {
+  let env: Record<string, string> = {}
+
+  beforeAll(async () => {
+    for (const program of Object.keys(PROGRAMS) as Array<BundledProgram>) await bundle(program, outDir)
+    const postgres = await findOrStartPostgres()
+    cleanups.push(() => postgres.stop())
+    const database = await createFreshDatabase(postgres.adminUrl, "bundles")
+    cleanups.unshift(() => database.drop())
+    const emulator = await startSqsEmulator()
+    cleanups.unshift(() => emulator.stop())
+    const queues = await createQueuePair(emulator.endpoint, {
+      name: `order-platform-bundles-${randomBytes(4).toString("hex")}`,
+      maxReceiveCount: 5,
+      visibilityTimeoutSeconds: 30
+    })
+    env = {
+      NODE_ENV: "production",
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: "2",
+      WORKER_MODE: "sqs-consumer",
+      SQS_QUEUE_URL: queues.queueUrl,
+      SQS_ENDPOINT: emulator.endpoint,
+      AWS_REGION: emulator.region,
+      AWS_ACCESS_KEY_ID: "bundles",
+      AWS_SECRET_ACCESS_KEY: "bundles",
+      SHUTDOWN_DRAIN_MS: "2000"
+    }
+  }, 60_000)
+
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined)
+    rmSync(outDir, { recursive: true, force: true })
+  })
+
+  it("are single files with a linked source map that names the TypeScript sources, and nothing to install", () => {
+    expect(noNodeModulesAbove(outDir)).toBe(true)
+    for (const program of Object.keys(PROGRAMS) as Array<BundledProgram>) {
+      const code = readFileSync(join(outDir, program, "main.mjs"), "utf8")
+      expect(code).toContain("//# sourceMappingURL=main.mjs.map")
+      const map = JSON.parse(readFileSync(join(outDir, program, "main.mjs.map"), "utf8")) as {
+        sources: Array<string>
+        sourcesContent?: unknown
+      }
+      expect(map.sources.some((source) => source.endsWith(`packages/${program}/src/main.ts`))).toBe(true)
+      expect(map.sourcesContent).toBeUndefined()
+    }
+  })
+
+  it(
+    "serve: an order created through the bundled API is PROCESSED by the bundled worker; both exit 0 on SIGTERM",
+    async () => {
+      const port = await findFreePort()
+      const base = `http://127.0.0.1:${port}`
+      const api = start("api", { ...env, PORT: String(port), ADMIN_TOKEN: randomBytes(16).toString("hex") })
+      await waitFor("GET /health/ready = 200", [api], async () => {
+        const response = await fetch(`${base}/health/ready`)
+        await response.arrayBuffer()
+        return response.status === 200 ? true : undefined
+      })
+      const worker = start("worker", {
+        ...env,
+        WORKER_CONCURRENCY: "2",
+        FAILURE_PROBABILITY: "0",
+        PROCESSING_DELAY_MS: "0"
+      })
+      const created = await fetch(`${base}/orders`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
+        body: JSON.stringify({
+          customerId: "bundle-customer",
+          currency: "EUR",
+          items: [{ sku: "SKU-BUNDLE-1", quantity: 1, unitPriceCents: 990 }]
+        })
+      })
+      expect(created.status).toBe(202)
+      const { id } = (await created.json()) as { id: string }
+      const status = await waitFor("the order reaches PROCESSED", [api, worker], async () => {
+        const response = await fetch(`${base}/orders/${id}`)
+        const body = (await response.json()) as { status?: string }
+        return body.status === "PROCESSED" ? body.status : undefined
+      })
+      expect(status).toBe("PROCESSED")
+      expect(await stop(worker)).toBe(0)
+      expect(await stop(api)).toBe(0)
+    },
+    60_000
+  )
+})

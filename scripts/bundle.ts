@@ -1,0 +1,116 @@
+/**
+ * One tree-shaken ESM bundle per program, with its source map: what the images run.
+ *
+ *   node scripts/bundle.ts [api] [worker]     (default: both; npm run bundle)
+ *
+ * Writes dist/<program>/main.mjs and main.mjs.map at the repository root. The workspace packages
+ * are taken from their TypeScript sources (the @order-platform/source condition), so a bundle
+ * needs no `tsc` first; type checking stays with `npm run typecheck`. Nothing is left external:
+ * the programs load no file at run time (the migrations are TypeScript modules, the RDS CA bundle
+ * is NODE_EXTRA_CA_CERTS) and need no native addon (two optional ones stay out, below), so a
+ * bundle runs with no node_modules beside it. Run it with `node --enable-source-maps` so stack traces name the TypeScript files.
+ *
+ * Exits non-zero when a bundle fails to build or still imports a package (a bare import left
+ * in the output would fail at run time in an image that has no node_modules).
+ */
+import { build, type Metafile } from "esbuild"
+import { builtinModules } from "node:module"
+import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+
+export const PROGRAMS = {
+  api: "packages/api/src/main.ts",
+  worker: "packages/worker/src/main.ts"
+} as const
+export type BundledProgram = keyof typeof PROGRAMS
+
+export const repositoryRoot = resolve(fileURLToPath(new URL("..", import.meta.url)))
+
+/** Where a program's bundle is written, relative to the repository root. */
+export const bundlePath = (program: BundledProgram): string => join("dist", program, "main.mjs")
+
+// Bundled CommonJS modules (the AWS SDK's dependencies among them) call require() for Node's
+// built-ins; an ES module has no require, so the bundle gets one.
+const banner = [
+  `import { createRequire as __bundleCreateRequire } from "node:module";`,
+  `const require = __bundleCreateRequire(import.meta.url);`
+].join("\n")
+
+const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]))
+
+// Native addons `ws` (under @effect/platform-node's HTTP server) tries inside try/catch and does
+// without: they stay out, and no image installs them.
+export const OPTIONAL_NATIVE_ADDONS: ReadonlyArray<string> = ["bufferutil", "utf-8-validate"]
+
+/** Imports the output still makes that are not Node built-ins: each would need node_modules. */
+const externalImports = (metafile: Metafile): Array<string> =>
+  Object.values(metafile.outputs).flatMap((output) =>
+    output.imports
+      .filter((entry) => entry.external && !builtins.has(entry.path) && !OPTIONAL_NATIVE_ADDONS.includes(entry.path))
+      .map((entry) => entry.path)
+  )
+
+export interface BundleResult {
+  readonly program: BundledProgram
+  readonly file: string
+  readonly bytes: number
+}
+
+/** Builds one program's bundle into `outDir/<program>/` (default: the repository's dist). */
+export const bundle = async (
+  program: BundledProgram,
+  outDir: string = join(repositoryRoot, "dist")
+): Promise<BundleResult> => {
+  const outfile = join(outDir, program, "main.mjs")
+  const result = await build({
+    absWorkingDir: repositoryRoot,
+    entryPoints: [PROGRAMS[program]],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node24",
+    format: "esm",
+    conditions: ["@order-platform/source"],
+    // Node's own packages stay imports; everything else is in the file.
+    packages: "bundle",
+    external: [...OPTIONAL_NATIVE_ADDONS],
+    treeShaking: true,
+    // Whitespace and syntax only: names stay, so logs, errors and stack traces read as in the sources.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    sourcemap: "linked",
+    // Stack traces need the mappings only; the sources themselves stay out of the image.
+    sourcesContent: false,
+    legalComments: "none",
+    banner: { js: banner },
+    metafile: true,
+    logLevel: "warning"
+  })
+  const left = externalImports(result.metafile)
+  if (left.length > 0) {
+    throw new Error(`${program}: the bundle still imports ${left.join(", ")} (it would need node_modules)`)
+  }
+  const bytes = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(".mjs"))?.[1].bytes ?? 0
+  return { program, file: outfile, bytes }
+}
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)
+if (isMain) {
+  const requested = process.argv.slice(2)
+  const unknown = requested.filter((name) => !(name in PROGRAMS))
+  if (unknown.length > 0) {
+    process.stderr.write(`bundle: unknown program ${unknown.join(", ")} (one of ${Object.keys(PROGRAMS).join(", ")})\n`)
+    process.exit(2)
+  }
+  const programs = (requested.length > 0 ? requested : Object.keys(PROGRAMS)) as Array<BundledProgram>
+  try {
+    for (const program of programs) {
+      const { bytes } = await bundle(program)
+      process.stdout.write(`bundle: ${bundlePath(program)} (${(bytes / 1024).toFixed(0)} KiB)\n`)
+    }
+  } catch (error) {
+    process.stderr.write(`bundle: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exit(1)
+  }
+}
