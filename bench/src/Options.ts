@@ -40,8 +40,10 @@ export interface BenchOptions {
   readonly cpuProfDir: string | undefined
   /** LOG_LEVEL of our API (default: its own, Info). Workers keep Info: the bench reads their worker.polling line. */
   readonly logLevel: string | undefined
-  /** Run our programs compiled (`npm run build`, then each package's dist/main.js), as the images do. */
+  /** Run our programs compiled (`npm run build`, then each package's dist/main.js): tsc's output, unbundled. */
   readonly compiled: boolean
+  /** Run our programs' bundles (`npm run bundle`, then dist/<program>/main.mjs), as the images do. */
+  readonly bundled: boolean
   /** Entry points run as "ours" (default: the packages' main.ts): to measure a candidate fix. */
   readonly apiEntry: string
   readonly workerEntry: string
@@ -111,8 +113,11 @@ to bench/results/<timestamp>.json.
   --log-level LEVEL      LOG_LEVEL of our API, e.g. Warn (default Info; workers keep Info, the bench reads their logs)
   --api-entry FILE       run this entry point as our API (default packages/api/src/main.ts)
   --worker-entry FILE    run this entry point as our worker (default packages/worker/src/main.ts)
-  --compiled             build first (npm run build) and run our programs from dist, as the images do
-                         (default: from the TypeScript sources, as npm start does)
+  --bundled              bundle first (npm run bundle) and run our programs' bundles, dist/<program>/main.mjs
+                         with --enable-source-maps, as the images do (default: from the TypeScript
+                         sources, as npm start does)
+  --compiled             build first (npm run build) and run our programs from each package's dist
+                         (tsc's output, unbundled: the images before the bundles)
   --out DIR              results folder (default bench/results)
   --json                 print the JSON result instead of the table
   --markdown             also print the table as Markdown (for the README)
@@ -164,6 +169,7 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
       "api-entry": { type: "string" },
       "worker-entry": { type: "string" },
       compiled: { type: "boolean" },
+      bundled: { type: "boolean" },
       out: { type: "string" },
       json: { type: "boolean" },
       markdown: { type: "boolean" },
@@ -176,6 +182,15 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
   const counts = (name: string, text: string | undefined, fallback: ReadonlyArray<number>) =>
     text === undefined ? fallback : text.split(",").map((count) => positive(name, count.trim(), 1))
   const scaling = counts("scaling", values.scaling, defaults.scaling)
+  if (values.compiled === true && values.bundled === true) {
+    throw new Error("--compiled and --bundled exclude each other")
+  }
+  const entry = (program: "api" | "worker") =>
+    values.bundled === true
+      ? `dist/${program}/main.mjs`
+      : values.compiled === true
+      ? `packages/${program}/dist/main.js`
+      : `packages/${program}/src/main.ts`
   return {
     tiny,
     durationSeconds: positive("duration", values.duration, defaults.durationSeconds, false),
@@ -199,10 +214,9 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
     cpuProfDir: values["cpu-prof"],
     logLevel: values["log-level"],
     compiled: values.compiled === true,
-    apiEntry: values["api-entry"] ??
-      (values.compiled === true ? "packages/api/dist/main.js" : "packages/api/src/main.ts"),
-    workerEntry: values["worker-entry"] ??
-      (values.compiled === true ? "packages/worker/dist/main.js" : "packages/worker/src/main.ts"),
+    bundled: values.bundled === true,
+    apiEntry: values["api-entry"] ?? entry("api"),
+    workerEntry: values["worker-entry"] ?? entry("worker"),
     outDir: values.out,
     json: values.json === true,
     markdown: values.markdown === true

@@ -63,7 +63,8 @@ const installExitHook = () => {
 /**
  * Spawns `node <entryPoint>` from the repository root; a TypeScript entry point with
  * `--conditions=@order-platform/source`, so workspace packages resolve to their sources too (a
- * compiled one resolves them to their dist, as in the images).
+ * compiled one resolves them to their dist); a bundle (.mjs, scripts/bundle.ts) with
+ * `--enable-source-maps`, as the images' CMD runs it.
  */
 export const startProgram = (options: ProgramOptions): Program => {
   installExitHook()
@@ -72,6 +73,7 @@ export const startProgram = (options: ProgramOptions): Program => {
     process.execPath,
     [
       ...(options.entryPoint.endsWith(".ts") ? ["--conditions=@order-platform/source"] : []),
+      ...(options.entryPoint.endsWith(".mjs") ? ["--enable-source-maps"] : []),
       ...(options.nodeArgs ?? []),
       options.entryPoint
     ],

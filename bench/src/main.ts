@@ -16,11 +16,12 @@ if (options === undefined) {
   process.exit(0)
 }
 
-if (options.compiled) {
-  console.error("bench: npm run build (--compiled)")
-  const build = spawnSync("npm", ["run", "build"], { stdio: ["ignore", "ignore", "inherit"] })
+if (options.compiled || options.bundled) {
+  const script = options.bundled ? "bundle" : "build"
+  console.error(`bench: npm run ${script} (--${options.bundled ? "bundled" : "compiled"})`)
+  const build = spawnSync("npm", ["run", script], { stdio: ["ignore", "ignore", "inherit"] })
   if (build.status !== 0) {
-    console.error("bench: npm run build failed")
+    console.error(`bench: npm run ${script} failed`)
     process.exit(1)
   }
 }

@@ -16,6 +16,16 @@ describe("bench options", () => {
     expect(parseOptions(["--compiled", "--api-entry", "candidate.js"])).toMatchObject({ apiEntry: "candidate.js" })
   })
 
+  it("run our programs' bundles, as the images do, with --bundled", () => {
+    expect(parseOptions(["--bundled"])).toMatchObject({
+      bundled: true,
+      compiled: false,
+      apiEntry: "dist/api/main.mjs",
+      workerEntry: "dist/worker/main.mjs"
+    })
+    expect(() => parseOptions(["--bundled", "--compiled"])).toThrow(/exclude/)
+  })
+
   it("start a durable embedded database by default, and one with fsync off with --fast-db", () => {
     expect(parseOptions([])).toMatchObject({ fastDb: false })
     expect(parseOptions(["--fast-db"])).toMatchObject({ fastDb: true })
