@@ -44,7 +44,11 @@ export interface ChildOptions {
 
 const parentWatch = new URL("./ParentWatch.ts", import.meta.url).href
 
-const signalIn = (error: PlatformError): string => /signal: '(\w+)'/.exec(String(error))?.[1] ?? "a signal"
+// The spawner says which signal only in the message of the error it wraps.
+const signalIn = (error: PlatformError): string => {
+  const cause = error.reason.cause
+  return /signal: '(\w+)'/.exec(cause instanceof Error ? cause.message : "")?.[1] ?? "a signal"
+}
 
 const seconds = (millis: number) => `${(millis / 1000).toFixed(1)} s`
 
