@@ -59,6 +59,7 @@ locals {
       { name = "AWS_REGION", value = var.aws_region },
       { name = "SHUTDOWN_DRAIN_MS", value = tostring(var.api_shutdown_drain_ms) },
       { name = "LOG_LEVEL", value = var.log_level },
+      { name = "NODE_OPTIONS", value = local.api_node_options },
     ]
 
     secrets = [

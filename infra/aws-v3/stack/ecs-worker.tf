@@ -30,6 +30,7 @@ locals {
       { name = "ORDER_LEASE_SECONDS", value = tostring(var.order_lease_seconds) },
       { name = "SHUTDOWN_DRAIN_MS", value = tostring(var.worker_shutdown_drain_ms) },
       { name = "LOG_LEVEL", value = var.log_level },
+      { name = "NODE_OPTIONS", value = local.worker_node_options },
     ]
 
     secrets = [

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest"
 import {
   type ConfigKey,
   libraryEnvironment,
+  nodeEnvironment,
   numericDefault,
   type Program,
   programConfig,
@@ -40,11 +41,18 @@ describe.each(programs)("%s: task definition ↔ program", (program) => {
 
   it("every variable the task sets is read by the program", () => {
     const unread = [...taskVariables(program)].filter((name) => {
-      if (readNames.has(name)) return false
+      if (readNames.has(name) || nodeEnvironment.has(name)) return false
       const library = libraryEnvironment[name]
       return library === undefined || !library.libraries.some((dependency) => config.dependencies.has(dependency))
     })
     expect(unread, "set by Terraform, read by nobody (a typo, or a renamed variable)").toEqual([])
+  })
+
+  it("the task sets Node's heap limit, NODE_OPTIONS=--max-old-space-size, from the task's memory", () => {
+    const variable = containersOf(stack, program).flatMap(containerVariables).find((entry) =>
+      entry.name === "NODE_OPTIONS"
+    )
+    expect(JSON.stringify(variable?.value)).toContain(`local.${program}_node_options`)
   })
 
   it("every variable the program requires is set by the task", () => {

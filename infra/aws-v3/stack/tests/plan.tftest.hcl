@@ -110,6 +110,11 @@ run "defaults" {
     condition     = jsondecode(aws_ecr_lifecycle_policy.program["api"].policy).rules[1].selection.countNumber == 30
     error_message = "ECR keeps 30 tagged images."
   }
+
+  assert {
+    condition     = local.api_node_options == "--max-old-space-size=384" && local.worker_node_options == "--max-old-space-size=384" && contains([for variable in local.api_container.environment : variable.name], "NODE_OPTIONS") && contains([for variable in local.worker_container.environment : variable.name], "NODE_OPTIONS")
+    error_message = "Node's heap limit is 75 % of the task's memory: 384 MiB of the default 512."
+  }
 }
 
 run "https_with_certificate" {

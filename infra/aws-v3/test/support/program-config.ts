@@ -43,6 +43,9 @@ export const libraryEnvironment: Readonly<
   AWS_REGION: { libraries: ["@aws-sdk/client-sqs"], reason: "the AWS SDK's default region provider reads AWS_REGION" }
 }
 
+/** Variables Node.js itself reads at start-up: every program may be given them. */
+export const nodeEnvironment: ReadonlySet<string> = new Set(["NODE_OPTIONS"])
+
 const NAME = `["']([A-Z][A-Z0-9_]*)["']`
 const KINDS = [
   "String",
