@@ -2,7 +2,8 @@
  * Static checks of Dockerfile.api, Dockerfile.worker and .dockerignore: what the images must be
  * (multi-stage, pinned Node 24, non-root, exec-form CMD, production mode, labelled with the commit)
  * and that their recipe is consistent with the repository (every COPY source exists, every
- * --from names an earlier stage, exactly the workspaces the program needs, in build order).
+ * --from names an earlier stage, exactly the workspaces the program needs, and a runtime stage
+ * that holds the program's bundle from scripts/bundle.ts and nothing else).
  */
 import { validate } from "dockerfile-utils"
 import { readFileSync } from "node:fs"
@@ -19,6 +20,7 @@ import {
   npmCommands,
   repoRoot,
   type RunStep,
+  runText,
   workspaceFlags
 } from "./support.ts"
 
@@ -72,10 +74,10 @@ describe.each(images)("$file", (spec) => {
     expect(finalConfig.user).toBe("node")
   })
 
-  it(`starts packages/${spec.program}/dist/main.js with plain node, in exec form`, () => {
+  it("starts the bundle main.mjs with plain node and source maps on, in exec form", () => {
     expect(finalConfig.entrypoint).toBeUndefined()
     expect(finalConfig.cmd?.execForm).toBe(true)
-    expect(finalConfig.cmd?.argv).toEqual(["node", `packages/${spec.program}/dist/main.js`])
+    expect(finalConfig.cmd?.argv).toEqual(["node", "--enable-source-maps", "main.mjs"])
     expect(finalConfig.workdir).toBe("/app")
   })
 
@@ -151,7 +153,7 @@ describe.each(images)("$file", (spec) => {
     const installs = runs.flatMap(({ stage, step }) =>
       npmCommands(step).filter(isNpmCi).map((words) => ({ stage, step, words }))
     )
-    expect(installs.length).toBe(2)
+    expect(installs.length).toBe(1)
     for (const { step, words } of installs) {
       expect([...workspaceFlags(words)].sort(), `line ${step.line}`).toEqual([...needed].sort())
       for (const devOnly of DEV_ONLY_WORKSPACES) expect(workspaceFlags(words)).not.toContain(devOnly)
@@ -166,45 +168,20 @@ describe.each(images)("$file", (spec) => {
     )
   })
 
-  it("builds the runtime node_modules with npm ci --omit=dev, and the final stage takes them from there", () => {
-    const nodeModulesCopy = final.steps.find((step): step is CopyStep =>
-      step.kind === "copy" &&
-      step.sources.some((source) => source === "/app/" || source === "/app" || source.startsWith("/app/node_modules"))
+  it(`bundles ${spec.program} with scripts/bundle.ts, from the sources of exactly the needed workspaces`, () => {
+    const bundles = runs.map(({ step }) => runText(step).trim()).filter((text) =>
+      /^node scripts\/bundle\.ts /.test(text)
     )
-    expect(nodeModulesCopy).toBeDefined()
-    const origin = nodeModulesCopy?.origin
-    expect(origin?.kind).toBe("stage")
-    if (origin?.kind !== "stage") return
-    const depsStage = model.stages[origin.stage]
-    expect(depsStage).toBeDefined()
-    if (depsStage === undefined) return
-    const installs = inheritedSteps(model, depsStage)
-      .filter((step): step is RunStep => step.kind === "run")
-      .flatMap((step) => npmCommands(step).filter(isNpmCi))
-    expect(installs.length).toBe(1)
-    expect(installs[0]).toContain("--omit=dev")
-    // Nothing but manifests and the install in that stage: no sources, no build output.
-    const sources = inheritedSteps(model, depsStage).filter((step): step is CopyStep => step.kind === "copy").flatMap((
-      step
-    ) => step.sources)
-    expect(sources.every((source) => /(^|\/)package(-lock)?\.json$/.test(source))).toBe(true)
-  })
-
-  it("compiles every needed workspace in dependency order", () => {
-    const builds = runs.flatMap(({ step }) =>
-      npmCommands(step).filter((words) => words[1] === "run" && words[2] === "build")
-    )
-    const order = builds.flatMap((words) => workspaceFlags(words))
-    expect([...order].sort()).toEqual([...needed].sort())
-    for (const [position, folder] of order.entries()) {
-      const workspace = workspaces.find((candidate) => candidate.folder === folder)
-      for (const dependency of workspace?.workspaceDependencies ?? []) {
-        const dependencyFolder = workspaces.find((candidate) => candidate.name === dependency)?.folder ?? dependency
-        expect(order.indexOf(dependencyFolder), `${folder} needs ${dependencyFolder} built first`).toBeLessThan(
-          position
-        )
-      }
-    }
+    expect(bundles.map((text) => text.split(/\s+/).slice(2))).toEqual([[spec.program]])
+    const sources = copies
+      .filter(({ step }) => step.origin.kind === "context")
+      .flatMap(({ step }) => step.sources)
+      .filter((source) => /(^|\/)src\/?$/.test(source))
+      .map((source) => source.replace(/\/src\/?$/, ""))
+    expect([...sources].sort()).toEqual([...needed].sort())
+    const contextFiles = copies.filter(({ step }) => step.origin.kind === "context").flatMap(({ step }) => step.sources)
+    expect(contextFiles).toContain("scripts/bundle.ts")
+    expect(contextFiles).toContain("tsconfig.base.json")
   })
 
   it("copies dependency manifests before installing and sources only after (cache-friendly layer order)", () => {
@@ -237,8 +214,11 @@ describe.each(images)("$file", (spec) => {
         }
       }
     }
-    const dists = finalCopies.flatMap((step) => step.sources).filter((source) => source.endsWith("/dist"))
-    expect([...dists].sort()).toEqual(needed.map((folder) => `/app/${folder}/dist`).sort())
+    // The bundle (main.mjs and its map) into the WORKDIR, and nothing else: no node_modules.
+    expect(finalCopies.map((step) => [step.sources, step.destination])).toEqual([[
+      [`/app/dist/${spec.program}/`],
+      "./"
+    ]])
   })
 })
 
@@ -278,6 +258,7 @@ describe(".dockerignore", () => {
     ".github/workflows/ci.yml",
     "bench/package.json",
     "deploy/test/dockerfiles.test.ts",
+    "scripts/use-node24.sh",
     "docs/RUNBOOK.md",
     "README.md",
     ".env",
@@ -287,6 +268,7 @@ describe(".dockerignore", () => {
     "tsconfig.json"
   ]
   const kept = [
+    "scripts/bundle.ts",
     "package.json",
     "package-lock.json",
     "tsconfig.base.json",
