@@ -3,7 +3,7 @@
  *
  * For each Dockerfile it replays the build stages step by step in a temporary folder (the files
  * its COPY instructions name, through .dockerignore; the same RUN commands: npm ci for the listed
- * workspaces, the program bundle of scripts/bundle.ts), assembles the runtime stage from its COPYs alone, checks that
+ * workspaces, scripts/bundle.ts), assembles the runtime stage from its COPYs alone, checks that
  * the result holds no sources, tests or development packages, and then runs the images' entry
  * points with plain `node` and the images' ENV against a real PostgreSQL (a fresh database) and
  * the SQS emulator: the API must become ready, and an order posted to it must be PROCESSED by the
