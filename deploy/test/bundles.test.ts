@@ -14,10 +14,11 @@ import {
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { SourceMap } from "node:module"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { bundle, type BundledProgram, PROGRAMS } from "../../scripts/bundle.ts"
+import { bundle, type BundledProgram, PROGRAMS, repositoryRoot } from "../../scripts/bundle.ts"
 
 interface Started {
   readonly child: ChildProcess
@@ -124,7 +125,29 @@ describe("the program bundles", () => {
       }
       expect(map.sources.some((source) => source.endsWith(`packages/${program}/src/main.ts`))).toBe(true)
       expect(map.sourcesContent).toBeUndefined()
+      // Only our own code is mapped: the libraries' mappings would cost tens of MiB at run time.
+      expect(map.sources.filter((source) => source.includes("node_modules/"))).toEqual([])
     }
+  })
+
+  it("map a place in our code to its TypeScript line, and a place in a library to nothing", () => {
+    const code = readFileSync(join(outDir, "api", "main.mjs"), "utf8")
+    const map = new SourceMap(JSON.parse(readFileSync(join(outDir, "api", "main.mjs.map"), "utf8")))
+    const entryAt = (needle: string) => {
+      const index = code.indexOf(needle)
+      expect(index, needle).toBeGreaterThan(-1)
+      const before = code.slice(0, index)
+      return map.findEntry(before.split("\n").length - 1, index - before.lastIndexOf("\n") - 1)
+    }
+    const main = readFileSync(join(repositoryRoot, PROGRAMS.api), "utf8").split("\n")
+    const ours = entryAt(`"api.failed"`)
+    expect("originalSource" in ours ? ours.originalSource : undefined).toMatch(/packages\/api\/src\/main\.ts$/)
+    expect("originalLine" in ours ? ours.originalLine : undefined).toBe(
+      main.findIndex((line) => line.includes(`"api.failed"`))
+    )
+    // effect's Schedule module: in the bundle, not in the map.
+    const library = entryAt("Schedule")
+    expect("originalSource" in library ? library.originalSource : undefined).toBeUndefined()
   })
 
   it(
