@@ -193,7 +193,7 @@ variable "api_cpu" {
 
 variable "api_memory" {
   type        = number
-  description = "Memory of an API task, MiB (a valid Fargate combination with api_cpu)."
+  description = "Memory of an API task, MiB (a valid Fargate combination with api_cpu). Node's heap limit is 75 % of it (NODE_OPTIONS, locals.tf)."
   default     = 512
 }
 
@@ -259,7 +259,7 @@ variable "worker_cpu" {
 
 variable "worker_memory" {
   type        = number
-  description = "Memory of a worker task, MiB (a valid Fargate combination with worker_cpu)."
+  description = "Memory of a worker task, MiB (a valid Fargate combination with worker_cpu). Node's heap limit is 75 % of it (NODE_OPTIONS, locals.tf)."
   default     = 512
 }
 
