@@ -1,23 +1,13 @@
 import { jsonLoggerLayer, makeJsonLogger, RetryPolicy, SimulatedOrderProcessor } from "@order-platform/domain"
-import { checkSchemaCurrent, PgClientLive, PostgresLayer } from "@order-platform/postgres"
+import { PgClientLive, PostgresLayer } from "@order-platform/postgres"
 import { Cause, Effect, Exit, Layer, Logger, References } from "effect"
 import { OutboxMode } from "./OutboxMode.ts"
+import { SchemaWait } from "./SchemaWait.ts"
 import { SqsConsumerMode } from "./SqsConsumerMode.ts"
 import { describeStartFailure } from "./StartFailure.ts"
 import { loadWorkerConfiguration, type WorkerConfiguration } from "./WorkerConfig.ts"
 
-/** The worker never migrates: it refuses to start on a schema older than the one it was built for. */
-const SchemaChecked = Layer.effectDiscard(
-  Effect.flatMap(
-    checkSchemaCurrent,
-    ({ current }) =>
-      Effect.logInfo("database schema is current").pipe(
-        Effect.annotateLogs({ event: "db.schema_checked", schemaVersion: current })
-      )
-  )
-)
-
-const Storage = SchemaChecked.pipe(Layer.provideMerge(PostgresLayer), Layer.provideMerge(PgClientLive))
+const Storage = SchemaWait.pipe(Layer.provideMerge(PostgresLayer), Layer.provideMerge(PgClientLive))
 
 const Business = Layer.merge(RetryPolicy.fromConfig, SimulatedOrderProcessor.fromConfig)
 
@@ -38,7 +28,8 @@ const deliveryFor = (configuration: WorkerConfiguration) =>
 
 /**
  * The worker without a logger: everything from the environment, the mode chosen by WORKER_MODE.
- * Configuration is read and checked first, then the database is connected and its schema checked.
+ * Configuration is read and checked first, then the database is connected, then the worker waits
+ * for the schema it was built for (the API migrates).
  */
 export const WorkerCore = Layer.unwrap(
   Effect.map(loadWorkerConfiguration, (configuration) =>

@@ -93,7 +93,7 @@ export interface TestPlatform {
   /** Looks at the shared emulator's queues from outside. */
   readonly sqs: QueueInspector
   readonly scenario: (mode: WorkerMode, options?: ScenarioOptions) => Promise<Scenario>
-  /** A database without migrations, to see the worker refuse it. */
+  /** A database without migrations, to see the worker wait for them. */
   readonly emptyDatabase: () => Promise<FreshDatabase>
   readonly close: () => Promise<void>
 }
