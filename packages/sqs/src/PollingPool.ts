@@ -1,4 +1,4 @@
-import { Clock, Effect, Fiber, FiberSet, Result, type Schedule, type Scope, Semaphore } from "effect"
+import { Clock, Effect, Fiber, FiberSet, Latch, Result, type Schedule, type Scope, Semaphore } from "effect"
 
 export interface PollingPoolSettings {
   /** Items processed at once. */
@@ -22,8 +22,12 @@ export interface PollingPoolSettings {
 export interface PollingSource<A, E, R> {
   /** Up to `max` items; may wait (a long poll). */
   readonly fetch: (max: number) => Effect.Effect<ReadonlyArray<A>, E, R>
-  /** One item, start to finish; interrupted (and expected to give the item back) past the drain deadline. */
-  readonly process: (item: A) => Effect.Effect<void, never, R>
+  /**
+   * One item, start to finish; interrupted (and expected to give the item back) past the drain
+   * deadline. `slotFree` hands the item's slot to the next item before `process` ends, e.g. once
+   * only a slow acknowledgement is left: the item still counts for the drain until it ends.
+   */
+  readonly process: (item: A, slotFree: Effect.Effect<void>) => Effect.Effect<void, never, R>
   /** An item that arrived after shutdown began: hand it back for someone else at once. */
   readonly giveBack: (item: A) => Effect.Effect<void, never, R>
   /**
@@ -51,7 +55,12 @@ export const giveBackBudgetMs = (drainMs: number): number =>
  * Polls `source` in the background until the enclosing scope closes, never holding more items
  * than it has free slots for: each fetch asks for as many as are free right now, and the next one
  * starts as soon as half the slots (or a full batch, if that is fewer) are free, not when a whole
- * batch is done nor for every single slot that frees. A fetch runs in its own fiber
+ * batch is done nor for every single slot that frees. As many fetch loops run as there are such
+ * refills in the slots (2 for 10 or 20 slots): a fetch under way never keeps freed slots waiting
+ * for its answer, and a fetch that returns fewer than it asked for (SQS often does, however full
+ * the queue) is made up by the next. Only the first loop fetches while the source is empty or
+ * failing (paced by `afterFetch` and `fetchRetry`); the others wait until a fetch brings items
+ * again. A fetch runs in its own fiber
  * and dispatches what it got itself, so stopping the loop never strands fetched items: what
  * arrives after shutdown began is given back at once. Closing the scope stops fetching at once,
  * lets in-flight work run until the give-back budget before the end of `drainMs`, then interrupts
@@ -69,6 +78,17 @@ export const runPollingPool = <A, E, R>(
     let stopping = false
     const refill = Math.max(1, Math.min(settings.maxBatch, Math.ceil(settings.concurrency / 2)))
 
+    const processInSlot = (item: A) =>
+      Effect.suspend(() => {
+        let held = true
+        const slotFree = Effect.suspend(() => {
+          if (!held) return Effect.void
+          held = false
+          return Effect.asVoid(permits.release(1))
+        })
+        return source.process(item, slotFree).pipe(Effect.ensuring(slotFree))
+      })
+
     const dispatch = (items: ReadonlyArray<A>, asked: number) =>
       Effect.gen(function*() {
         if (items.length < asked) yield* permits.release(asked - items.length)
@@ -78,7 +98,7 @@ export const runPollingPool = <A, E, R>(
           return 0
         }
         for (const item of items) {
-          yield* FiberSet.run(inFlight, source.process(item).pipe(Effect.ensuring(permits.release(1))))
+          yield* FiberSet.run(inFlight, processInSlot(item))
         }
         return items.length
       })
@@ -93,25 +113,31 @@ export const runPollingPool = <A, E, R>(
         )
       )
 
-    const fetchRound = Effect.gen(function*() {
-      // Wait until a worthwhile batch fits (half the slots, at most one full batch): refilling
-      // slot by slot would spend a fetch on every one or two items.
-      yield* permits.take(refill)
-      // Fibers that already gave their permit back may still count as busy: an underestimate, never more.
-      const busy = yield* FiberSet.size(inFlight)
-      const asked = Math.max(refill, Math.min(settings.maxBatch, settings.concurrency - busy))
-      if (asked > refill) yield* permits.take(asked - refill)
-      const started = yield* Clock.currentTimeMillis
-      const fetched = yield* Effect.flatMap(
-        Fiber.join(yield* FiberSet.run(fetching, fetchAndDispatch(asked))),
-        Effect.fromResult
-      )
-      yield* source.afterFetch(fetched, asked, (yield* Clock.currentTimeMillis) - started)
-    })
+    // Open while fetches bring items: then every loop fetches, else only the first one.
+    const delivering = yield* Latch.make(false)
 
-    const poll = Effect.gen(function*() {
-      while (!stopping) yield* Effect.result(Effect.retry(fetchRound, source.fetchRetry))
-    })
+    const fetchRound = (first: boolean) =>
+      Effect.gen(function*() {
+        if (!first) yield* delivering.await
+        // Wait until a worthwhile batch fits (half the slots, at most one full batch): refilling
+        // slot by slot would spend a fetch on every one or two items.
+        yield* permits.take(refill)
+        // Then every other slot free right now, up to a full batch.
+        let asked = refill
+        while (asked < settings.maxBatch && (yield* permits.takeIfAvailable(1))) asked++
+        const started = yield* Clock.currentTimeMillis
+        const fetched = yield* Effect.flatMap(
+          Fiber.join(yield* FiberSet.run(fetching, fetchAndDispatch(asked))),
+          Effect.fromResult
+        ).pipe(Effect.tapError(() => delivering.close))
+        yield* fetched > 0 ? delivering.open : delivering.close
+        yield* source.afterFetch(fetched, asked, (yield* Clock.currentTimeMillis) - started)
+      })
+
+    const poll = (first: boolean) =>
+      Effect.gen(function*() {
+        while (!stopping) yield* Effect.result(Effect.retry(fetchRound(first), source.fetchRetry))
+      })
 
     const waitUntil = (done: Effect.Effect<boolean>, deadline: number) =>
       Effect.gen(function*() {
@@ -149,7 +175,9 @@ export const runPollingPool = <A, E, R>(
     // Finalizers run in reverse order: raise the flag, stop the loop, drain, then (the FiberSets)
     // interrupt any straggler.
     yield* Effect.addFinalizer(() => drain)
-    yield* Effect.forkScoped(poll)
+    // Each loop holds at least `refill` slots while it fetches, so more could never all be fetching.
+    const loops = Math.ceil(settings.concurrency / refill)
+    for (let index = 0; index < loops; index++) yield* Effect.forkScoped(poll(index === 0))
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         stopping = true

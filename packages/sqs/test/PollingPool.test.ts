@@ -1,5 +1,5 @@
 import { expect, it } from "@effect/vitest"
-import { Clock, Effect, Exit, Logger, Ref, Schedule, Scope } from "effect"
+import { Clock, Deferred, Effect, Exit, Fiber, Logger, Ref, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { cappedExponential } from "../src/Backoff.ts"
 import { runPollingPool } from "../src/PollingPool.ts"
@@ -64,7 +64,8 @@ it.effect("paces failed fetches by its schedule, and starts the schedule over af
     const outcomes = [false, false, false, false, true, false, false]
     const fetchedAt = yield* Ref.make<ReadonlyArray<number>>([])
     const scope = yield* Scope.make()
-    yield* runPollingPool({ concurrency: 2, maxBatch: 2, drainMs: 100 }, {
+    // One slot, one fetch loop: its pauses alone.
+    yield* runPollingPool({ concurrency: 1, maxBatch: 1, drainMs: 100 }, {
       fetch: () =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
@@ -82,4 +83,62 @@ it.effect("paces failed fetches by its schedule, and starts the schedule over af
     const times = (yield* Ref.get(fetchedAt)).slice(0, 8)
     const pauses = times.slice(1).map((time, index) => time - times[index]!)
     expect(pauses).toStrictEqual([100, 200, 300, 300, 1_000, 100, 200])
+  }).pipe(Effect.provide(Logger.layer([]))))
+
+it.live("an item that frees its slot early lets the next one start while it finishes, and the drain still waits for it", () =>
+  Effect.gen(function*() {
+    const acknowledged = yield* Deferred.make<void>()
+    const secondStarted = yield* Deferred.make<void>()
+    const finished = yield* Ref.make<ReadonlyArray<number>>([])
+    const next = yield* Ref.make(0)
+    const scope = yield* Scope.make()
+    yield* runPollingPool({ concurrency: 1, maxBatch: 1, drainMs: 5_000 }, {
+      fetch: () => Effect.map(Ref.getAndUpdate(next, (n) => n + 1), (n) => n < 2 ? [n] : []),
+      // Item 0: done with its work, then a slow acknowledgement outside its slot.
+      process: (item, slotFree) =>
+        item === 0
+          ? Effect.andThen(slotFree, Deferred.await(acknowledged)).pipe(
+            Effect.andThen(Ref.update(finished, (all) => [...all, item]))
+          )
+          : Effect.andThen(Ref.update(finished, (all) => [...all, item]), Deferred.succeed(secondStarted, undefined)),
+      giveBack: () => Effect.void,
+      fetchRetry: Schedule.spaced("10 millis"),
+      afterFetch: (fetched) => fetched === 0 ? Effect.sleep(20) : Effect.void
+    }).pipe(Scope.provide(scope))
+    yield* Deferred.await(secondStarted).pipe(Effect.timeout("5 seconds"))
+    expect(yield* Ref.get(finished)).toStrictEqual([1])
+    const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+    yield* Effect.sleep(50)
+    yield* Deferred.succeed(acknowledged, undefined)
+    yield* Fiber.await(closing)
+    expect(yield* Ref.get(finished)).toStrictEqual([1, 0])
+  }).pipe(Effect.provide(Logger.layer([]))))
+
+it.live("a fetch under way does not keep slots that free meanwhile waiting for its answer", () =>
+  Effect.gen(function*() {
+    const slowFetch = yield* Deferred.make<void>()
+    const workDone = yield* Deferred.make<void>()
+    const thirdFetch = yield* Deferred.make<void>()
+    const calls = yield* Ref.make(0)
+    const scope = yield* Scope.make()
+    yield* runPollingPool({ concurrency: 10, maxBatch: 10, drainMs: 100 }, {
+      // The first fetch brings half a batch; the second hangs like a long poll on an empty queue.
+      fetch: () =>
+        Effect.flatMap(Ref.getAndUpdate(calls, (n) => n + 1), (call) =>
+          call === 0
+            ? Effect.succeed([0, 1, 2, 3, 4])
+            : call === 1
+            ? Effect.as(Deferred.await(slowFetch), [])
+            : Effect.as(Deferred.succeed(thirdFetch, undefined), [])),
+      process: () => Deferred.await(workDone),
+      giveBack: () => Effect.void,
+      fetchRetry: Schedule.spaced("10 millis"),
+      afterFetch: (fetched) => fetched === 0 ? Effect.sleep(20) : Effect.void
+    }).pipe(Scope.provide(scope))
+    yield* waitFor(Effect.map(Ref.get(calls), (n) => n >= 2))
+    yield* Deferred.succeed(workDone, undefined)
+    const fetchedMeanwhile = yield* Deferred.await(thirdFetch).pipe(Effect.timeout("2 seconds"), Effect.isSuccess)
+    yield* Deferred.succeed(slowFetch, undefined)
+    yield* Scope.close(scope, Exit.void)
+    expect(fetchedMeanwhile).toBe(true)
   }).pipe(Effect.provide(Logger.layer([]))))
