@@ -25,10 +25,11 @@ export interface RelayRound {
 const SEND_BATCH_SIZE = 10
 const ENTRY_BACKOFF_BASE_MS = 1_000
 /**
- * While SQS is unreachable, every entry is retried at least this often (1, 2, 3, 3 ... s), and a
- * relay sweeps at least this often: what piled up goes out within about this long of SQS's return.
+ * While SQS is unreachable, an entry tried is tried again after this long, and a relay probes at
+ * least this often: what piled up goes out within about a second of SQS's return. The probes stay
+ * cheap: while SQS is down a round claims one batch, not its whole limit.
  */
-const OUTAGE_BACKOFF_MAX_MS = 3_000
+const OUTAGE_BACKOFF_MAX_MS = 1_000
 /** An entry SQS itself refused is likely to be refused again: it may wait longer. */
 const REJECTED_BACKOFF_MAX_MS = 60_000
 
@@ -111,9 +112,8 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
     const results = yield* Effect.forEach(
       Arr.chunksOf(entries, SEND_BATCH_SIZE),
       (batch) => sendBatch(batch, sendingAt),
-      {
-        concurrency: 4
-      }
+      // A round is at most a few batches: all at once, so a backlog goes out at SQS's pace.
+      { concurrency: "unbounded" }
     )
     const sent = results.flatMap((result) => result.sent)
     const failed = results.flatMap((result) => result.failed)
@@ -139,8 +139,12 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
  * Rounds until the backlog is empty; fails when SQS or the database failed on the way. Entries SQS
  * rejected one by one stop the rounds too (they wait out their own back-off) but do not fail.
  */
-const drainBacklog = (limit: number, leaseMs: number): Effect.Effect<void, "stalled", Outbox | SqsQueue> =>
-  relayOnce({ limit, leaseMs }).pipe(
+const drainBacklog = (
+  limit: number,
+  leaseMs: number,
+  sqsDown: { value: boolean }
+): Effect.Effect<void, "stalled", Outbox | SqsQueue> =>
+  Effect.suspend(() => relayOnce({ limit: sqsDown.value ? SEND_BATCH_SIZE : limit, leaseMs })).pipe(
     Effect.catchCause((cause: Cause.Cause<PersistenceError>) =>
       Effect.andThen(
         // The database failing is an outage the sweep rides out; a round that died is a bug, or a
@@ -155,13 +159,15 @@ const drainBacklog = (limit: number, leaseMs: number): Effect.Effect<void, "stal
         Effect.fail("stalled" as const)
       )
     ),
-    Effect.flatMap((round) =>
-      round.transportDown
+    Effect.flatMap((round) => {
+      const probe = sqsDown.value
+      sqsDown.value = round.transportDown
+      return round.transportDown
         ? Effect.fail("stalled" as const)
-        : round.claimed < limit || round.failed > 0
+        : (round.claimed < limit && !probe) || round.failed > 0
         ? Effect.void
-        : drainBacklog(limit, leaseMs)
-    )
+        : drainBacklog(limit, leaseMs, sqsDown)
+    })
   )
 
 const makeRelay = (settings: OutboxRelaySettings) =>
@@ -175,8 +181,10 @@ const makeRelay = (settings: OutboxRelaySettings) =>
       Math.max(OUTAGE_BACKOFF_MAX_MS, settings.sweepIntervalMs)
     )
     const idle = Effect.asVoid(Effect.timeoutOption(Queue.take(wakes), settings.sweepIntervalMs))
+    // Set by a round that found SQS unreachable: the next ones probe with a single batch.
+    const sqsDown = { value: false }
     yield* Effect.forkScoped(
-      drainBacklog(limit, leaseMs).pipe(
+      drainBacklog(limit, leaseMs, sqsDown).pipe(
         // While SQS or the database is failing, wake-ups are ignored and sweeps back off.
         Effect.retry(backoff),
         Effect.andThen(idle),
