@@ -32,16 +32,17 @@ const MAX_DELETES_PER_BATCH = 10
 const DELETE_BATCH_WAIT_MS = 10
 const MAX_VISIBILITY_SECONDS = 43_200
 const RECEIVE_BACKOFF_BASE_MS = 500
-// While SQS refuses or cannot be reached, a receive is still tried every 2 s: what queued up
-// meanwhile starts within 2 s of its return. One failing call per worker every 2 s costs nothing.
-const RECEIVE_BACKOFF_MAX_MS = 2_000
+// While SQS refuses or cannot be reached, a receive is still tried every second: what queued up
+// meanwhile starts within a second of its return (the relays have it on the queue by then). One
+// failing call per worker a second costs nothing.
+const RECEIVE_BACKOFF_MAX_MS = 1_000
 // A receive that returns empty at once (no long polling, or an endpoint cutting it short) must not spin.
 const MIN_EMPTY_RECEIVE_MS = 1_000
 
 const warn = (message: string, event: string, error: PublishError) =>
   Effect.logWarning(message).pipe(Effect.annotateLogs({ event, error: describePublishError(error) }))
 
-/** The pauses between receives that fail in a row: 0.5, 1, 2, 2, 2 ... s. */
+/** The pauses between receives that fail in a row: 0.5, 1, 1, 1 ... s. */
 export const receiveBackoff: Schedule.Schedule<Duration.Duration> = cappedExponential(
   RECEIVE_BACKOFF_BASE_MS,
   RECEIVE_BACKOFF_MAX_MS
