@@ -1,18 +1,13 @@
 import { createOrder, getOrder, listOrders } from "@order-platform/domain"
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { OrdersApi } from "./Api.ts"
 import { createOrderPayload } from "./CreateOrderPayload.ts"
 import { orServiceUnavailable } from "./InfrastructureFailure.ts"
+import { orderBody } from "./OrderBody.ts"
 import { currentCorrelationId } from "./RequestCorrelation.ts"
 import { requestFingerprint } from "./RequestFingerprint.ts"
-import { OrderJson } from "./WireSchemas.ts"
-
-// The same JSON the contract's encoder writes for an Order: the status and Location vary per answer.
-// The order comes from the state machine or the database, valid by construction: encoding it
-// need not run every check again on the hot path.
-const encodeOrder = HttpServerResponse.schemaJson(Schema.toCodecJson(OrderJson), { disableChecks: true })
 
 // `create` is a raw handler: the platform would read and parse the body a second time, after
 // RequestGuard checked it; the payload is decoded from RequestGuard's parse instead.
@@ -30,8 +25,10 @@ export const OrdersHandlersLive = HttpApiBuilder.group(OrdersApi, "orders", (han
           idempotency: key === undefined ? undefined : { key, requestFingerprint: requestFingerprint(payload) }
         }))
         // 202 for a new order, 200 for a replay of the same Idempotency-Key and body.
-        return yield* encodeOrder(order, { status: created ? 202 : 200, headers: { location: `/orders/${order.id}` } })
-          .pipe(Effect.orDie)
+        return HttpServerResponse.jsonUnsafe(orderBody(order), {
+          status: created ? 202 : 200,
+          headers: { location: `/orders/${order.id}` }
+        })
       }).pipe(
         // A key bound to a missing order, or a colliding fresh UUID: broken invariants, not client errors.
         Effect.catchTags({ OrderNotFound: Effect.die, OrderAlreadyExists: Effect.die }),
