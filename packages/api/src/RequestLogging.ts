@@ -1,5 +1,4 @@
-import { Cause, Clock, Effect, Exit, Option } from "effect"
-import * as HttpEffect from "effect/http/HttpEffect"
+import { Cause, Clock, Effect, Exit, LogLevel, Option, References } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerError from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
@@ -55,7 +54,7 @@ const answer = (routes: ReadonlyArray<Route>, request: HttpServerRequest.HttpSer
  * the request with it, echoes it on every response (errors and 404s included), and writes one
  * access line. Successes and probes log it at DEBUG: a success already has its business line at
  * INFO (such as `order.created`), and a load balancer's health checks must not drown the log. Any
- * other status (4xx, 5xx) logs it at INFO.
+ * other status (4xx, 5xx) logs it at INFO, and so does 499: the client went away before its answer.
  */
 export const requestLogging = (routes: ReadonlyArray<Route>) =>
   HttpRouter.middleware<{ handles: HttpServerError.HttpServerError }>()(
@@ -64,31 +63,32 @@ export const requestLogging = (routes: ReadonlyArray<Route>) =>
         const request = yield* HttpServerRequest.HttpServerRequest
         const startedAt = yield* Clock.currentTimeMillis
         const { correlationId, invalidHeader } = resolveCorrelation(request.headers[CORRELATION_HEADER])
-        yield* HttpEffect.appendPreResponseHandler((_, response) =>
-          Effect.succeed(HttpServerResponse.setHeader(response, "X-Correlation-Id", correlationId))
-        )
+        const exit =
+          yield* (Option.isSome(invalidHeader) ? Effect.succeed(invalidCorrelation(invalidHeader.value)) : app)
+            .pipe(
+              Effect.catchCause(answer(routes, request)),
+              Effect.provideService(RequestCorrelation, { correlationId: Option.some(correlationId) }),
+              Effect.annotateLogs("correlationId", correlationId),
+              Effect.exit
+            )
         const path = pathOf(request.url)
-        return yield* Effect.gen(function*() {
-          const exit =
-            yield* (Option.isSome(invalidHeader) ? Effect.succeed(invalidCorrelation(invalidHeader.value)) : app)
-              .pipe(
-                Effect.catchCause(answer(routes, request)),
-                Effect.provideService(RequestCorrelation, { correlationId: Option.some(correlationId) }),
-                Effect.exit
-              )
+        const status = statusOf(exit)
+        const level = path.startsWith("/health/") || (status >= 200 && status < 300) ? "Debug" : "Info"
+        // Most access lines are DEBUG and filtered out: their annotations are not even built then.
+        if (!LogLevel.isGreaterThan(yield* References.MinimumLogLevel, level)) {
           const finishedAt = yield* Clock.currentTimeMillis
-          const status = statusOf(exit)
-          yield* Effect.logWithLevel(
-            path.startsWith("/health/") || (status >= 200 && status < 300) ? "Debug" : "Info"
-          )("request completed").pipe(Effect.annotateLogs({
+          yield* Effect.logWithLevel(level)("request completed").pipe(Effect.annotateLogs({
+            correlationId,
             event: "http.request",
             method: request.method,
             path,
             status,
             durationMs: finishedAt - startedAt
           }))
-          return yield* exit
-        }).pipe(Effect.annotateLogs("correlationId", correlationId))
+        }
+        return yield* Exit.isSuccess(exit)
+          ? Effect.succeed(HttpServerResponse.setHeader(exit.value, CORRELATION_HEADER, correlationId))
+          : exit
       }),
     { global: true }
   )
