@@ -20,6 +20,7 @@ const stdinIsChannel = (): boolean => {
 if (stdinIsChannel()) {
   const stop = () => {
     process.kill(process.pid, "SIGTERM")
+    // A plain timer on purpose: it must fire even when the Effect runtime's own shutdown is stuck.
     setTimeout(() => process.kill(process.pid, "SIGKILL"), LAST_RESORT_MS).unref()
   }
   process.stdin.once("end", stop)

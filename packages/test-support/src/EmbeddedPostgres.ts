@@ -109,6 +109,7 @@ const startFailure = (port: number, dataDir: string, log: string, cause: unknown
   )
 }
 
+// Promise-based like the rest of this module: test set-up calls it without an Effect runtime.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Connects and runs `select 1`, retrying while the server is still starting up (57P03). */
@@ -219,6 +220,7 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
             () => undefined,
             () => new Promise<never>(() => {})
           ),
+        // The start-up deadline, raced in plain promises for the same reason as `sleep`.
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs)
         })
