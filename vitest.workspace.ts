@@ -2,6 +2,7 @@ export default [
   "packages/domain",
   "packages/postgres",
   "packages/sqs",
+  "packages/contract",
   "packages/api",
   "packages/worker",
   "packages/test-support",

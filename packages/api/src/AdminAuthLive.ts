@@ -1,11 +1,10 @@
+import { AdminAuth, Forbidden, Unauthorized } from "@order-platform/contract"
 import { Effect, Layer, Option, Redacted } from "effect"
 import * as HttpEffect from "effect/http/HttpEffect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { createHash, timingSafeEqual } from "node:crypto"
-import { AdminAuth } from "./AdminAuth.ts"
 import { ApiConfig } from "./ApiConfig.ts"
-import { Forbidden, Unauthorized } from "./HttpErrors.ts"
 
 // Hashing first gives equal-length inputs, so the comparison time reveals nothing about the token.
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest()

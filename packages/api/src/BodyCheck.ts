@@ -1,11 +1,18 @@
+import {
+  LengthRequired,
+  MalformedJson,
+  PayloadTooLarge,
+  stringIssues,
+  textProblem,
+  UnsupportedMediaType,
+  ValidationError
+} from "@order-platform/contract"
 import { ByteSize, Effect, Option } from "effect"
 import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpMethod from "effect/http/HttpMethod"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import { isUtf8 } from "node:buffer"
-import { LengthRequired, MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationError } from "./HttpErrors.ts"
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./JsonDepth.ts"
-import { stringIssues, textProblem } from "./WellFormedText.ts"
 
 const utf8 = new TextDecoder()
 

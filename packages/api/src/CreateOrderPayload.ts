@@ -1,6 +1,6 @@
+import { CheckedBody } from "@order-platform/contract"
 import { CreateOrderInput, createOrderInputParseOptions, OrderItem } from "@order-platform/domain"
 import { Effect, Option, Schema } from "effect"
-import { CheckedBody } from "./CheckedBody.ts"
 import { validationErrorFrom } from "./DecodeErrors.ts"
 
 // Compiled once, as HttpApi compiles a payload decoder (the union of the endpoint's payload

@@ -1,7 +1,7 @@
+import { OrdersApi } from "@order-platform/contract"
 import { DEFAULT_PAGE_SIZE, listDlqEntries, reprocessDlqEntry } from "@order-platform/domain"
 import { Effect } from "effect"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
-import { OrdersApi } from "./Api.ts"
 import { orServiceUnavailable } from "./InfrastructureFailure.ts"
 import { currentCorrelationId } from "./RequestCorrelation.ts"
 

@@ -1,6 +1,6 @@
+import { OrdersApi } from "@order-platform/contract"
 import { Effect } from "effect"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
-import { OrdersApi } from "./Api.ts"
 import { ReadinessCheck } from "./ReadinessCheck.ts"
 
 export const HealthHandlersLive = HttpApiBuilder.group(

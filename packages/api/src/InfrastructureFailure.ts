@@ -1,6 +1,6 @@
+import { ServiceUnavailable } from "@order-platform/contract"
 import { PersistenceError } from "@order-platform/domain"
 import { Cause, Effect } from "effect"
-import { ServiceUnavailable } from "./HttpErrors.ts"
 
 /** A storage failure is logged once at ERROR with its cause and answered 503 without internals. */
 export const orServiceUnavailable = <A, E, R>(

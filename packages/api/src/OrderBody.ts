@@ -1,6 +1,6 @@
+import { OrderJson } from "@order-platform/contract"
 import type { Order } from "@order-platform/domain"
 import { Schema } from "effect"
-import { OrderJson } from "./WireSchemas.ts"
 
 /** The contract's JSON codec of an Order, as the platform encodes a response with it. */
 export const OrderJsonCodec = Schema.toCodecJson(OrderJson)
@@ -20,7 +20,6 @@ export const orderBody = (order: Order): typeof OrderJsonCodec.Encoded => ({
   status: order.status,
   attempts: order.attempts,
   failureReason: order.failureReason,
-  leaseExpiresAt: order.leaseExpiresAt === null ? null : order.leaseExpiresAt.toISOString(),
   createdAt: order.createdAt.toISOString(),
   updatedAt: order.updatedAt.toISOString(),
   version: order.version

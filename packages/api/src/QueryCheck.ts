@@ -1,5 +1,4 @@
-import type { ValidationIssue } from "./HttpErrors.ts"
-import { textProblem } from "./WellFormedText.ts"
+import { textProblem, type ValidationIssue } from "@order-platform/contract"
 
 const decodeStrictly = (part: string): string | undefined => {
   try {

@@ -1,7 +1,7 @@
+import { NotReady } from "@order-platform/contract"
 import { checkSchemaCurrent } from "@order-platform/postgres"
 import { Context, Effect, Layer } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { NotReady } from "./HttpErrors.ts"
 
 /** Port behind `/health/ready`: succeeds with the schema version when storage can serve requests. */
 export class ReadinessCheck extends Context.Service<ReadinessCheck, {

@@ -1,11 +1,9 @@
+import { CheckedBody, InternalError, RequestGuard, ValidationError } from "@order-platform/contract"
 import { Cause, Effect, Layer } from "effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import { ApiConfig } from "./ApiConfig.ts"
 import { checkBody } from "./BodyCheck.ts"
-import { CheckedBody } from "./CheckedBody.ts"
-import { InternalError, ValidationError } from "./HttpErrors.ts"
 import { queryIssues } from "./QueryCheck.ts"
-import { RequestGuard } from "./RequestGuard.ts"
 
 /** Logged once at ERROR with its cause; the client sees only the correlation id to quote. */
 export const unexpectedFailure = (cause: Cause.Cause<unknown>) =>

@@ -1,8 +1,7 @@
+import { ErrorBodies, MethodNotAllowed, NotFound, ValidationError } from "@order-platform/contract"
 import { Schema } from "effect"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
-import { ErrorBodies } from "./ErrorBodies.ts"
-import { MethodNotAllowed, NotFound, ValidationError } from "./HttpErrors.ts"
 import { allowedMethods, type Route } from "./RouteTable.ts"
 
 /** An error answered outside the contract's handlers, in the same JSON the contract writes. */

@@ -1,3 +1,4 @@
+import { makeApiClient } from "@order-platform/contract"
 import { makeJsonLogger } from "@order-platform/domain"
 import { pgClientLayer, PostgresLayer } from "@order-platform/postgres"
 import { createTestDatabase } from "@order-platform/test-support"
@@ -5,7 +6,6 @@ import { ConfigProvider, Context, Effect, Layer, Logger, Redacted, References } 
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpServer from "effect/http/HttpServer"
 import * as SqlClient from "effect/sql/SqlClient"
-import { makeApiClient } from "../src/ApiClient.ts"
 import { PostgresStorageLive, RelayLayer } from "../src/ApiProgram.ts"
 import { makeApiServer } from "../src/ApiServer.ts"
 

@@ -1,8 +1,8 @@
 import { expect, layer } from "@effect/vitest"
+import { Forbidden, Unauthorized } from "@order-platform/contract"
 import { DlqEntryNotFound, type OrderId } from "@order-platform/domain"
 import { Effect } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { Forbidden, Unauthorized } from "../src/HttpErrors.ts"
 import { ADMIN_TOKEN, apiTestServer, client, rawRequest } from "./ApiTestServer.ts"
 import { seedDeadLetteredOrder } from "./Seed.ts"
 

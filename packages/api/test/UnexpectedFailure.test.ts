@@ -1,11 +1,10 @@
 import { expect, layer } from "@effect/vitest"
+import { InternalError, makeApiClient } from "@order-platform/contract"
 import { InMemory, makeJsonLogger } from "@order-platform/domain"
 import { ConfigProvider, Effect, Layer, Logger } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpServer from "effect/http/HttpServer"
-import { makeApiClient } from "../src/ApiClient.ts"
 import { makeApiServer } from "../src/ApiServer.ts"
-import { InternalError } from "../src/HttpErrors.ts"
 import { ReadinessCheck } from "../src/ReadinessCheck.ts"
 
 // A bug, not an outage: the readiness port throws. In-memory storage is enough to show how the

@@ -24,7 +24,7 @@ export type Program = "api" | "worker"
 export const programPackages: Readonly<
   Record<Program, { readonly own: string; readonly shared: ReadonlyArray<string> }>
 > = {
-  api: { own: "packages/api", shared: ["packages/domain", "packages/postgres", "packages/sqs"] },
+  api: { own: "packages/api", shared: ["packages/domain", "packages/postgres", "packages/sqs", "packages/contract"] },
   worker: { own: "packages/worker", shared: ["packages/domain", "packages/postgres", "packages/sqs"] }
 }
 
@@ -303,10 +303,14 @@ export const numericDefault = (key: ConfigKey): number | undefined => {
   return undefined
 }
 
-/** Every string literal in the program's own sources (for paths such as "/health/ready"). */
+/**
+ * Every string literal in the sources the program is built from (for paths such as
+ * "/health/ready", which the API's contract package declares).
+ */
 export const stringLiterals = (program: Program): ReadonlySet<string> => {
   const literals = new Set<string>()
-  for (const path of sourceFiles(join(repoRoot, programPackages[program].own, "src"))) {
+  const { own, shared } = programPackages[program]
+  for (const path of [own, ...shared].flatMap((folder) => sourceFiles(join(repoRoot, folder, "src")))) {
     for (
       const match of readFileSync(path, "utf8").matchAll(/"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`$]*)`/g)
     ) {

@@ -33,6 +33,25 @@ export const describeResponses = (descriptions: Record<number, string>) => (oper
   return operation
 }
 
+/** For an endpoint's `OpenApi.Transform` annotation: a header the server always sends with these statuses. */
+export const declareResponseHeader = (
+  statuses: ReadonlyArray<number>,
+  name: string,
+  description: string
+) =>
+(operation: Json): Json => {
+  for (const status of statuses) {
+    const response = operation["responses"]?.[status]
+    if (response !== undefined) {
+      response["headers"] = {
+        ...response["headers"],
+        [name]: { description, required: true, schema: { type: "string" } }
+      }
+    }
+  }
+  return operation
+}
+
 /**
  * Final touches on the generated document: body errors are listed only where a body is read,
  * and every operation takes and echoes X-Correlation-Id.

@@ -12,7 +12,7 @@ import * as HttpApiGroup from "effect/http-api/HttpApiGroup"
 import * as HttpApiSchema from "effect/http-api/HttpApiSchema"
 import * as OpenApi from "effect/http-api/OpenApi"
 import { ErrorBodies } from "./ErrorBodies.ts"
-import { describeResponses } from "./OpenApiDocument.ts"
+import { declareResponseHeader, describeResponses } from "./OpenApiDocument.ts"
 import { isWellFormedText, WellFormedString } from "./WellFormedText.ts"
 import { OrderJson } from "./WireSchemas.ts"
 
@@ -49,10 +49,13 @@ const create = HttpApiEndpoint.post("create", "/orders", {
   .annotate(OpenApi.Summary, "Create an order")
   .annotate(
     OpenApi.Transform,
-    describeResponses({
-      202: "Accepted: the order was created (Location: /orders/{id})",
-      200: "The order an earlier request with the same Idempotency-Key and body created"
-    })
+    (operation) =>
+      declareResponseHeader([200, 202], "Location", "The order's URL: /orders/{id}")(
+        describeResponses({
+          202: "Accepted: the order was created (Location: /orders/{id})",
+          200: "The order an earlier request with the same Idempotency-Key and body created"
+        })(operation)
+      )
   )
   .annotate(
     OpenApi.Description,
