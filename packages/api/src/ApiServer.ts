@@ -6,6 +6,7 @@ import * as HttpApiSwagger from "effect/http-api/HttpApiSwagger"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as Http from "node:http"
 import { AdminAuthLive } from "./AdminAuthLive.ts"
+import { AdminHandlersLive } from "./AdminHandlers.ts"
 import { ApiConfig } from "./ApiConfig.ts"
 import { answerClientErrorsAsJson } from "./ClientErrors.ts"
 import { DecodeErrorsLive } from "./DecodeErrors.ts"
@@ -25,7 +26,7 @@ export interface ApiServerOptions {
 }
 
 const ApiRoutes = HttpApiBuilder.layer(OrdersApi, { openapiPath: OPENAPI_PATH }).pipe(
-  Layer.provide([OrdersHandlersLive, DlqHandlersLive, HealthHandlersLive]),
+  Layer.provide([OrdersHandlersLive, DlqHandlersLive, AdminHandlersLive, HealthHandlersLive]),
   Layer.provide([AdminAuthLive, DecodeErrorsLive, RequestGuardLive])
 )
 

@@ -1,5 +1,5 @@
 import { OrdersApi } from "@order-platform/contract"
-import { DEFAULT_PAGE_SIZE, listDlqEntries, reprocessDlqEntry } from "@order-platform/domain"
+import { listDlqEntries, reprocessDlqEntries, reprocessDlqEntry } from "@order-platform/domain"
 import { Effect } from "effect"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { orServiceUnavailable } from "./InfrastructureFailure.ts"
@@ -7,13 +7,15 @@ import { currentCorrelationId } from "./RequestCorrelation.ts"
 
 export const DlqHandlersLive = HttpApiBuilder.group(OrdersApi, "dlq", (handlers) =>
   handlers.handleAll({
-    list: ({ query }) =>
-      listDlqEntries(query.limit ?? DEFAULT_PAGE_SIZE).pipe(
-        Effect.map((entries) => ({ entries })),
-        orServiceUnavailable
-      ),
+    list: ({ query }) => orServiceUnavailable(listDlqEntries(query)),
     reprocess: ({ params }) =>
       Effect.flatMap(currentCorrelationId, (correlationId) => reprocessDlqEntry(params.orderId, correlationId)).pipe(
         orServiceUnavailable
-      )
+      ),
+    reprocessMany: ({ payload }) =>
+      Effect.flatMap(currentCorrelationId, (correlationId) => reprocessDlqEntries(payload.orderIds, correlationId))
+        .pipe(
+          Effect.map((results) => ({ results })),
+          orServiceUnavailable
+        )
   }))

@@ -4,7 +4,7 @@ import { DlqEntryNotFound, type OrderId } from "@order-platform/domain"
 import { Effect } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { ADMIN_TOKEN, apiTestServer, client, rawRequest } from "./ApiTestServer.ts"
-import { seedDeadLetteredOrder } from "./Seed.ts"
+import { sampleInput, seedDeadLetteredOrder } from "./Seed.ts"
 
 layer(apiTestServer("api_dlq"), { excludeTestServices: true, timeout: "60 seconds" })("dlq with ADMIN_TOKEN", (it) => {
   it.effect("lists dead-lettered orders and reprocesses one: 202, PENDING with fresh attempts, announced", () =>
@@ -45,6 +45,66 @@ layer(apiTestServer("api_dlq"), { excludeTestServices: true, timeout: "60 second
       const all = yield* admin.dlq.list({ query: { limit: 100 } })
       const ids = all.entries.map((e) => e.orderId)
       expect(ids.indexOf(newer.order.id)).toBeLessThan(ids.indexOf(older.order.id))
+    }))
+
+  it.effect("pages with nextCursor and filters by reason; a foreign cursor is a 400 InvalidCursor", () =>
+    Effect.gen(function*() {
+      const base = Date.now() + 3_600_000
+      const seeded = yield* Effect.forEach([0, 1, 2, 3, 4], (i) => seedDeadLetteredOrder(new Date(base + i * 1_000)))
+      const admin = yield* client({ admin: true })
+      const first = yield* admin.dlq.list({ query: { limit: 2 } })
+      expect(first.entries.map((e) => e.orderId)).toEqual([seeded[4]!.order.id, seeded[3]!.order.id])
+      expect(first.nextCursor).not.toBeNull()
+      const second = yield* admin.dlq.list({ query: { limit: 2, cursor: first.nextCursor! } })
+      expect(second.entries.map((e) => e.orderId)).toEqual([seeded[2]!.order.id, seeded[1]!.order.id])
+      const byReason = yield* admin.dlq.list({ query: { reason: "PROVIDER REFUSED", limit: 100 } })
+      expect(byReason.entries.length).toBeGreaterThanOrEqual(5)
+      expect((yield* admin.dlq.list({ query: { reason: "no such reason" } })).entries).toEqual([])
+      const foreign = yield* rawRequest("/dlq?cursor=bm9wZQ", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+      expect(foreign.status).toBe(400)
+      expect(foreign.body).toMatchObject({ error: "InvalidCursor" })
+    }))
+
+  it.effect("bulk reprocess: each order once, a repeat reports not-in-dlq and announces nothing more", () =>
+    Effect.gen(function*() {
+      const seeded = yield* Effect.forEach([0, 1, 2], () => seedDeadLetteredOrder())
+      const ids = seeded.map(({ order }) => order.id)
+      const admin = yield* client({ admin: true })
+      const first = yield* admin.dlq.reprocessMany({ payload: { orderIds: ids } })
+      expect(first.results).toEqual(ids.map((orderId) => ({ orderId, outcome: "reprocessed" })))
+      const again = yield* admin.dlq.reprocessMany({ payload: { orderIds: ids } })
+      expect(again.results).toEqual(ids.map((orderId) => ({ orderId, outcome: "not-in-dlq" })))
+      const sql = yield* SqlClient.SqlClient
+      const events = yield* sql<{ count: number }>`
+        SELECT count(*)::int AS count FROM outbox WHERE order_id IN ${sql.in(ids)} AND type = 'OrderReprocessed'`
+      expect(events[0]?.count).toBe(3)
+      const empty = yield* rawRequest("/dlq/reprocess", {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ orderIds: [] })
+      })
+      expect(empty.status).toBe(400)
+      expect(empty.body).toMatchObject({ error: "ValidationError" })
+      const anonymous = yield* client()
+      expect(yield* Effect.flip(anonymous.dlq.reprocessMany({ payload: { orderIds: ids } }))).toBeInstanceOf(
+        Unauthorized
+      )
+    }))
+
+  it.effect("GET /admin/stats: orders by status, outbox backlog, DLQ size; admin only", () =>
+    Effect.gen(function*() {
+      const admin = yield* client({ admin: true })
+      const before = yield* admin.admin.stats()
+      yield* seedDeadLetteredOrder()
+      yield* admin.orders.create({ payload: sampleInput(), headers: {} })
+      const after = yield* admin.admin.stats()
+      expect(after.ordersByStatus.FAILED).toBe(before.ordersByStatus.FAILED + 1)
+      expect(after.ordersByStatus.PENDING).toBe(before.ordersByStatus.PENDING + 1)
+      expect(after.dlq.size).toBe(before.dlq.size + 1)
+      expect(after.outbox.pending).toBeGreaterThanOrEqual(1)
+      expect(after.outbox.due).toBeLessThanOrEqual(after.outbox.pending)
+      const anonymous = yield* client()
+      expect(yield* Effect.flip(anonymous.admin.stats())).toBeInstanceOf(Unauthorized)
     }))
 
   it.effect("without a token or with a wrong one: 401 with a challenge, and nothing changes", () =>

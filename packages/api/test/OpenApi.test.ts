@@ -51,11 +51,13 @@ layer(apiTestServer("api_openapi"), { excludeTestServices: true, timeout: "60 se
       expect(spec["openapi"]).toBe("3.1.0")
       expect(documentRoutes(spec)).toEqual(contractRoutes())
       expect(contractRoutes()).toEqual([
+        "GET /admin/stats",
         "GET /dlq",
         "GET /health/live",
         "GET /health/ready",
         "GET /orders",
         "GET /orders/{id}",
+        "POST /dlq/reprocess",
         "POST /dlq/{orderId}/reprocess",
         "POST /orders"
       ])
@@ -94,7 +96,7 @@ layer(apiTestServer("api_openapi"), { excludeTestServices: true, timeout: "60 se
       expect(create["parameters"].map((p: Json) => p["name"]).sort()).toEqual(["X-Correlation-Id", "idempotency-key"])
       expect(Object.keys(spec["paths"]["/orders/{id}"]["get"]["responses"])).toContain("404")
       expect(Object.keys(spec["paths"]["/health/ready"]["get"]["responses"])).toContain("503")
-      for (const path of ["/dlq", "/dlq/{orderId}/reprocess"]) {
+      for (const path of ["/dlq", "/dlq/{orderId}/reprocess", "/dlq/reprocess", "/admin/stats"]) {
         const operation = Object.values<Json>(spec["paths"][path])[0]!
         expect(operation["security"]).toEqual([{ adminToken: [] }])
         expect(Object.keys(operation["responses"])).toEqual(expect.arrayContaining(["401", "403"]))

@@ -1,5 +1,6 @@
 import * as HttpApi from "effect/http-api/HttpApi"
 import * as OpenApi from "effect/http-api/OpenApi"
+import { AdminGroup } from "./AdminGroup.ts"
 import { DecodeErrors } from "./DecodeErrors.ts"
 import { DlqGroup } from "./DlqGroup.ts"
 import { HealthGroup } from "./HealthGroup.ts"
@@ -13,7 +14,7 @@ import { RequestGuard } from "./RequestGuard.ts"
  * is `{ error, message, details? }`.
  */
 export class OrdersApi extends HttpApi.make("order-platform")
-  .add(OrdersGroup, DlqGroup, HealthGroup)
+  .add(OrdersGroup, DlqGroup, AdminGroup, HealthGroup)
   // Added last, so they wrap the admin check: decode errors are caught around it, the guard outermost.
   .middleware(DecodeErrors)
   .middleware(RequestGuard)

@@ -4,6 +4,7 @@
  * (`makeApiClient`); the server in `@order-platform/api` implements the same contract.
  */
 export * from "./AdminAuth.ts"
+export * from "./AdminGroup.ts"
 export * from "./Api.ts"
 export * from "./ApiClient.ts"
 export * from "./CheckedBody.ts"

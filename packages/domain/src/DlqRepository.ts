@@ -1,7 +1,16 @@
 import { Context, type Effect, type Option } from "effect"
+import type { DlqCursor } from "./DlqCursor.ts"
 import type { DlqEntry } from "./DlqEntry.ts"
 import type { PersistenceError } from "./InfrastructureErrors.ts"
 import type { OrderId } from "./Order.ts"
+
+export interface ListDlqQuery {
+  readonly limit: number
+  /** Only entries strictly after this position. */
+  readonly after?: DlqCursor | undefined
+  /** Only entries whose reason contains this text, ignoring case. */
+  readonly reasonContains?: string | undefined
+}
 
 /** Port: the business dead-letter store, at most one entry per order. */
 export class DlqRepository extends Context.Service<DlqRepository, {
@@ -9,7 +18,7 @@ export class DlqRepository extends Context.Service<DlqRepository, {
   readonly add: (entry: DlqEntry) => Effect.Effect<void, PersistenceError>
   readonly find: (orderId: OrderId) => Effect.Effect<Option.Option<DlqEntry>, PersistenceError>
   /** Newest failure first. */
-  readonly list: (limit: number) => Effect.Effect<ReadonlyArray<DlqEntry>, PersistenceError>
+  readonly list: (query: ListDlqQuery) => Effect.Effect<ReadonlyArray<DlqEntry>, PersistenceError>
   /** True when an entry was removed. */
   readonly remove: (orderId: OrderId) => Effect.Effect<boolean, PersistenceError>
 }>()("@order-platform/DlqRepository") {}

@@ -10,6 +10,7 @@ import type { EventId, OrderEvent } from "../src/OrderEvent.ts"
 import type { OrderRepository } from "../src/OrderRepository.ts"
 import { newOrder } from "../src/OrderStateMachine.ts"
 import type { Outbox } from "../src/Outbox.ts"
+import type { PlatformStats } from "../src/PlatformStats.ts"
 import type { Transactor } from "../src/Transactor.ts"
 
 /** The ports a storage adapter provides (and the group commit over them); what the contract suite checks. */
@@ -21,6 +22,7 @@ export type StoragePorts =
   | Transactor
   | OrderBatchStore
   | CreateOrderBatcher
+  | PlatformStats
 
 export type StorageLayer<R extends StoragePorts, E = unknown> = Layer.Layer<R, E>
 

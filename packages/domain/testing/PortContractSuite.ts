@@ -12,6 +12,7 @@ import { OrderRepository } from "../src/OrderRepository.ts"
 import { markFailed, startProcessing } from "../src/OrderStateMachine.ts"
 import { Outbox } from "../src/Outbox.ts"
 import { OutboxSignal } from "../src/OutboxSignal.ts"
+import { PlatformStats } from "../src/PlatformStats.ts"
 import { RetryPolicy } from "../src/RetryPolicy.ts"
 import { SimulatedOrderProcessor } from "../src/SimulatedOrderProcessor.ts"
 import { Transactor } from "../src/Transactor.ts"
@@ -19,6 +20,7 @@ import { createOrder } from "../src/usecases/CreateOrder.ts"
 import { listDlqEntries } from "../src/usecases/ListDlqEntries.ts"
 import { listOrders } from "../src/usecases/ListOrders.ts"
 import { processOrder } from "../src/usecases/ProcessOrder.ts"
+import { reprocessDlqEntries } from "../src/usecases/ReprocessDlqEntries.ts"
 import { reprocessDlqEntry } from "../src/usecases/ReprocessDlqEntry.ts"
 import { at, correlationId, orderId, sampleEvent, sampleInput, sampleOrder, type StoragePorts } from "./Fixtures.ts"
 
@@ -206,14 +208,129 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
           new DlqEntry({ orderId: id, reason, attempts: 3, correlationId: correlationId(), failedAt: at(failedAt) })
         yield* dlq.add(entry(first.id, "2026-01-01T11:00:00Z", "old"))
         yield* dlq.add(entry(second.id, "2026-01-01T12:00:00Z", "new"))
-        expect((yield* dlq.list(10)).map((e) => e.orderId)).toStrictEqual([second.id, first.id])
-        expect((yield* dlq.list(1)).map((e) => e.orderId)).toStrictEqual([second.id])
+        expect((yield* dlq.list({ limit: 10 })).map((e) => e.orderId)).toStrictEqual([second.id, first.id])
+        expect((yield* dlq.list({ limit: 1 })).map((e) => e.orderId)).toStrictEqual([second.id])
         yield* dlq.add(entry(first.id, "2026-01-01T13:00:00Z", "replaced"))
         expect(Option.map(yield* dlq.find(first.id), (e) => e.reason)).toStrictEqual(Option.some("replaced"))
-        expect(yield* dlq.list(10)).toHaveLength(2)
+        expect(yield* dlq.list({ limit: 10 })).toHaveLength(2)
         expect(yield* dlq.remove(first.id)).toBe(true)
         expect(yield* dlq.remove(first.id)).toBe(false)
         expect(yield* dlq.find(first.id)).toStrictEqual(Option.none())
+      }))
+
+    test("dead-letter listing: cursor pages without overlap or gap, reason filter ignoring case", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const dlq = yield* DlqRepository
+        const ids: Array<string> = []
+        for (let i = 0; i < 7; i++) {
+          const order = sampleOrder(at("2026-01-01T10:00:00Z"))
+          yield* orders.insert(order)
+          // Two entries share each failure time, so the order id breaks ties across pages.
+          const failedAt = at(`2026-01-01T11:00:0${Math.floor(i / 2)}Z`)
+          const reason = i % 3 === 0 ? "Payment DECLINED by bank" : "stock exhausted"
+          yield* dlq.add(
+            new DlqEntry({ orderId: order.id, reason, attempts: 3, correlationId: correlationId(), failedAt })
+          )
+          ids.push(order.id)
+        }
+        const everything = (yield* dlq.list({ limit: 100 })).map((entry) => entry.orderId)
+        const paged: Array<string> = []
+        let cursor: string | undefined
+        for (let page = 0; page < 10; page++) {
+          const result = yield* listDlqEntries({ limit: 3, cursor })
+          paged.push(...result.entries.map((entry) => entry.orderId))
+          if (result.nextCursor === null) break
+          cursor = result.nextCursor
+        }
+        expect(paged).toStrictEqual(everything)
+        expect([...paged].sort()).toStrictEqual([...ids].sort())
+        const declined = yield* listDlqEntries({ reason: "declined", limit: 2 })
+        expect(declined.entries.map((entry) => entry.reason)).toStrictEqual(
+          Arr.replicate("Payment DECLINED by bank", 2)
+        )
+        const rest = yield* listDlqEntries({ reason: "declined", limit: 2, cursor: declined.nextCursor ?? "" })
+        expect(rest.entries.map((entry) => entry.reason)).toStrictEqual(["Payment DECLINED by bank"])
+        expect(rest.nextCursor).toBeNull()
+        expect((yield* listDlqEntries({ reason: "50%_off" })).entries).toStrictEqual([])
+        const bad = yield* Effect.flip(listDlqEntries({ cursor: "not-a-cursor" }))
+        expect(bad._tag).toBe("InvalidCursor")
+      }))
+
+    test("bulk reprocess: each order once, and repeating the request changes nothing", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const dlq = yield* DlqRepository
+        const outbox = yield* Outbox
+        const now = at("2026-01-01T10:00:00Z")
+        const failedIds: Array<ReturnType<typeof orderId>> = []
+        for (let i = 0; i < 3; i++) {
+          const order = sampleOrder(now)
+          yield* orders.insert(order)
+          const processing = Result.getOrThrow(startProcessing(order, now, now))
+          yield* orders.update(processing)
+          const failed = Result.getOrThrow(markFailed(processing, "boom", now))
+          yield* orders.update(failed)
+          yield* dlq.add(
+            new DlqEntry({
+              orderId: order.id,
+              reason: "boom",
+              attempts: 3,
+              correlationId: correlationId(),
+              failedAt: now
+            })
+          )
+          failedIds.push(order.id)
+        }
+        const stranger = orderId()
+        const first = yield* reprocessDlqEntries([...failedIds, failedIds[0]!, stranger], correlationId("bulk-1"))
+        expect(first.map((outcome) => outcome.outcome)).toStrictEqual([
+          "reprocessed",
+          "reprocessed",
+          "reprocessed",
+          "not-in-dlq"
+        ])
+        const second = yield* reprocessDlqEntries(failedIds, correlationId("bulk-2"))
+        expect(second.map((outcome) => outcome.outcome)).toStrictEqual(["not-in-dlq", "not-in-dlq", "not-in-dlq"])
+        const announced = yield* outbox.claimReady({
+          now: at("2026-01-02T00:00:00Z"),
+          limit: 100,
+          horizonMs: 0,
+          leaseMs: 1_000
+        })
+        expect(announced.filter((entry) => entry.event.type === "OrderReprocessed")).toHaveLength(3)
+        for (const id of failedIds) {
+          expect(Option.map(yield* orders.findById(id), (order) => order.status)).toStrictEqual(Option.some("PENDING"))
+        }
+      }))
+
+    test("platform stats: orders by status, outbox pending and due with the oldest's age, DLQ size", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const outbox = yield* Outbox
+        const dlq = yield* DlqRepository
+        const stats = yield* PlatformStats
+        const now = at("2026-01-01T10:00:00Z")
+        expect(yield* stats.read(now)).toStrictEqual({
+          ordersByStatus: { PENDING: 0, PROCESSING: 0, PROCESSED: 0, FAILED: 0 },
+          outbox: { pending: 0, due: 0, oldestDueAgeMs: null },
+          dlq: { size: 0 }
+        })
+        const [a, b] = [sampleOrder(now), sampleOrder(now)]
+        yield* orders.insert(a)
+        yield* orders.insert(b)
+        yield* orders.update(Result.getOrThrow(startProcessing(b, now, now)))
+        yield* outbox.append(sampleEvent(a.id), at("2026-01-01T09:59:58Z"))
+        yield* outbox.append(sampleEvent(a.id, 1), at("2026-01-01T09:59:59.500Z"))
+        yield* outbox.append(sampleEvent(b.id, 2), at("2026-01-01T10:05:00Z"))
+        yield* dlq.add(
+          new DlqEntry({ orderId: a.id, reason: "x", attempts: 3, correlationId: correlationId(), failedAt: now })
+        )
+        expect(yield* stats.read(now)).toStrictEqual({
+          ordersByStatus: { PENDING: 1, PROCESSING: 1, PROCESSED: 0, FAILED: 0 },
+          outbox: { pending: 3, due: 2, oldestDueAgeMs: 2_000 },
+          dlq: { size: 1 }
+        })
       }))
 
     test("outbox: oldest available first, horizon, lease, sent and released entries", () =>
@@ -344,14 +461,14 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         expect(delays).toStrictEqual([1_000, 2_000])
         const failed = yield* orders.findById(order.id)
         expect(Option.map(failed, (o) => [o.status, o.attempts])).toStrictEqual(Option.some(["FAILED", 3]))
-        const entries = yield* listDlqEntries(10)
+        const { entries } = yield* listDlqEntries({ limit: 10 })
         expect(entries.map((entry) => [entry.orderId, entry.attempts, entry.correlationId])).toStrictEqual([
           [order.id, 3, "flow-2"]
         ])
 
         const reset = yield* reprocessDlqEntry(order.id, correlationId("operator-1"))
         expect([reset.status, reset.attempts, reset.failureReason]).toStrictEqual(["PENDING", 0, null])
-        expect(yield* listDlqEntries(10)).toStrictEqual([])
+        expect(yield* listDlqEntries({ limit: 10 })).toStrictEqual({ entries: [], nextCursor: null })
         const [next] = yield* outbox.claimReady({
           now: at("2026-01-01T00:00:00Z"),
           limit: 10,

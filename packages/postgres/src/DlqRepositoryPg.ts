@@ -1,4 +1,4 @@
-import { type DlqEntry, DlqRepository, OrderId } from "@order-platform/domain"
+import { type DlqEntry, DlqRepository, type ListDlqQuery, OrderId } from "@order-platform/domain"
 import { Effect, Layer, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as SqlSchema from "effect/sql/SqlSchema"
@@ -17,17 +17,6 @@ export const DlqRepositoryPg = Layer.effect(
         sql`SELECT order_id, reason, attempts, correlation_id, failed_at FROM dlq_entries WHERE order_id = ${orderId}`
     })
 
-    const findAll = SqlSchema.findAll({
-      Request: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
-      Result: DlqEntryFromRow,
-      execute: (limit) =>
-        sql`
-          SELECT order_id, reason, attempts, correlation_id, failed_at FROM dlq_entries
-          ORDER BY failed_at DESC, order_id DESC
-          LIMIT ${limit}
-        `
-    })
-
     const add = Effect.fn("DlqRepositoryPg.add")(function*(entry: DlqEntry) {
       yield* sql`
         INSERT INTO dlq_entries (order_id, reason, attempts, correlation_id, failed_at)
@@ -42,8 +31,21 @@ export const DlqRepositoryPg = Layer.effect(
       return yield* findOne(orderId).pipe(orPersistenceError("DlqRepository.find"))
     })
 
-    const list = Effect.fn("DlqRepositoryPg.list")(function*(limit: number) {
-      return yield* findAll(Math.max(0, Math.floor(limit))).pipe(orPersistenceError("DlqRepository.list"))
+    const list = Effect.fn("DlqRepositoryPg.list")(function*({ after, limit, reasonContains }: ListDlqQuery) {
+      const filters = [
+        ...(after === undefined ? [] : [sql`(failed_at, order_id) < (${after.failedAt}, ${after.orderId})`]),
+        // position() rather than LIKE: the operator's text needs no escaping of % or _.
+        ...(reasonContains === undefined ? [] : [sql`position(lower(${reasonContains}) in lower(reason)) > 0`])
+      ]
+      return yield* sql`
+        SELECT order_id, reason, attempts, correlation_id, failed_at FROM dlq_entries
+        WHERE ${sql.and(filters)}
+        ORDER BY failed_at DESC, order_id DESC
+        LIMIT ${Math.max(0, Math.floor(limit))}
+      `.pipe(
+        Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(DlqEntryFromRow))),
+        orPersistenceError("DlqRepository.list")
+      )
     })
 
     const remove = Effect.fn("DlqRepositoryPg.remove")(function*(orderId: OrderId) {

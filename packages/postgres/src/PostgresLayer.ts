@@ -5,6 +5,7 @@ import { IdempotencyKeysPg } from "./IdempotencyKeysPg.ts"
 import { OrderBatchStorePg } from "./OrderBatchStorePg.ts"
 import { OrderRepositoryPg } from "./OrderRepositoryPg.ts"
 import { OutboxPg } from "./OutboxPg.ts"
+import { PlatformStatsPg } from "./PlatformStatsPg.ts"
 import { TransactorPg } from "./TransactorPg.ts"
 
 const ports = Layer.mergeAll(
@@ -13,7 +14,8 @@ const ports = Layer.mergeAll(
   OutboxPg,
   IdempotencyKeysPg,
   TransactorPg,
-  OrderBatchStorePg
+  OrderBatchStorePg,
+  PlatformStatsPg
 )
 
 /**

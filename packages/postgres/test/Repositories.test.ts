@@ -150,7 +150,7 @@ describe("PostgreSQL repositories", () => {
           yield* dlq.add(entry(c, future))
           yield* dlq.add(entry(a, future, "replaced"))
           expect(yield* dlq.find(a.id)).toStrictEqual(Option.some(entry(a, future, "replaced")))
-          const listed = yield* dlq.list(3)
+          const listed = yield* dlq.list({ limit: 3 })
           const sameTime = [a, c].map((o) => o.id).sort().reverse()
           expect(listed.map((e) => e.orderId)).toStrictEqual([b.id, ...sameTime])
           expect(yield* dlq.remove(a.id)).toBe(true)

@@ -1,4 +1,5 @@
 import { Array as Arr, Effect, HashMap, Layer } from "effect"
+import { compareNewestFailureFirst } from "../DlqCursor.ts"
 import { DlqRepository } from "../DlqRepository.ts"
 import { MemoryStore } from "./MemoryStore.ts"
 
@@ -10,10 +11,14 @@ export const DlqRepositoryMemory = Layer.effect(
       add: (entry) =>
         store.modify((state) => [undefined, { ...state, dlq: HashMap.set(state.dlq, entry.orderId, entry) }]),
       find: (orderId) => Effect.map(store.read, (state) => HashMap.get(state.dlq, orderId)),
-      list: (limit) =>
+      list: ({ after, limit, reasonContains }) =>
         Effect.map(store.read, (state) =>
           Arr.fromIterable(HashMap.values(state.dlq))
-            .sort((a, b) => b.failedAt.getTime() - a.failedAt.getTime() || (a.orderId < b.orderId ? 1 : -1))
+            .filter((entry) => after === undefined || compareNewestFailureFirst(after, entry) < 0)
+            .filter((entry) =>
+              reasonContains === undefined || entry.reason.toLowerCase().includes(reasonContains.toLowerCase())
+            )
+            .sort(compareNewestFailureFirst)
             .slice(0, limit)),
       remove: (orderId) =>
         store.modify((

@@ -9,6 +9,7 @@ import { MemoryStore } from "./MemoryStore.ts"
 import { OrderBatchStoreMemory } from "./OrderBatchStoreMemory.ts"
 import { OrderRepositoryMemory } from "./OrderRepositoryMemory.ts"
 import { OutboxMemory } from "./OutboxMemory.ts"
+import { PlatformStatsMemory } from "./PlatformStatsMemory.ts"
 import { TransactorMemory } from "./TransactorMemory.ts"
 
 const ports = Layer.mergeAll(
@@ -17,7 +18,8 @@ const ports = Layer.mergeAll(
   OutboxMemory,
   IdempotencyKeysMemory,
   TransactorMemory,
-  OrderBatchStoreMemory
+  OrderBatchStoreMemory,
+  PlatformStatsMemory
 )
 
 /**
