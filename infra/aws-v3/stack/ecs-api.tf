@@ -49,6 +49,8 @@ locals {
 
     environment = [
       { name = "PORT", value = tostring(var.api_container_port) },
+      # The ALB reaches the task at its own address (awsvpc), not at loopback.
+      { name = "API_HOST", value = "0.0.0.0" },
       { name = "PGHOST", value = aws_db_instance.main.address },
       { name = "PGPORT", value = tostring(aws_db_instance.main.port) },
       { name = "PGDATABASE", value = aws_db_instance.main.db_name },

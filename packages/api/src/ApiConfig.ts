@@ -2,6 +2,8 @@ import { Config, Option, Redacted, Schema, SchemaIssue } from "effect"
 
 export interface ApiSettings {
   readonly port: number
+  /** The interface to bind (API_HOST); none: every interface, IPv4 and IPv6 (Node's default). */
+  readonly host: Option.Option<string>
   /** None: admin routes answer 403. An empty ADMIN_TOKEN counts as unset, never as "no password". */
   readonly adminToken: Option.Option<Redacted.Redacted>
   /** How long in-flight requests may take to finish after SIGTERM. */
@@ -27,6 +29,7 @@ const invalid = (name: string, message: string) =>
 /** The API's own settings, from the environment (database settings live in @order-platform/postgres). */
 export const ApiConfig: Config.Config<ApiSettings> = Config.all({
   port: Config.Port("PORT").pipe(Config.withDefault(8080)),
+  host: Config.option(Config.String("API_HOST")).pipe(Config.map(Option.filter((host) => host.trim() !== ""))),
   adminToken: Config.option(Config.Redacted("ADMIN_TOKEN")).pipe(
     Config.map(Option.filter((token) => Redacted.value(token).trim() !== ""))
   ),

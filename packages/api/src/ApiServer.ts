@@ -1,6 +1,6 @@
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { DOCS_PATH, OPENAPI_PATH, OrdersApi } from "@order-platform/contract"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import * as HttpApiSwagger from "effect/http-api/HttpApiSwagger"
 import * as HttpRouter from "effect/http/HttpRouter"
@@ -21,7 +21,7 @@ import { routeTable } from "./RouteTable.ts"
 export interface ApiServerOptions {
   /** Port to listen on; 0 lets the OS pick one (read it from `HttpServer.address`). Default: PORT. */
   readonly port?: number | undefined
-  /** Interface to bind. Default: all interfaces. */
+  /** Interface to bind. Default: API_HOST, else every interface. */
   readonly host?: string | undefined
 }
 
@@ -56,12 +56,13 @@ export const makeApiServer = (options: ApiServerOptions = {}) =>
     Object.assign(server, { httpAllowHalfOpen: true })
     // requestLogging writes the access lines, so the router's own request logger is off.
     // `//orders` is not `/orders`: a path is served only as written.
+    const host = options.host ?? Option.getOrUndefined(settings.host)
     const serving = HttpRouter.serve(Routes, { disableLogger: true, routerConfig: { ignoreDuplicateSlashes: false } })
     return gracefulDrain(server, settings.shutdownDrainMs).pipe(
       Layer.provide(serving),
       Layer.provideMerge(NodeHttpServer.layer(() => server, {
         port: options.port ?? settings.port,
-        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(host === undefined ? {} : { host }),
         // gracefulDrain closes the server and cuts what is left after SHUTDOWN_DRAIN_MS.
         disablePreemptiveShutdown: true
       }))

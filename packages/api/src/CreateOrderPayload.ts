@@ -1,4 +1,5 @@
 import { CheckedBody } from "@order-platform/contract"
+import { ValidationError } from "@order-platform/contract"
 import { CreateOrderInput, createOrderInputParseOptions, OrderItem } from "@order-platform/domain"
 import { Effect, Option, Schema } from "effect"
 import { validationErrorFrom } from "./DecodeErrors.ts"
@@ -31,12 +32,18 @@ const hasUnknownField = (body: unknown) => {
   return Array.isArray(items) && items.some((item) => isRecord(item) && !onlyFields(item, itemFields))
 }
 
+const bodyRequired = new ValidationError({
+  message: "invalid request: (body): body required (the order as JSON, Content-Type: application/json)",
+  issues: [{ path: "(body)", message: "body required (the order as JSON, Content-Type: application/json)" }]
+})
+
 /**
- * The payload of `POST /orders`, decoded from the body RequestGuard already parsed (no body
- * decodes as `undefined`, as the platform does); a mismatch is a ValidationError.
+ * The payload of `POST /orders`, decoded from the body RequestGuard already parsed; a missing
+ * body or a mismatch is a ValidationError.
  */
-export const createOrderPayload: Effect.Effect<CreateOrderInput, ReturnType<typeof validationErrorFrom>, CheckedBody> =
-  CheckedBody.use((body) => {
-    const value = Option.getOrUndefined(body)
-    return Effect.mapError((hasUnknownField(value) ? strict : lenient)(value), validationErrorFrom)
+export const createOrderPayload: Effect.Effect<CreateOrderInput, ValidationError, CheckedBody> = CheckedBody.use(
+  Option.match({
+    onNone: () => Effect.fail(bodyRequired),
+    onSome: (value) => Effect.mapError((hasUnknownField(value) ? strict : lenient)(value), validationErrorFrom)
   })
+)

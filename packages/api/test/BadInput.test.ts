@@ -19,6 +19,8 @@ interface Case {
   readonly error: string
   /** A path the error's details.issues must mention. */
   readonly issue?: string
+  /** Texts the error's message must hold. */
+  readonly says?: ReadonlyArray<string>
 }
 
 const chunked = (text: string) =>
@@ -53,7 +55,8 @@ const cases: ReadonlyArray<Case> = [
   },
   { ...post("no Content-Type", JSON.stringify(valid), 415, "UnsupportedMediaType"), headers: {} },
   { ...post("chunked body without Content-Length", "", 411, "LengthRequired"), body: chunked(JSON.stringify(valid)) },
-  post("empty body", "", 400, "ValidationError", "(root)"),
+  { ...post("empty body", "", 400, "ValidationError", "(body)"), says: ["body required"] },
+  { ...post("no body at all", "", 400, "ValidationError", "(body)"), headers: {}, says: ["body required"] },
   post("JSON null", "null", 400, "ValidationError", "(root)"),
   post("JSON array", "[]", 400, "ValidationError", "(root)"),
   post("JSON string", "\"order\"", 400, "ValidationError", "(root)"),
@@ -132,7 +135,30 @@ const cases: ReadonlyArray<Case> = [
   { name: "limit 0", path: "/orders?limit=0", status: 400, error: "ValidationError", issue: "limit" },
   { name: "limit 101", path: "/orders?limit=101", status: 400, error: "ValidationError", issue: "limit" },
   { name: "limit not a number", path: "/orders?limit=ten", status: 400, error: "ValidationError", issue: "limit" },
-  { name: "unknown status", path: "/orders?status=LOST", status: 400, error: "ValidationError", issue: "status" },
+  {
+    name: "unknown status",
+    path: "/orders?status=LOST",
+    status: 400,
+    error: "ValidationError",
+    issue: "status",
+    says: ["PENDING", "PROCESSING", "PROCESSED", "FAILED"]
+  },
+  {
+    name: "lower-case status",
+    path: "/orders?status=pending",
+    status: 400,
+    error: "ValidationError",
+    issue: "status",
+    says: ["PENDING", "PROCESSING", "PROCESSED", "FAILED"]
+  },
+  {
+    name: "status twice",
+    path: "/orders?status=PENDING&status=LOST",
+    status: 400,
+    error: "ValidationError",
+    issue: "status",
+    says: ["PENDING", "PROCESSING", "PROCESSED", "FAILED"]
+  },
   { name: "forged cursor", path: "/orders?cursor=bm90LWEtY3Vyc29y", status: 400, error: "InvalidCursor" },
   { name: "unknown route", path: "/customers", status: 404, error: "NotFound" },
   {
@@ -167,6 +193,7 @@ layer(apiTestServer("api_bad_input"), { excludeTestServices: true, timeout: "60 
           const issues = (body["details"] as { issues: Array<{ path: string }> }).issues
           expect(issues.map((issue) => issue.path)).toContain(testCase.issue)
         }
+        for (const text of testCase.says ?? []) expect(body["message"]).toContain(text)
         expect(yield* rowCounts).toEqual(before)
       }))
   }

@@ -1,7 +1,7 @@
 import { Effect, Option } from "effect"
 import { connect } from "node:net"
 import { networkInterfaces } from "node:os"
-import type { Settings } from "./LocalSettings.ts"
+import { bindsEveryInterface, type Settings } from "./LocalSettings.ts"
 
 const sampleOrder =
   `{"customerId":"c-1","currency":"EUR","items":[{"sku":"BOOK-1","quantity":2,"unitPriceCents":1500}]}`
@@ -20,11 +20,13 @@ const reachable = (host: string, port: number) =>
   })
 
 /**
- * Where else the API answers: the API binds every interface, so it is reachable from the network
- * at this machine's address too. Checked, not assumed, so the banner says what really happens.
+ * Where else the API answers when API_HOST binds every interface: at this machine's address too.
+ * Checked, not assumed, so the banner says what really happens.
  */
-const networkUrl = (port: number) =>
+const networkUrl = (settings: Settings) =>
   Effect.gen(function*() {
+    if (!bindsEveryInterface(settings.apiHost)) return Option.none<string>()
+    const port = settings.apiPort
     const address = Object.values(networkInterfaces()).flat()
       .find((candidate) => candidate !== undefined && candidate.family === "IPv4" && !candidate.internal)
     if (address === undefined) return Option.none<string>()
@@ -44,12 +46,12 @@ export interface BannerFacts {
 export const bannerLines = (facts: BannerFacts) =>
   Effect.gen(function*() {
     const { apiUrl, settings } = facts
-    const elsewhere = yield* networkUrl(settings.apiPort)
+    const elsewhere = yield* networkUrl(settings)
     const rows: ReadonlyArray<readonly [string, string]> = [
       [
         "API",
         Option.match(elsewhere, {
-          onNone: () => apiUrl,
+          onNone: () => bindsEveryInterface(settings.apiHost) ? `${apiUrl} (it listens on every interface)` : apiUrl,
           onSome: (url) => `${apiUrl} (it listens on every interface: also ${url})`
         })
       ],

@@ -2,7 +2,8 @@
 export const helpText = `npm start: runs the order platform on this machine (API, worker, PostgreSQL, SQS emulator).
 
 Launcher variables (every other variable is passed on to the programs; see README "Configuration"):
-  PORT                  API port (default 8080; the API listens on every interface)
+  PORT                  API port (default 8080)
+  API_HOST              the API's interface (default 127.0.0.1: this machine only; 0.0.0.0: every one)
   LOCAL_DATA_DIR        where the embedded PostgreSQL and the emulator keep their data (default .data)
   LOCAL_POSTGRES_PORT   embedded PostgreSQL port, on 127.0.0.1 (default 54329)
   LOCAL_SQS_PORT        SQS emulator port, on 127.0.0.1 (default 9324)

@@ -13,6 +13,8 @@ export type WorkerMode = "sqs-consumer" | "outbox"
 /** What the launcher reads from the environment; every variable is also passed on to the programs. */
 export interface Settings {
   readonly apiPort: number
+  /** The API's interface (API_HOST): 127.0.0.1 unless set, so only this machine reaches it. */
+  readonly apiHost: string
   readonly dataDir: string
   readonly workerMode: WorkerMode
   /** Some: use this PostgreSQL. None: run an embedded one whose data survives restarts. */
@@ -51,6 +53,7 @@ const drainMs = Config.option(
 // Each variable on its own, so that every bad one is reported at once rather than the first only.
 const settingsConfig = {
   apiPort: port("PORT", 8080),
+  apiHost: Config.String("API_HOST").pipe(Config.withDefault("127.0.0.1")),
   dataDir: Config.String("LOCAL_DATA_DIR").pipe(Config.withDefault(".data")),
   workerMode: Config.Literals(["sqs-consumer", "outbox"], "WORKER_MODE").pipe(
     Config.withDefault<WorkerMode>("sqs-consumer")
@@ -83,6 +86,7 @@ export const LocalSettingsLive = Layer.effect(
   LocalSettings,
   Effect.map(readAll, (read): Settings => ({
     apiPort: read.apiPort,
+    apiHost: read.apiHost.trim() === "" ? "127.0.0.1" : read.apiHost.trim(),
     dataDir: resolve(repositoryRoot, read.dataDir),
     workerMode: read.workerMode,
     databaseUrl: read.databaseUrl,
@@ -102,5 +106,14 @@ export const LocalSettingsLive = Layer.effect(
  * launcher reads their Info lines (`worker.started`, `postgres.ready`) to know they are up. Lines
  * below the user's level are then not shown.
  */
+/** Whether API_HOST names every interface rather than one address. */
+export const bindsEveryInterface = (host: string) => host === "0.0.0.0" || host === "::"
+
+/** Where the launcher and the banner reach the API: loopback when it binds every interface. */
+export const localApiUrl = (settings: Settings) => {
+  const host = bindsEveryInterface(settings.apiHost) ? "127.0.0.1" : settings.apiHost
+  return `http://${host.includes(":") ? `[${host}]` : host}:${settings.apiPort}`
+}
+
 export const programLogLevel = (settings: Settings): LogLevel.LogLevel =>
   LogLevel.isGreaterThan(settings.logLevel, "Info") ? "Info" : settings.logLevel

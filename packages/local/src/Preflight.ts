@@ -17,7 +17,7 @@ interface PortUse {
   readonly port: number
   readonly variable: string
   readonly what: string
-  /** Where it binds: the API listens on every interface, the others on 127.0.0.1 only. */
+  /** Where it binds: the API on API_HOST, the others on 127.0.0.1 only. */
   readonly host: string
 }
 
@@ -26,7 +26,7 @@ export const usesEmulator = (settings: Settings) =>
   settings.workerMode === "sqs-consumer" && Option.isNone(settings.queueUrl)
 
 const portUses = (settings: Settings): ReadonlyArray<PortUse> => [
-  { port: settings.apiPort, variable: "PORT", what: "the API", host: "0.0.0.0" },
+  { port: settings.apiPort, variable: "PORT", what: "the API", host: settings.apiHost },
   ...(usesEmbeddedPostgres(settings)
     ? [{ port: settings.postgresPort, variable: "LOCAL_POSTGRES_PORT", what: "PostgreSQL", host: "127.0.0.1" }]
     : []),

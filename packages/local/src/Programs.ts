@@ -2,7 +2,7 @@ import { Clock, Context, Duration, Effect, Exit, Fiber, Layer, Schedule, Scope }
 import * as HttpClient from "effect/http/HttpClient"
 import { awaitStart, type ChildProgram, startChild } from "./ChildProgram.ts"
 import { Database } from "./Database.ts"
-import { LocalSettings, programLogLevel } from "./LocalSettings.ts"
+import { localApiUrl, LocalSettings, programLogLevel } from "./LocalSettings.ts"
 import { Queue } from "./Queue.ts"
 import { say } from "./Say.ts"
 
@@ -54,8 +54,8 @@ const stopWithProgress = (
   })
 
 /**
- * Starts the API (which migrates the database) and, once it is ready, the worker (which refuses a
- * schema that is not current), and waits for the worker to say it has started. So a bad setting
+ * Starts the API (which migrates the database) and, once it is ready, the worker (which waits for
+ * the schema it needs and accepts a newer one), and waits for the worker to say it has started. So a bad setting
  * of either stops the launch before the banner. On the way down both stop at once.
  */
 export const ProgramsLive = Layer.effect(
@@ -73,13 +73,13 @@ export const ProgramsLive = Layer.effect(
       WORKER_MODE: settings.workerMode,
       LOG_LEVEL: programLogLevel(settings)
     }
-    const apiUrl = `http://127.0.0.1:${settings.apiPort}`
+    const apiUrl = localApiUrl(settings)
 
     yield* say("starting the API")
     const api = yield* startChild({
       name: "the API",
       entry: "packages/api/src/main.ts",
-      env: { ...env, PORT: String(settings.apiPort), ADMIN_TOKEN: settings.adminToken },
+      env: { ...env, PORT: String(settings.apiPort), API_HOST: settings.apiHost, ADMIN_TOKEN: settings.adminToken },
       stopSignal: "SIGTERM",
       stopWithin: Duration.sum(settings.apiDrain, STOP_MARGIN),
       minimumLevel: settings.logLevel
