@@ -3,18 +3,20 @@
  *
  *   node scripts/bundle.ts [api] [worker]     (default: both; npm run bundle)
  *
- * Writes dist/<program>/main.mjs and main.mjs.map at the repository root. The workspace packages
+ * Writes dist/<program>/main.mjs, the chunks it imports on demand (chunks/*.mjs: code only some
+ * requests need, such as the API's docs page, stays out of start-up) and their source maps, at
+ * the repository root. The workspace packages
  * are taken from their TypeScript sources (the @order-platform/source condition), so a bundle
  * needs no `tsc` first; type checking stays with `npm run typecheck`. Nothing is left external:
  * the programs load no file at run time (the migrations are TypeScript modules, the RDS CA bundle
  * is NODE_EXTRA_CA_CERTS) and need no native addon (two optional ones stay out, below), so a
- * bundle runs with no node_modules beside it. Run it with `node --enable-source-maps` so stack traces name the TypeScript files.
+ * bundle runs with no node_modules beside it, its folder copied whole. Run it with `node --enable-source-maps` so stack traces name the TypeScript files.
  *
  * Exits non-zero when a bundle fails to build or still imports a package (a bare import left
  * in the output would fail at run time in an image that has no node_modules).
  */
 import { build, type Metafile } from "esbuild"
-import { readFileSync, writeFileSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { builtinModules } from "node:module"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -155,7 +157,10 @@ const isOwnSource = (source: string): boolean => !source.includes("node_modules/
 export interface BundleResult {
   readonly program: BundledProgram
   readonly file: string
+  /** Of main.mjs, what start-up loads. */
   readonly bytes: number
+  readonly chunks: number
+  readonly chunkBytes: number
 }
 
 /** Builds one program's bundle into `outDir/<program>/` (default: the repository's dist). */
@@ -163,11 +168,17 @@ export const bundle = async (
   program: BundledProgram,
   outDir: string = join(repositoryRoot, "dist")
 ): Promise<BundleResult> => {
-  const outfile = join(outDir, program, "main.mjs")
+  const folder = join(outDir, program)
+  const outfile = join(folder, "main.mjs")
+  rmSync(folder, { recursive: true, force: true })
   const result = await build({
     absWorkingDir: repositoryRoot,
-    entryPoints: [PROGRAMS[program]],
-    outfile,
+    entryPoints: { main: PROGRAMS[program] },
+    outdir: folder,
+    outExtension: { ".js": ".mjs" },
+    // A dynamic import() becomes a chunk loaded when it runs, instead of code in main.mjs.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     bundle: true,
     platform: "node",
     target: "node24",
@@ -192,15 +203,18 @@ export const bundle = async (
     metafile: true,
     logLevel: "warning"
   })
-  const mapFile = `${outfile}.map`
-  const map = JSON.parse(readFileSync(mapFile, "utf8")) as SourceMapV3
-  writeFileSync(mapFile, JSON.stringify(keepOwnMappings(map, isOwnSource)))
+  for (const mapFile of Object.keys(result.metafile.outputs).filter((path) => path.endsWith(".map"))) {
+    const map = JSON.parse(readFileSync(join(repositoryRoot, mapFile), "utf8")) as SourceMapV3
+    writeFileSync(join(repositoryRoot, mapFile), JSON.stringify(keepOwnMappings(map, isOwnSource)))
+  }
   const left = externalImports(result.metafile)
   if (left.length > 0) {
     throw new Error(`${program}: the bundle still imports ${left.join(", ")} (it would need node_modules)`)
   }
-  const bytes = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(".mjs"))?.[1].bytes ?? 0
-  return { program, file: outfile, bytes }
+  const code = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith(".mjs"))
+  const bytes = code.find(([path]) => path.endsWith("/main.mjs"))?.[1].bytes ?? 0
+  const chunkBytes = code.reduce((sum, [, output]) => sum + output.bytes, 0) - bytes
+  return { program, file: outfile, bytes, chunks: code.length - 1, chunkBytes }
 }
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)
@@ -214,8 +228,11 @@ if (isMain) {
   const programs = (requested.length > 0 ? requested : Object.keys(PROGRAMS)) as Array<BundledProgram>
   try {
     for (const program of programs) {
-      const { bytes } = await bundle(program)
-      process.stdout.write(`bundle: ${bundlePath(program)} (${(bytes / 1024).toFixed(0)} KiB)\n`)
+      const { bytes, chunkBytes, chunks } = await bundle(program)
+      const kib = (count: number) => `${(count / 1024).toFixed(0)} KiB`
+      process.stdout.write(
+        `bundle: ${bundlePath(program)} (${kib(bytes)}; ${chunks} chunks on demand, ${kib(chunkBytes)})\n`
+      )
     }
   } catch (error) {
     process.stderr.write(`bundle: ${error instanceof Error ? error.message : String(error)}\n`)

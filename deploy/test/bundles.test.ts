@@ -13,7 +13,7 @@ import {
 } from "@order-platform/test-support"
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { SourceMap } from "node:module"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
@@ -114,7 +114,7 @@ describe("the program bundles", () => {
     rmSync(outDir, { recursive: true, force: true })
   })
 
-  it("are single files with a linked source map that names the TypeScript sources, and nothing to install", () => {
+  it("start from main.mjs with a linked source map that names the TypeScript sources, and nothing to install", () => {
     expect(noNodeModulesAbove(outDir)).toBe(true)
     for (const program of Object.keys(PROGRAMS) as Array<BundledProgram>) {
       const code = readFileSync(join(outDir, program, "main.mjs"), "utf8")
@@ -128,6 +128,16 @@ describe("the program bundles", () => {
       // Only our own code is mapped: the libraries' mappings would cost tens of MiB at run time.
       expect(map.sources.filter((source) => source.includes("node_modules/"))).toEqual([])
     }
+  })
+
+  it("leave Swagger UI out of what the API loads at start-up: a chunk loaded on the first /docs request", () => {
+    const startUp = readFileSync(join(outDir, "api", "main.mjs"), "utf8")
+    const staticChunks = [...startUp.matchAll(/from\s*"\.\/(chunks\/[^"]+\.mjs)"/g)].map((match) => match[1]!)
+    const loadedAtStart = [startUp, ...staticChunks.map((chunk) => readFileSync(join(outDir, "api", chunk), "utf8"))]
+    for (const code of loadedAtStart) expect(code).not.toContain("SwaggerUIBundle")
+    const chunks = readdirSync(join(outDir, "api", "chunks")).filter((name) => name.endsWith(".mjs"))
+    expect(chunks.some((name) => readFileSync(join(outDir, "api", "chunks", name), "utf8").includes("SwaggerUIBundle")))
+      .toBe(true)
   })
 
   it("map a place in our code to its TypeScript line, and a place in a library to nothing", () => {
@@ -161,6 +171,10 @@ describe("the program bundles", () => {
         await response.arrayBuffer()
         return response.status === 200 ? true : undefined
       })
+      // The docs page's chunk is there and loads (a module missing from it would fail here).
+      const docs = await fetch(`${base}/docs`)
+      expect(docs.status).toBe(200)
+      expect(await docs.text()).toContain("SwaggerUIBundle")
       const worker = start("worker", {
         ...env,
         WORKER_CONCURRENCY: "2",

@@ -2,7 +2,6 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { DOCS_PATH, OPENAPI_PATH, OrdersApi } from "@order-platform/contract"
 import { Effect, Layer, Option } from "effect"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
-import * as HttpApiSwagger from "effect/http-api/HttpApiSwagger"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as Http from "node:http"
 import { AdminAuthLive } from "./AdminAuthLive.ts"
@@ -11,6 +10,7 @@ import { ApiConfig } from "./ApiConfig.ts"
 import { answerClientErrorsAsJson } from "./ClientErrors.ts"
 import { DecodeErrorsLive } from "./DecodeErrors.ts"
 import { DlqHandlersLive } from "./DlqHandlers.ts"
+import { DocsPageLive } from "./DocsPage.ts"
 import { gracefulDrain } from "./GracefulDrain.ts"
 import { HealthHandlersLive } from "./HealthHandlers.ts"
 import { OrdersHandlersLive } from "./OrdersHandlers.ts"
@@ -32,7 +32,7 @@ const ApiRoutes = HttpApiBuilder.layer(OrdersApi, { openapiPath: OPENAPI_PATH })
 
 const Routes = Layer.mergeAll(
   ApiRoutes,
-  HttpApiSwagger.layer(OrdersApi, { path: DOCS_PATH }),
+  DocsPageLive,
   requestLogging(routeTable(OrdersApi, [OPENAPI_PATH, DOCS_PATH]))
 )
 

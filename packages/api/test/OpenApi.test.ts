@@ -4,10 +4,28 @@ import { CreateOrderInput, DlqEntry, Order } from "@order-platform/domain"
 import { Effect } from "effect"
 import * as HttpApi from "effect/http-api/HttpApi"
 import * as OpenApi from "effect/http-api/OpenApi"
-import { ADMIN_TOKEN, apiTestServer, rawRequest } from "./ApiTestServer.ts"
+import * as Http from "node:http"
+import { brotliDecompressSync, gunzipSync } from "node:zlib"
+import { ADMIN_TOKEN, apiTestServer, ApiUnderTest, rawRequest } from "./ApiTestServer.ts"
 import { sampleInput, seedDeadLetteredOrder } from "./Seed.ts"
 
 type Json = Record<string, any>
+
+/** A GET as it goes over the wire: the body's bytes as sent, not decoded as fetch would. */
+const wireGet = (path: string, headers: Record<string, string>) =>
+  Effect.flatMap(
+    ApiUnderTest,
+    ({ baseUrl }) =>
+      Effect.promise(() =>
+        new Promise<{ headers: Http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+          Http.get(`${baseUrl}${path}`, { headers }, (response) => {
+            const chunks: Array<Buffer> = []
+            response.on("data", (chunk: Buffer) => chunks.push(chunk))
+            response.on("end", () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }))
+          }).on("error", reject)
+        })
+      )
+  )
 
 const contractRoutes = () => {
   const routes: Array<string> = []
@@ -170,5 +188,23 @@ layer(apiTestServer("api_openapi"), { excludeTestServices: true, timeout: "60 se
       expect(docs.headers.get("content-type")).toContain("text/html")
       expect(docs.body).toContain("swagger-ui")
       expect(docs.body).toContain("Order Platform API")
+    }))
+
+  it.effect("/docs is sent compressed to a client that accepts br or gzip, as is to one that does not", () =>
+    Effect.gen(function*() {
+      const plain = yield* wireGet("/docs", {})
+      expect(plain.headers["content-encoding"]).toBeUndefined()
+      const page = plain.body.toString("utf8")
+      expect(page).toContain("SwaggerUIBundle")
+
+      const brotli = yield* wireGet("/docs", { "accept-encoding": "gzip, deflate, br" })
+      expect(brotli.headers["content-encoding"]).toBe("br")
+      expect(brotli.headers["vary"]).toMatch(/accept-encoding/i)
+      expect(brotliDecompressSync(brotli.body).toString("utf8")).toBe(page)
+      expect(brotli.body.length).toBeLessThan(page.length / 3)
+
+      const gzip = yield* wireGet("/docs", { "accept-encoding": "gzip;q=1.0, br;q=0" })
+      expect(gzip.headers["content-encoding"]).toBe("gzip")
+      expect(gunzipSync(gzip.body).toString("utf8")).toBe(page)
     }))
 })
