@@ -57,6 +57,18 @@ describe("DatabaseConfig", () => {
       expect(settings.prepare).toBe(false)
     }))
 
+  it.effect("DATABASE_AUTH: password by default; DATABASE_PASSWORD_FILE; iam with AWS_REGION and TLS", () =>
+    Effect.gen(function*() {
+      expect((yield* DatabaseConfig.pipe(withEnv({ DATABASE_URL: URL }))).auth).toStrictEqual({ kind: "password" })
+      expect((yield* DatabaseConfig.pipe(withEnv({ DATABASE_URL: URL, DATABASE_PASSWORD_FILE: "/run/secrets/db" }))).auth)
+        .toStrictEqual({ kind: "password-file", path: "/run/secrets/db" })
+      expect(
+        (yield* DatabaseConfig.pipe(
+          withEnv({ PGHOST: "db", DATABASE_AUTH: "iam", DATABASE_SSL: "true", AWS_REGION: "eu-west-1" })
+        )).auth
+      ).toStrictEqual({ kind: "iam", region: "eu-west-1" })
+    }))
+
   const misconfigurations: ReadonlyArray<readonly [string, Record<string, string>]> = [
     ["DATABASE_POOL_SIZE", { DATABASE_URL: URL, DATABASE_POOL_SIZE: "abc" }],
     ["DATABASE_POOL_SIZE", { DATABASE_URL: URL, DATABASE_POOL_SIZE: "0" }],
@@ -65,7 +77,10 @@ describe("DatabaseConfig", () => {
     ["DATABASE_SSL", { DATABASE_URL: URL, DATABASE_SSL: "maybe" }],
     ["DATABASE_PREPARE", { DATABASE_URL: URL, DATABASE_PREPARE: "sometimes" }],
     ["DATABASE_URL", { DATABASE_URL: "mysql://db/orders", PGHOST: "ignored-when-url-is-invalid" }],
-    ["PGPORT", { PGHOST: "db", PGPORT: "99999" }]
+    ["PGPORT", { PGHOST: "db", PGPORT: "99999" }],
+    ["DATABASE_AUTH", { PGHOST: "db", DATABASE_AUTH: "kerberos" }],
+    ["DATABASE_SSL", { PGHOST: "db", AWS_REGION: "eu-west-1", DATABASE_AUTH: "iam" }],
+    ["AWS_REGION", { PGHOST: "db", DATABASE_SSL: "true", DATABASE_AUTH: "iam" }]
   ]
   for (const [variable, env] of misconfigurations) {
     it.effect(`${variable}=${Object.values(env).at(-1)} fails naming ${variable}`, () =>
