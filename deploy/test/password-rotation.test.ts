@@ -167,7 +167,7 @@ describe("rotating the application role's password under load", () => {
     server.pathname = "/orders"
     superuserUrl = server.toString()
     await runSql(superuserUrl, [`SET order_platform.app_role = '${APP_ROLE}'`, APP_ROLE_SQL, APP_ROLE_SQL])
-    await runSql(superuserUrl, [`ALTER ROLE ${APP_ROLE} PASSWORD 'first-${randomBytes(8).toString("hex")}'`])
+    await rotate()
     const app = new URL(superuserUrl)
     app.username = APP_ROLE
     app.password = ""
@@ -214,15 +214,42 @@ describe("rotating the application role's password under load", () => {
     return next
   }
 
+  it("app-role.sql on a stack from before the role: hands the master's tables to the role, idempotently", async () => {
+    const existing = new URL(superuserUrl)
+    existing.pathname = "/existing"
+    await runSql(superuserUrl, ["CREATE DATABASE existing"])
+    // What the master user's migrations left: tables (one with a serial), an index, a free sequence.
+    await runSql(existing.toString(), [
+      "CREATE TABLE orders (id bigserial PRIMARY KEY, body text)",
+      "CREATE INDEX orders_body_idx ON orders (body)",
+      "CREATE TABLE effect_sql_migrations (migration_id integer PRIMARY KEY)",
+      "CREATE SEQUENCE invoice_numbers"
+    ])
+    for (let run = 0; run < 2; run++) {
+      await runSql(existing.toString(), [`SET order_platform.app_role = '${APP_ROLE}'`, APP_ROLE_SQL])
+    }
+    const [[owners]] = await runSql(existing.toString(), [
+      `SELECT array_agg(DISTINCT pg_get_userbyid(relowner)) AS owners FROM pg_class
+       WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'S', 'i')`
+    ])
+    expect(owners).toStrictEqual({ owners: [APP_ROLE] })
+    // The role can now migrate what it owns, and create what comes next.
+    const app = new URL(appUrlWithoutPassword)
+    app.pathname = "/existing"
+    app.password = readFileSync(passwordFile, "utf8")
+    await runSql(app.toString(), [
+      "ALTER TABLE orders ADD COLUMN note text",
+      "CREATE TABLE later (id integer PRIMARY KEY)",
+      "INSERT INTO orders (body) VALUES ('x')"
+    ])
+  })
+
   it("loses no request beyond the documented 503 window, no message, and restarts nothing", async () => {
     const [, [initial]] = await runSql(superuserUrl, [
       `SET order_platform.app_role = '${APP_ROLE}'`,
       `SELECT rolpassword AS hash FROM pg_authid WHERE rolname = '${APP_ROLE}'`
     ])
     expect((initial as { hash: string }).hash).toMatch(/^SCRAM-SHA-256/)
-    // The programs' first password: the one ALTER ROLE set in beforeAll is unknown to them, so
-    // set a known one the usual way (server first, then the file).
-    await rotate()
 
     const port = await findFreePort()
     const base = `http://127.0.0.1:${port}`
