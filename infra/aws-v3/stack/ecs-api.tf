@@ -54,7 +54,9 @@ locals {
       { name = "PGHOST", value = aws_db_instance.main.address },
       { name = "PGPORT", value = tostring(aws_db_instance.main.port) },
       { name = "PGDATABASE", value = aws_db_instance.main.db_name },
-      { name = "PGUSER", value = aws_db_instance.main.username },
+      { name = "PGUSER", value = var.db_app_username },
+      # A token signed per new connection with the task role: nothing to rotate, nothing to inject.
+      { name = "DATABASE_AUTH", value = "iam" },
       { name = "DATABASE_SSL", value = "true" },
       { name = "DATABASE_POOL_SIZE", value = tostring(var.api_database_pool_size) },
       { name = "SQS_QUEUE_URL", value = aws_sqs_queue.orders.url },
@@ -65,7 +67,6 @@ locals {
     ]
 
     secrets = [
-      { name = "PGPASSWORD", valueFrom = local.db_password_value_from },
       { name = "ADMIN_TOKEN", valueFrom = aws_secretsmanager_secret.admin_token.arn },
     ]
 
@@ -151,5 +152,6 @@ resource "aws_ecs_service" "api" {
     aws_lb_listener.http_forward,
     aws_iam_role_policy.execution,
     aws_secretsmanager_secret_version.admin_token,
+    terraform_data.db_app_role,
   ]
 }

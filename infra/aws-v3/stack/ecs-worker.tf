@@ -14,7 +14,9 @@ locals {
       { name = "PGHOST", value = aws_db_instance.main.address },
       { name = "PGPORT", value = tostring(aws_db_instance.main.port) },
       { name = "PGDATABASE", value = aws_db_instance.main.db_name },
-      { name = "PGUSER", value = aws_db_instance.main.username },
+      { name = "PGUSER", value = var.db_app_username },
+      # A token signed per new connection with the task role: nothing to rotate, nothing to inject.
+      { name = "DATABASE_AUTH", value = "iam" },
       { name = "DATABASE_SSL", value = "true" },
       { name = "DATABASE_POOL_SIZE", value = tostring(var.worker_database_pool_size) },
       { name = "SQS_QUEUE_URL", value = aws_sqs_queue.orders.url },
@@ -31,10 +33,6 @@ locals {
       { name = "SHUTDOWN_DRAIN_MS", value = tostring(var.worker_shutdown_drain_ms) },
       { name = "LOG_LEVEL", value = var.log_level },
       { name = "NODE_OPTIONS", value = local.worker_node_options },
-    ]
-
-    secrets = [
-      { name = "PGPASSWORD", valueFrom = local.db_password_value_from },
     ]
 
     # SIGTERM, then SIGKILL after stopTimeout: longer than the worker's drain deadline.
@@ -106,5 +104,5 @@ resource "aws_ecs_service" "worker" {
     ignore_changes = [task_definition, desired_count]
   }
 
-  depends_on = [aws_iam_role_policy.execution]
+  depends_on = [aws_iam_role_policy.execution, terraform_data.db_app_role]
 }

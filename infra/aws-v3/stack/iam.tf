@@ -62,10 +62,8 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid     = "ReadTaskSecrets"
     actions = ["secretsmanager:GetSecretValue"]
-    resources = [
-      aws_db_instance.main.master_user_secret[0].secret_arn,
-      aws_secretsmanager_secret.admin_token.arn,
-    ]
+    # Not the database master secret: the programs log in with IAM tokens (db-app-role.tf).
+    resources = [aws_secretsmanager_secret.admin_token.arn]
   }
 }
 
@@ -90,6 +88,12 @@ data "aws_iam_policy_document" "api_task" {
     sid       = "PublishOrderEvents"
     actions   = ["sqs:SendMessage"] # also authorises SendMessageBatch (the outbox relay)
     resources = [aws_sqs_queue.orders.arn]
+  }
+
+  statement {
+    sid       = "ConnectAsAppRole"
+    actions   = ["rds-db:connect"]
+    resources = [local.db_app_user_arn]
   }
 }
 
@@ -121,6 +125,12 @@ data "aws_iam_policy_document" "worker_task" {
     sid       = "PublishRetryEvents"
     actions   = ["sqs:SendMessage"] # the worker's outbox relay sends delayed retry messages
     resources = [aws_sqs_queue.orders.arn]
+  }
+
+  statement {
+    sid       = "ConnectAsAppRole"
+    actions   = ["rds-db:connect"]
+    resources = [local.db_app_user_arn]
   }
 }
 

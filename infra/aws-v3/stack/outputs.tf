@@ -53,7 +53,7 @@ output "db_endpoint" {
 }
 
 output "db_master_secret_arn" {
-  description = "Secrets Manager secret holding the database master credentials (managed and rotated by RDS)."
+  description = "Secrets Manager secret holding the database master credentials (managed and rotated by RDS): break-glass only, no task reads it but db-bootstrap."
   value       = aws_db_instance.main.master_user_secret[0].secret_arn
 }
 
@@ -78,4 +78,9 @@ output "log_group_names" {
 output "dashboard_name" {
   description = "CloudWatch dashboard of the platform."
   value       = aws_cloudwatch_dashboard.main.dashboard_name
+}
+
+output "db_app_username" {
+  description = "The application role the programs log in as (IAM authentication; PGUSER of both tasks)."
+  value       = var.db_app_username
 }

@@ -74,6 +74,8 @@ resource "aws_db_instance" "main" {
   db_name                     = var.db_name
   username                    = var.db_username
   manage_master_user_password = true
+  # The programs log in as var.db_app_username with a token per connection (db-app-role.tf).
+  iam_database_authentication_enabled = true
 
   allocated_storage     = var.db_allocated_storage_gb
   max_allocated_storage = var.db_max_allocated_storage_gb

@@ -431,8 +431,19 @@ variable "db_name" {
 
 variable "db_username" {
   type        = string
-  description = "Master user name (PGUSER); its password is generated and kept by RDS in Secrets Manager."
+  description = "Master user name: break-glass only (the programs log in as db_app_username); its password is generated, kept and rotated by RDS in Secrets Manager."
   default     = "orders_admin"
+}
+
+variable "db_app_username" {
+  type        = string
+  description = "Application role the programs log in as (PGUSER), with IAM authentication tokens; created by the db-bootstrap task (db-app-role.tf)."
+  default     = "orders_app"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.db_app_username)) && var.db_app_username != var.db_username
+    error_message = "db_app_username must be a lower-case PostgreSQL identifier (letters, digits, _) other than db_username."
+  }
 }
 
 variable "db_multi_az" {

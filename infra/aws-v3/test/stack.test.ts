@@ -78,22 +78,30 @@ describe("ECS services and task definitions", () => {
   })
 
   it.each(["api", "worker"])(
-    "%s: the DB password comes from the RDS-managed secret, never a plain variable",
+    "%s: logs in as the application role with an IAM token per connection; no database password anywhere",
     (program) => {
       const [container] = containersOf(stack, program)
       if (container === undefined) throw new Error("no container")
-      expect(containerVariable(container, "PGPASSWORD")).toEqual({
-        name: "PGPASSWORD",
-        value: "${local.db_password_value_from}",
-        secret: true
-      })
-      expect(local(stack, "db_password_value_from")).toBe(
-        "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::"
-      )
-      const plain = containerVariables(container).filter((variable) => !variable.secret)
-      expect(plain.filter((variable) => /PASSWORD|TOKEN|SECRET|DATABASE_URL/.test(variable.name))).toEqual([])
+      expect(containerVariable(container, "PGUSER")).toEqual({ name: "PGUSER", value: "${var.db_app_username}", secret: false })
+      expect(containerVariable(container, "DATABASE_AUTH")).toEqual({ name: "DATABASE_AUTH", value: "iam", secret: false })
+      expect(containerVariable(container, "DATABASE_SSL")).toEqual({ name: "DATABASE_SSL", value: "true", secret: false })
+      expect(() => containerVariable(container, "PGPASSWORD")).toThrow(/does not set PGPASSWORD/)
+      expect(containerVariables(container).filter((variable) => /PASSWORD|DATABASE_URL/.test(variable.name))).toEqual([])
+      expect(resource(stack, "aws_db_instance", "main")["iam_database_authentication_enabled"]).toBe(true)
     }
   )
+
+  it("the application role is not the master user, and only the db-bootstrap task reads the master secret", () => {
+    expect(stack.variables.get("db_app_username")).toMatchObject({ default: "orders_app" })
+    expect(stack.variables.get("db_username")).toMatchObject({ default: "orders_admin" })
+    const bootstrap = statementsOf("db_bootstrap_execution").find((statement) => statement["sid"] === "ReadMasterSecret")
+    expect(bootstrap?.["resources"]).toEqual(["${aws_db_instance.main.master_user_secret[0].secret_arn}"])
+    expect(JSON.stringify(local(stack, "db_bootstrap_container"))).toContain("order_platform.app_role=${var.db_app_username}")
+  })
+
+  it.each(["api", "worker"])("%s: the service starts only after the application role exists", (program) => {
+    expect(resource(stack, "aws_ecs_service", program)["depends_on"]).toContain("${terraform_data.db_app_role}")
+  })
 
   it("API: ADMIN_TOKEN is injected from the Secrets Manager secret Terraform created", () => {
     const [container] = containersOf(stack, "api")
@@ -108,12 +116,9 @@ describe("ECS services and task definitions", () => {
     expect(version["secret_string_wo"]).toMatch(/ephemeral\.aws_secretsmanager_random_password\.admin_token/)
   })
 
-  it("the execution role may read exactly the two injected secrets", () => {
+  it("the programs' execution role may read exactly the one injected secret (not the database master's)", () => {
     const read = statementsOf("execution").find((statement) => statement["sid"] === "ReadTaskSecrets")
-    expect(read?.["resources"]).toEqual([
-      "${aws_db_instance.main.master_user_secret[0].secret_arn}",
-      "${aws_secretsmanager_secret.admin_token.arn}"
-    ])
+    expect(read?.["resources"]).toEqual(["${aws_secretsmanager_secret.admin_token.arn}"])
   })
 
   it("API is registered with the target group on its container port", () => {
@@ -179,14 +184,22 @@ describe("SQS", () => {
 })
 
 describe("IAM", () => {
-  it("API task role: sqs:SendMessage on the main queue only", () => {
+  it("API task role: sqs:SendMessage on the main queue, rds-db:connect as the application role only", () => {
     expect(statementsOf("api_task").map((statement) => [statement["actions"], statement["resources"]])).toEqual([
-      [["sqs:SendMessage"], ["${aws_sqs_queue.orders.arn}"]]
+      [["sqs:SendMessage"], ["${aws_sqs_queue.orders.arn}"]],
+      [["rds-db:connect"], ["${local.db_app_user_arn}"]]
     ])
   })
 
-  it("worker task role: consume (+ send, for its relay) on the main queue only", () => {
+  it("rds-db:connect names this instance's resource id and the application role, nothing wider", () => {
+    expect(local(stack, "db_app_user_arn")).toBe(
+      "arn:${local.partition}:rds-db:${var.aws_region}:${local.account_id}:dbuser:${aws_db_instance.main.resource_id}/${var.db_app_username}"
+    )
+  })
+
+  it("worker task role: consume (+ send, for its relay) on the main queue only, and connect as the application role", () => {
     expect([...actionsOf("worker_task")].sort()).toEqual([
+      "rds-db:connect",
       "sqs:ChangeMessageVisibility",
       "sqs:DeleteMessage",
       "sqs:GetQueueAttributes",
@@ -194,8 +207,12 @@ describe("IAM", () => {
       "sqs:SendMessage"
     ])
     for (const statement of statementsOf("worker_task")) {
-      expect(statement["resources"]).toEqual(["${aws_sqs_queue.orders.arn}"])
+      expect(statement["resources"]).toEqual([
+        statement["sid"] === "ConnectAsAppRole" ? "${local.db_app_user_arn}" : "${aws_sqs_queue.orders.arn}"
+      ])
     }
+    expect(statementsOf("worker_task").find((statement) => statement["sid"] === "ConnectAsAppRole")?.["actions"])
+      .toEqual(["rds-db:connect"])
   })
 
   it("deploy role (bootstrap): these ECR repositories, these services, RegisterTaskDefinition, PassRole on three roles", () => {

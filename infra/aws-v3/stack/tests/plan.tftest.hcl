@@ -67,6 +67,26 @@ run "defaults" {
   }
 
   assert {
+    condition     = aws_db_instance.main.iam_database_authentication_enabled
+    error_message = "IAM database authentication is on: the programs log in with a token per connection."
+  }
+
+  assert {
+    condition = alltrue([
+      for container in [local.api_container, local.worker_container] :
+      contains(container.environment, { name = "PGUSER", value = "orders_app" }) &&
+      contains(container.environment, { name = "DATABASE_AUTH", value = "iam" }) &&
+      !contains([for secret in lookup(container, "secrets", []) : secret.name], "PGPASSWORD")
+    ])
+    error_message = "Both tasks log in as the application role with IAM tokens, with no database password injected."
+  }
+
+  assert {
+    condition     = strcontains(local.db_bootstrap_container.command[4], "order_platform.app_role") && contains(local.db_bootstrap_container.environment, { name = "PGOPTIONS", value = "-c order_platform.app_role=orders_app" })
+    error_message = "The db-bootstrap task runs sql/app-role.sql for the application role."
+  }
+
+  assert {
     condition     = local.db_connections_peak == 60 && local.db_connections_peak <= local.rds_max_connections["db.t4g.micro"] - local.db_reserved_connections
     error_message = "Default connection peak (2x2x5 + 5x2x4 = 60) fits db.t4g.micro."
   }
@@ -178,6 +198,16 @@ run "connection_budget_is_enforced" {
   }
 
   expect_failures = [aws_db_instance.main]
+}
+
+run "app_role_must_not_be_the_master_user" {
+  command = plan
+
+  variables {
+    db_app_username = "orders_admin"
+  }
+
+  expect_failures = [var.db_app_username]
 }
 
 run "unknown_instance_class_is_rejected" {
