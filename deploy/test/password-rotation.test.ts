@@ -40,14 +40,17 @@ const folder = mkdtempSync(join(tmpdir(), "order-platform-rotation-"))
 const outDir = join(folder, "dist")
 const passwordFile = join(folder, "db-password")
 
-/** Statements on their own short-lived connection (as the master user, or to check a login). */
-const runSql = (url: string, statements: ReadonlyArray<string>) =>
+/**
+ * Statements on their own short-lived connection (as the master user, or to check a login); the
+ * rows of the last one.
+ */
+const runSql = (url: string, statements: ReadonlyArray<string>): Promise<ReadonlyArray<unknown>> =>
   Effect.runPromise(
     Effect.gen(function*() {
       const sql = yield* PgClient.PgClient
-      const results: Array<ReadonlyArray<unknown>> = []
-      for (const statement of statements) results.push(yield* sql.unsafe(statement).unprepared)
-      return results
+      let rows: ReadonlyArray<unknown> = []
+      for (const statement of statements) rows = yield* sql.unsafe(statement).unprepared
+      return rows
     }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })))
   )
 
@@ -96,7 +99,9 @@ const waitFor = async <A>(
       // not yet
     }
     if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${seconds} s\n${programs.map((program) => program.output.join("")).join("\n---\n")}`)
+      throw new Error(
+        `${what}: not within ${seconds} s\n${programs.map((program) => program.output.join("")).join("\n---\n")}`
+      )
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -228,7 +233,7 @@ describe("rotating the application role's password under load", () => {
     for (let run = 0; run < 2; run++) {
       await runSql(existing.toString(), [`SET order_platform.app_role = '${APP_ROLE}'`, APP_ROLE_SQL])
     }
-    const [[owners]] = await runSql(existing.toString(), [
+    const [owners] = await runSql(existing.toString(), [
       `SELECT array_agg(DISTINCT pg_get_userbyid(relowner)) AS owners FROM pg_class
        WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'S', 'i')`
     ])
@@ -245,8 +250,8 @@ describe("rotating the application role's password under load", () => {
   })
 
   it("loses no request beyond the documented 503 window, no message, and restarts nothing", async () => {
-    const [, [initial]] = await runSql(superuserUrl, [
-      `SET order_platform.app_role = '${APP_ROLE}'`,
+    // The server really checks the role's password (scram-sha-256, not trust).
+    const [initial] = await runSql(superuserUrl, [
       `SELECT rolpassword AS hash FROM pg_authid WHERE rolname = '${APP_ROLE}'`
     ])
     expect((initial as { hash: string }).hash).toMatch(/^SCRAM-SHA-256/)
@@ -294,7 +299,7 @@ describe("rotating the application role's password under load", () => {
     // 2. Every connection of the role dropped under load: each is reopened with the new password.
     const dropped = (async () => {
       await new Promise((resolve) => setTimeout(resolve, 300))
-      const [[row]] = await runSql(superuserUrl, [
+      const [row] = await runSql(superuserUrl, [
         `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE usename = '${APP_ROLE}'`
       ])
       await ready()
@@ -326,12 +331,12 @@ describe("rotating the application role's password under load", () => {
     const accepted = [...duringRotation, ...duringDrop, ...after].flatMap((outcome) =>
       outcome.id === undefined ? [] : [outcome.id]
     )
-    const [[pending]] = await waitFor("every accepted order PROCESSED", [api, worker], async () => {
-      const rows = await runSql(superuserUrl, [
+    const pending = await waitFor("every accepted order PROCESSED", [api, worker], async () => {
+      const [row] = await runSql(superuserUrl, [
         `SELECT count(*)::int AS total, count(*) FILTER (WHERE status <> 'PROCESSED')::int AS open FROM orders`
       ])
-      const row = rows[0]?.[0] as { total: number; open: number }
-      return row.open === 0 && row.total >= accepted.length ? rows : undefined
+      const counts = row as { total: number; open: number }
+      return counts.open === 0 && counts.total >= accepted.length ? counts : undefined
     }, 90)
     expect(pending).toMatchObject({ open: 0 })
 

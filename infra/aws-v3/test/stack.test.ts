@@ -82,11 +82,25 @@ describe("ECS services and task definitions", () => {
     (program) => {
       const [container] = containersOf(stack, program)
       if (container === undefined) throw new Error("no container")
-      expect(containerVariable(container, "PGUSER")).toEqual({ name: "PGUSER", value: "${var.db_app_username}", secret: false })
-      expect(containerVariable(container, "DATABASE_AUTH")).toEqual({ name: "DATABASE_AUTH", value: "iam", secret: false })
-      expect(containerVariable(container, "DATABASE_SSL")).toEqual({ name: "DATABASE_SSL", value: "true", secret: false })
+      expect(containerVariable(container, "PGUSER")).toEqual({
+        name: "PGUSER",
+        value: "${var.db_app_username}",
+        secret: false
+      })
+      expect(containerVariable(container, "DATABASE_AUTH")).toEqual({
+        name: "DATABASE_AUTH",
+        value: "iam",
+        secret: false
+      })
+      expect(containerVariable(container, "DATABASE_SSL")).toEqual({
+        name: "DATABASE_SSL",
+        value: "true",
+        secret: false
+      })
       expect(() => containerVariable(container, "PGPASSWORD")).toThrow(/does not set PGPASSWORD/)
-      expect(containerVariables(container).filter((variable) => /PASSWORD|DATABASE_URL/.test(variable.name))).toEqual([])
+      expect(containerVariables(container).filter((variable) => /PASSWORD|DATABASE_URL/.test(variable.name))).toEqual(
+        []
+      )
       expect(resource(stack, "aws_db_instance", "main")["iam_database_authentication_enabled"]).toBe(true)
     }
   )
@@ -94,9 +108,13 @@ describe("ECS services and task definitions", () => {
   it("the application role is not the master user, and only the db-bootstrap task reads the master secret", () => {
     expect(stack.variables.get("db_app_username")).toMatchObject({ default: "orders_app" })
     expect(stack.variables.get("db_username")).toMatchObject({ default: "orders_admin" })
-    const bootstrap = statementsOf("db_bootstrap_execution").find((statement) => statement["sid"] === "ReadMasterSecret")
+    const bootstrap = statementsOf("db_bootstrap_execution").find((statement) =>
+      statement["sid"] === "ReadMasterSecret"
+    )
     expect(bootstrap?.["resources"]).toEqual(["${aws_db_instance.main.master_user_secret[0].secret_arn}"])
-    expect(JSON.stringify(local(stack, "db_bootstrap_container"))).toContain("order_platform.app_role=${var.db_app_username}")
+    expect(JSON.stringify(local(stack, "db_bootstrap_container"))).toContain(
+      "order_platform.app_role=${var.db_app_username}"
+    )
   })
 
   it.each(["api", "worker"])("%s: the service starts only after the application role exists", (program) => {

@@ -104,7 +104,8 @@ const Auth = (ssl: boolean): Config.Config<DatabaseAuth> =>
           : configError("DATABASE_SSL", "DATABASE_AUTH=iam needs DATABASE_SSL=true (RDS accepts tokens over TLS only)")
         : Config.map(
           Config.option(Config.NonEmptyString("DATABASE_PASSWORD_FILE")),
-          (file): DatabaseAuth => Option.isSome(file) ? { kind: "password-file", path: file.value } : { kind: "password" }
+          (file): DatabaseAuth =>
+            Option.isSome(file) ? { kind: "password-file", path: file.value } : { kind: "password" }
         )
     )
   )

@@ -60,7 +60,9 @@ describe("DatabaseConfig", () => {
   it.effect("DATABASE_AUTH: password by default; DATABASE_PASSWORD_FILE; iam with AWS_REGION and TLS", () =>
     Effect.gen(function*() {
       expect((yield* DatabaseConfig.pipe(withEnv({ DATABASE_URL: URL }))).auth).toStrictEqual({ kind: "password" })
-      expect((yield* DatabaseConfig.pipe(withEnv({ DATABASE_URL: URL, DATABASE_PASSWORD_FILE: "/run/secrets/db" }))).auth)
+      expect(
+        (yield* DatabaseConfig.pipe(withEnv({ DATABASE_URL: URL, DATABASE_PASSWORD_FILE: "/run/secrets/db" }))).auth
+      )
         .toStrictEqual({ kind: "password-file", path: "/run/secrets/db" })
       expect(
         (yield* DatabaseConfig.pipe(

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Array as Arr, ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { Array as Arr, ConfigProvider, Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
-import { connectionPassword, DatabaseConfig, type DatabaseSettings } from "../src/index.ts"
 import { iamAuthToken } from "../src/IamAuthToken.ts"
+import { connectionPassword, DatabaseConfig, type DatabaseSettings } from "../src/index.ts"
 import { pgClientLayer } from "../src/PgClientLive.ts"
 import { freshDatabase, settingsFor, TestDatabaseUrl } from "./TestDatabase.ts"
 
@@ -58,7 +58,9 @@ describe("iamAuthToken (RDS IAM authentication, offline presigning)", () => {
       expect(url.host).toBe("orders.abc123.eu-west-1.rds.amazonaws.com:5432")
       expect(url.searchParams.get("Action")).toBe("connect")
       expect(url.searchParams.get("DBUser")).toBe("orders_app")
-      expect(url.searchParams.get("X-Amz-Credential")).toMatch(/^AKIAFAKEFAKEFAKE\/\d{8}\/eu-west-1\/rds-db\/aws4_request$/)
+      expect(url.searchParams.get("X-Amz-Credential")).toMatch(
+        /^AKIAFAKEFAKEFAKE\/\d{8}\/eu-west-1\/rds-db\/aws4_request$/
+      )
       expect(url.searchParams.get("X-Amz-Expires")).toBe("900")
       expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/)
     }))
