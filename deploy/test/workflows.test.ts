@@ -109,6 +109,24 @@ describe("deploy.yml", () => {
     expect(text.match(/^\s+concurrency:/gm)?.length).toBe(1)
   })
 
+  it("rolls out only after Infra of the same commit finished, and not at all if it failed", () => {
+    const deployJob = text.slice(text.indexOf("\n  deploy:\n"))
+    const wait = deployJob.indexOf("name: Wait for Infra of this commit")
+    expect(wait).toBeGreaterThan(0)
+    // Before anything touches AWS, and before either service is deployed.
+    expect(wait).toBeLessThan(deployJob.indexOf("role-to-assume:"))
+    expect(wait).toBeLessThan(deployJob.indexOf("id: deploy-api"))
+    const step = deployJob.slice(wait, deployJob.indexOf("\n      - ", wait))
+    expect(step).toContain("gh run list --repo \"$GITHUB_REPOSITORY\" --workflow infra.yml --commit \"$GITHUB_SHA\" --event push")
+    expect(step).toMatch(/select\(\.status != "completed"\)/)
+    expect(step).toMatch(/select\(\.conclusion != "success"\)[\s\S]*exit 1/)
+    expect(step).toMatch(/deadline=/)
+    expect(step).toContain("if: ${{ !inputs.image_tag }}")
+    expect(deployJob).toMatch(/permissions:\n\s+actions: read.*\n\s+contents: read\n\s+id-token: write\n/)
+    // infra.yml is the workflow it waits for, and it applies on pushes to main.
+    expect(read("infra.yml")).toMatch(/push:\n\s+branches: \[main\]/)
+  })
+
   it("assumes the deploy role over OIDC, its ARN from a repository variable", () => {
     expect(text.match(/id-token: write/g)?.length).toBe(2)
     expect(text.match(/role-to-assume: \$\{\{ vars\.AWS_DEPLOY_ROLE_ARN \}\}/g)?.length).toBe(2)
