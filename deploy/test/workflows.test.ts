@@ -117,7 +117,9 @@ describe("deploy.yml", () => {
     expect(wait).toBeLessThan(deployJob.indexOf("role-to-assume:"))
     expect(wait).toBeLessThan(deployJob.indexOf("id: deploy-api"))
     const step = deployJob.slice(wait, deployJob.indexOf("\n      - ", wait))
-    expect(step).toContain("gh run list --repo \"$GITHUB_REPOSITORY\" --workflow infra.yml --commit \"$GITHUB_SHA\" --event push")
+    expect(step).toContain(
+      "gh run list --repo \"$GITHUB_REPOSITORY\" --workflow infra.yml --commit \"$GITHUB_SHA\" --event push"
+    )
     expect(step).toMatch(/select\(\.status != "completed"\)/)
     expect(step).toMatch(/select\(\.conclusion != "success"\)[\s\S]*exit 1/)
     expect(step).toMatch(/deadline=/)
