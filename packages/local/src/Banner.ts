@@ -66,6 +66,7 @@ export const bannerLines = (facts: BannerFacts) =>
       ["Database", facts.database],
       ["Queue", facts.queue],
       ["Worker mode", settings.workerMode],
+      ["Programs", settings.bundled ? "bundles (dist/api/main.mjs, dist/worker/main.mjs)" : "TypeScript sources"],
       ["Data folder", settings.dataDir]
     ]
     const width = Math.max(...rows.map(([label]) => label.length))

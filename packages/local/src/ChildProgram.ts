@@ -29,7 +29,7 @@ export interface ChildProgram {
 
 export interface ChildOptions {
   readonly name: string
-  /** Entry point, relative to the repository root. */
+  /** Entry point, relative to the repository root: TypeScript sources, or a bundle (.mjs). */
   readonly entry: string
   /** Added to the launcher's own environment (undefined removes a variable). */
   readonly env: Readonly<Record<string, string | undefined>>
@@ -83,7 +83,14 @@ export const startChild = (
     )
     const handle = yield* ChildProcess.make(
       process.execPath,
-      ["--conditions=@order-platform/source", "--import", parentWatch, join(repositoryRoot, options.entry)],
+      [
+        // A bundle (.mjs) has its source map, to name TypeScript lines as in the image; sources
+        // resolve the workspace packages to their TypeScript too.
+        options.entry.endsWith(".mjs") ? "--enable-source-maps" : "--conditions=@order-platform/source",
+        "--import",
+        parentWatch,
+        join(repositoryRoot, options.entry)
+      ],
       {
         cwd: repositoryRoot,
         env: options.env,

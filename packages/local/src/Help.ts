@@ -1,6 +1,9 @@
 /** `npm start -- --help`: answered without starting anything. */
 export const helpText = `npm start: runs the order platform on this machine (API, worker, PostgreSQL, SQS emulator).
 
+  npm start                 the programs from their TypeScript sources
+  npm start -- --bundled    their bundles, as the images run them (built first: npm run bundle)
+
 Launcher variables (every other variable is passed on to the programs; see README "Configuration"):
   PORT                  API port (default 8080)
   API_HOST              the API's interface (default 127.0.0.1: this machine only; 0.0.0.0: every one)

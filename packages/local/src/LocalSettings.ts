@@ -27,6 +27,8 @@ export interface Settings {
   /** True when the launcher made the token up for this run (ADMIN_TOKEN unset). */
   readonly adminTokenGenerated: boolean
   readonly logLevel: LogLevel.LogLevel
+  /** `npm start -- --bundled`: run the programs' bundles (dist/<program>/main.mjs), as the images do. */
+  readonly bundled: boolean
   /** How long each program may take to stop after SIGTERM (its SHUTDOWN_DRAIN_MS default). */
   readonly apiDrain: Duration.Duration
   readonly workerDrain: Duration.Duration
@@ -96,6 +98,7 @@ export const LocalSettingsLive = Layer.effect(
     adminToken: Option.getOrElse(read.adminToken, () => randomBytes(24).toString("base64url")),
     adminTokenGenerated: Option.isNone(read.adminToken),
     logLevel: read.logLevel,
+    bundled: process.argv.includes("--bundled"),
     apiDrain: Duration.millis(Option.getOrElse(read.drainMs, () => 10_000)),
     workerDrain: Duration.millis(Option.getOrElse(read.drainMs, () => 20_000))
   }))

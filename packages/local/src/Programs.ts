@@ -1,5 +1,6 @@
 import { Clock, Context, Duration, Effect, Exit, Fiber, Layer, Schedule, Scope } from "effect"
 import * as HttpClient from "effect/http/HttpClient"
+import { buildBundles, programEntry } from "./Bundles.ts"
 import { awaitStart, type ChildProgram, startChild } from "./ChildProgram.ts"
 import { Database } from "./Database.ts"
 import { localApiUrl, LocalSettings, programLogLevel } from "./LocalSettings.ts"
@@ -75,10 +76,11 @@ export const ProgramsLive = Layer.effect(
     }
     const apiUrl = localApiUrl(settings)
 
+    if (settings.bundled) yield* buildBundles
     yield* say("starting the API")
     const api = yield* startChild({
       name: "the API",
-      entry: "packages/api/src/main.ts",
+      entry: programEntry("api", settings.bundled),
       env: { ...env, PORT: String(settings.apiPort), API_HOST: settings.apiHost, ADMIN_TOKEN: settings.adminToken },
       stopSignal: "SIGTERM",
       stopWithin: Duration.sum(settings.apiDrain, STOP_MARGIN),
@@ -89,7 +91,7 @@ export const ProgramsLive = Layer.effect(
     yield* say("starting the worker")
     const worker = yield* startChild({
       name: "the worker",
-      entry: "packages/worker/src/main.ts",
+      entry: programEntry("worker", settings.bundled),
       env,
       readyEvent: "worker.started",
       stopSignal: "SIGTERM",

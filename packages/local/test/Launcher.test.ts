@@ -11,6 +11,7 @@ import {
   launch,
   orderStatus,
   postOrder,
+  repositoryRoot,
   scratchFolder,
   stackFrame
 } from "./support/Launcher.ts"
@@ -168,9 +169,20 @@ describe("npm start", () => {
     await expectNothingLeft(platform)
   })
 
-  it("takes every process it started with it when the launcher alone is killed with SIGKILL", async () => {
-    const platform = launch({ ...base, WORKER_MODE: "outbox" })
+  it("with --bundled runs the bundles, and takes every process it started with it when the launcher alone is killed with SIGKILL", async () => {
+    const platform = launch({ ...base, WORKER_MODE: "outbox" }, ["--bundled"])
     await platform.waitFor(RUNNING)
+    expect(platform.output()).toMatch(
+      /\[local\] {3}Programs +bundles \(dist\/api\/main\.mjs, dist\/worker\/main\.mjs\)/
+    )
+    const commandLines = (await platform.remaining()).map((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ")
+    )
+    for (const program of ["api", "worker"]) {
+      expect(commandLines.filter((line) => line.includes(join(repositoryRoot, "dist", program, "main.mjs"))))
+        .toHaveLength(1)
+    }
+    expect(commandLines.filter((line) => /packages\/(api|worker)\/src\/main\.ts/.test(line))).toEqual([])
     const order = await postOrder(apiUrl, "OUTBOX-1")
     await expect.poll(() => orderStatus(apiUrl, order.id), { timeout: 30_000 }).toBe("PROCESSED")
     // npm runs the launcher directly (the script execs it): npm's only child.

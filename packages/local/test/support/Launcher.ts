@@ -39,11 +39,12 @@ export interface Launch {
 const launched: Array<Launch> = []
 
 /** `npm start`, as a user runs it, in its own process group (as a terminal would put it). */
-export const launch = (env: Readonly<Record<string, string>>): Launch => {
+/** `npm start` with these variables (and `-- args`, when given). */
+export const launch = (env: Readonly<Record<string, string>>, args: ReadonlyArray<string> = []): Launch => {
   const { DATABASE_URL: _database, SQS_QUEUE_URL: _queue, ADMIN_TOKEN: _token, LOG_LEVEL: _level, ...inherited } =
     process.env
   const marker = randomUUID()
-  const child = spawn("npm", ["start"], {
+  const child = spawn("npm", ["start", ...(args.length === 0 ? [] : ["--", ...args])], {
     cwd: repositoryRoot,
     env: { ...inherited, ...env, [MARKER]: marker },
     stdio: ["ignore", "pipe", "pipe"],
