@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Array as Arr, ConfigProvider, Effect, Redacted } from "effect"
+import { Array as Arr, ConfigProvider, Effect, Logger, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { iamAuthToken } from "../src/IamAuthToken.ts"
 import { connectionPassword, DatabaseConfig, type DatabaseSettings } from "../src/index.ts"
@@ -63,6 +63,24 @@ describe("iamAuthToken (RDS IAM authentication, offline presigning)", () => {
       )
       expect(url.searchParams.get("X-Amz-Expires")).toBe("900")
       expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/)
+    }))
+
+  it.effect("no credentials: an empty password (a refused, retryable login) and an ERROR line, not a defect", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const token = yield* iamAuthToken({
+        hostname: "db.internal",
+        port: 5432,
+        username: "orders_app",
+        region: "eu-west-1",
+        credentials: () => Promise.reject(new Error("no task role credentials"))
+      }).pipe(
+        Effect.provide(
+          Logger.layer([Logger.make(({ message, logLevel }) => lines.push(`${logLevel} ${String(message)}`))])
+        )
+      )
+      expect(Redacted.value(token)).toBe("")
+      expect(lines).toEqual(["Error the RDS IAM token could not be signed"])
     }))
 
   it.effect("DATABASE_AUTH=iam takes the target from the PG* variables and AWS_REGION", () =>
