@@ -19,6 +19,13 @@ export interface ClaimRequest {
   readonly leaseExpiresAt: Date
 }
 
+/** Many claims made at the same instant with the same lease: one statement. */
+export interface ClaimBatch {
+  readonly claims: ReadonlyArray<{ readonly orderId: OrderId; readonly attempt: number }>
+  readonly now: Date
+  readonly leaseExpiresAt: Date
+}
+
 /** Port: where orders live. Implementations must honour the enclosing `Transactor` transaction. */
 export class OrderRepository extends Context.Service<OrderRepository, {
   readonly insert: (order: Order) => Effect.Effect<void, OrderAlreadyExists | PersistenceError>
@@ -41,6 +48,16 @@ export class OrderRepository extends Context.Service<OrderRepository, {
    * attempt got there first: the delivery is a duplicate or stale.
    */
   readonly claim: (request: ClaimRequest) => Effect.Effect<Option.Option<Order>, PersistenceError>
+  /** `claim` for many orders at once (each claim decided on its own); returns the orders claimed. */
+  readonly claimMany: (batch: ClaimBatch) => Effect.Effect<ReadonlyArray<Order>, PersistenceError>
+  /** The orders among `ids` that exist, in no particular order. */
+  readonly findByIds: (ids: ReadonlyArray<OrderId>) => Effect.Effect<ReadonlyArray<Order>, PersistenceError>
+  /**
+   * A state change of many orders at once: `update` for each (status, attempts, failure reason,
+   * lease, updated-at and version; the rest never changes after creation), in one write. Returns
+   * the ids stored; the others had moved on (version conflict) and are left as they were.
+   */
+  readonly updateMany: (orders: ReadonlyArray<Order>) => Effect.Effect<ReadonlyArray<OrderId>, PersistenceError>
   /** Stores `order` only if the stored version is `order.version - 1` (optimistic concurrency). */
   readonly update: (order: Order) => Effect.Effect<void, OrderVersionConflict | PersistenceError>
 }>()("@order-platform/OrderRepository") {}

@@ -1,4 +1,5 @@
 import { Config, Context, Effect, Layer, Result } from "effect"
+import { backoffDelayMs } from "./Backoff.ts"
 import { ConfigValidationError } from "./ConfigValidationError.ts"
 
 export interface RetrySettings {
@@ -14,7 +15,7 @@ export type RetryDecision =
 
 /** Delay before attempt `n + 1` after the n-th failure: min(base · 2^(n-1), cap). */
 export const retryDelayMs = (settings: RetrySettings, failedAttempts: number): number =>
-  Math.min(settings.baseDelayMs * 2 ** Math.min(Math.max(failedAttempts - 1, 0), 52), settings.maxDelayMs)
+  backoffDelayMs(settings.baseDelayMs, settings.maxDelayMs, failedAttempts)
 
 export const decideRetry = (settings: RetrySettings, failedAttempts: number): RetryDecision =>
   failedAttempts >= settings.maxAttempts

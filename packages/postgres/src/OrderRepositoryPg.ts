@@ -1,4 +1,5 @@
 import {
+  type ClaimBatch,
   type ClaimRequest,
   type ListOrdersQuery,
   type Order,
@@ -106,6 +107,59 @@ export const OrderRepositoryPg = Layer.effect(
       }
     )
 
+    // The same conditional claim for every order of a batch, in one statement.
+    const claimMany = Effect.fn("OrderRepositoryPg.claimMany")(
+      function*({ claims, leaseExpiresAt, now }: ClaimBatch) {
+        if (claims.length === 0) return []
+        const input = JSON.stringify(claims.map(({ attempt, orderId }) => ({ claim_id: orderId, attempt })))
+        return yield* sql`
+        UPDATE orders
+        SET status = 'PROCESSING', lease_expires_at = ${leaseExpiresAt}, updated_at = ${now}, version = version + 1
+        FROM jsonb_to_recordset(${input}::jsonb) AS c(claim_id uuid, attempt integer)
+        WHERE id = c.claim_id AND attempts = c.attempt
+          AND (status = 'PENDING' OR (status = 'PROCESSING' AND lease_expires_at <= ${now}))
+        RETURNING ${columns}
+      `.pipe(
+          Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(OrderFromRow))),
+          orPersistenceError("OrderRepository.claimMany")
+        )
+      }
+    )
+
+    const findByIds = Effect.fn("OrderRepositoryPg.findByIds")(function*(ids: ReadonlyArray<OrderId>) {
+      if (ids.length === 0) return []
+      return yield* sql`SELECT ${columns} FROM orders WHERE id IN ${sql.in(ids)}`.pipe(
+        Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(OrderFromRow))),
+        orPersistenceError("OrderRepository.findByIds")
+      )
+    })
+
+    // Only what a state change touches; each row guarded by its version, as `update` is.
+    const updateMany = Effect.fn("OrderRepositoryPg.updateMany")(function*(orders: ReadonlyArray<Order>) {
+      if (orders.length === 0) return []
+      const input = JSON.stringify(orders.map((order) => ({
+        change_id: order.id,
+        new_status: order.status,
+        new_attempts: order.attempts,
+        new_failure_reason: order.failureReason,
+        new_lease_expires_at: order.leaseExpiresAt,
+        new_updated_at: order.updatedAt,
+        new_version: order.version
+      })))
+      const stored = yield* sql<{ readonly id: OrderId }>`
+        UPDATE orders SET
+          status = u.new_status, attempts = u.new_attempts, failure_reason = u.new_failure_reason,
+          lease_expires_at = u.new_lease_expires_at, updated_at = u.new_updated_at, version = u.new_version
+        FROM jsonb_to_recordset(${input}::jsonb) AS u(
+          change_id uuid, new_status text, new_attempts integer, new_failure_reason text,
+          new_lease_expires_at timestamptz, new_updated_at timestamptz, new_version integer
+        )
+        WHERE id = u.change_id AND version = u.new_version - 1
+        RETURNING id
+      `.pipe(orPersistenceError("OrderRepository.updateMany"))
+      return stored.map(({ id }) => id)
+    })
+
     const update = Effect.fn("OrderRepositoryPg.update")(function*(order: Order) {
       const updated = yield* sql`
         UPDATE orders SET
@@ -122,6 +176,16 @@ export const OrderRepositoryPg = Layer.effect(
       }
     })
 
-    return OrderRepository.of({ insert, insertWithEvent, findById, list, claim, update })
+    return OrderRepository.of({
+      insert,
+      insertWithEvent,
+      findById,
+      list,
+      claim,
+      claimMany,
+      findByIds,
+      updateMany,
+      update
+    })
   })
 )

@@ -1,6 +1,13 @@
-import { type EventId, Outbox, type OutboxEntry, OutboxSignal, type PersistenceError } from "@order-platform/domain"
+import {
+  backoffDelayMs,
+  cappedExponential,
+  type EventId,
+  Outbox,
+  type OutboxEntry,
+  OutboxSignal,
+  type PersistenceError
+} from "@order-platform/domain"
 import { Array as Arr, Cause, Clock, Config, Effect, Layer, Queue, Result, Schema } from "effect"
-import { cappedExponential, exponentialBackoffMs } from "./Backoff.ts"
 import { MAX_DELAY_SECONDS, toOutgoingMessage } from "./OrderEventMessage.ts"
 import { describePublishError } from "./PublishErrorText.ts"
 import { SqsQueue } from "./SqsQueue.ts"
@@ -77,7 +84,7 @@ const release = (entry: OutboxEntry, error: string, transportDown: boolean) =>
     )
     // Counted from the failure, not the claim: a send that hung must not use up its back-off.
     const failedAt = yield* Clock.currentTimeMillis
-    const backoffMs = exponentialBackoffMs(
+    const backoffMs = backoffDelayMs(
       ENTRY_BACKOFF_BASE_MS,
       transportDown ? OUTAGE_BACKOFF_MAX_MS : REJECTED_BACKOFF_MAX_MS,
       entry.deliveryAttempts

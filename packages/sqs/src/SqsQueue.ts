@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
   DeleteMessageCommand,
@@ -38,6 +39,11 @@ export interface BatchDeleteResult {
   readonly failed: ReadonlyArray<{ readonly receiptHandle: string; readonly error: string }>
 }
 
+export interface VisibilityChange {
+  readonly receiptHandle: string
+  readonly seconds: number
+}
+
 export interface ReceiveRequest {
   readonly maxMessages: number
   readonly waitTimeSeconds: number
@@ -53,6 +59,10 @@ export class SqsQueue extends Context.Service<SqsQueue, {
   /** One DeleteMessageBatch call: up to 10 receipt handles. */
   readonly deleteBatch: (receiptHandles: ReadonlyArray<string>) => Effect.Effect<BatchDeleteResult, PublishError>
   readonly changeVisibility: (receiptHandle: string, seconds: number) => Effect.Effect<void, PublishError>
+  /** One ChangeMessageVisibilityBatch call: up to 10 messages; the result names the ones SQS refused. */
+  readonly changeVisibilityBatch: (
+    changes: ReadonlyArray<VisibilityChange>
+  ) => Effect.Effect<BatchDeleteResult, PublishError>
 }>()("@order-platform/SqsQueue") {
   static readonly layer = (settings: SqsQueueSettings) => Layer.effect(SqsQueue, makeSqsQueue(settings))
   static readonly fromConfig = Layer.unwrap(Effect.map(SqsQueueConfig, SqsQueue.layer))
@@ -180,5 +190,41 @@ const makeSqsQueue = (settings: SqsQueueSettings) =>
         ))
     })
 
-    return SqsQueue.of({ queueUrl, sendBatch, receive, delete: deleteMessage, deleteBatch, changeVisibility })
+    const changeVisibilityBatch = Effect.fn("SqsQueue.changeVisibilityBatch")(
+      function*(changes: ReadonlyArray<VisibilityChange>) {
+        yield* Effect.annotateCurrentSpan("count", changes.length)
+        const output = yield* call("ChangeMessageVisibilityBatch", (abortSignal) =>
+          client.send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: changes.map(({ receiptHandle, seconds }, index) => ({
+                Id: String(index),
+                ReceiptHandle: receiptHandle,
+                VisibilityTimeout: seconds
+              }))
+            }),
+            { abortSignal }
+          ))
+        const changed = new Set((output.Successful ?? []).map((entry) => entry.Id))
+        const errors = new Map((output.Failed ?? []).map((entry) => [entry.Id, rejection(entry)]))
+        return {
+          failed: changes.flatMap(({ receiptHandle }, index) =>
+            changed.has(String(index)) ? [] : [{
+              receiptHandle,
+              error: errors.get(String(index)) ?? "SQS returned no result for this entry"
+            }]
+          )
+        } satisfies BatchDeleteResult
+      }
+    )
+
+    return SqsQueue.of({
+      queueUrl,
+      sendBatch,
+      receive,
+      delete: deleteMessage,
+      deleteBatch,
+      changeVisibility,
+      changeVisibilityBatch
+    })
   })

@@ -7,7 +7,7 @@ import {
   toOutgoingMessage
 } from "../src/OrderEventMessage.ts"
 import type { ReceivedMessage } from "../src/SqsQueue.ts"
-import { orderEvent } from "./support/SqsTestKit.ts"
+import { orderEvent } from "../testing/SqsTestKit.ts"
 
 const now = new Date("2030-01-01T00:00:00.000Z")
 const later = (ms: number) => new Date(now.getTime() + ms)

@@ -12,7 +12,7 @@ import { EMULATOR_REGION } from "@order-platform/test-support"
 import { Effect, HashMap, Layer, Logger, Schedule } from "effect"
 import { OutboxRelay, relayOnce } from "../src/OutboxRelay.ts"
 import { SqsQueue } from "../src/SqsQueue.ts"
-import { counts, drainVisible, Emulator, freshQueue, orderEvent } from "./support/SqsTestKit.ts"
+import { counts, drainVisible, Emulator, freshQueue, orderEvent } from "../testing/SqsTestKit.ts"
 
 const rowOf = (event: OrderEvent) =>
   Effect.flatMap(MemoryStore, (store) => store.read).pipe(
@@ -182,7 +182,8 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
           receive: () => Effect.succeed([]),
           delete: () => Effect.void,
           deleteBatch: () => Effect.succeed({ failed: [] }),
-          changeVisibility: () => Effect.void
+          changeVisibility: () => Effect.void,
+          changeVisibilityBatch: () => Effect.succeed({ failed: [] })
         })
       )
       yield* Effect.gen(function*() {

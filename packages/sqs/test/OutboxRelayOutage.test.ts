@@ -4,8 +4,8 @@ import { EMULATOR_REGION } from "@order-platform/test-support"
 import { type Duration, Effect, HashMap, Layer, Schedule } from "effect"
 import { OutboxRelay, relayOnce } from "../src/OutboxRelay.ts"
 import { SqsQueue } from "../src/SqsQueue.ts"
+import { counts, Emulator, freshQueue, orderEvent } from "../testing/SqsTestKit.ts"
 import { sqsOutageProxy } from "./support/SqsOutage.ts"
-import { counts, Emulator, freshQueue, orderEvent } from "./support/SqsTestKit.ts"
 
 const rowOf = (event: OrderEvent) =>
   Effect.flatMap(MemoryStore, (store) => store.read).pipe(

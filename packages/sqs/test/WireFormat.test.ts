@@ -7,11 +7,11 @@ import { ReceiveMessageCommand } from "@aws-sdk/client-sqs"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { InMemory, type OrderEvent, Outbox } from "@order-platform/domain"
 import { createSqsClient } from "@order-platform/test-support"
-import { Deferred, Effect, Layer } from "effect"
-import { toOutgoingMessage } from "../src/OrderEventMessage.ts"
+import { Effect, Layer } from "effect"
+import { decodeOrderEvent, toOutgoingMessage } from "../src/OrderEventMessage.ts"
 import { relayOnce } from "../src/OutboxRelay.ts"
-import { consumeOrderEvents, MessageDisposition } from "../src/SqsConsumer.ts"
-import { Emulator, freshQueue } from "./support/SqsTestKit.ts"
+import { SqsQueue } from "../src/SqsQueue.ts"
+import { Emulator, freshQueue } from "../testing/SqsTestKit.ts"
 
 const event = {
   eventId: "0b9f8c1e-3a4d-4f5e-9a6b-7c8d9e0f1a2b",
@@ -81,19 +81,13 @@ layer(Emulator.layer, { excludeTestServices: true })("wire format on the queue",
   it.effect("the consumer reads a message as the Effect 3 relay wrote it", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
-      const received = yield* Deferred.make<OrderEvent>()
       // Sent by hand, as the Effect 3 relay did: the body text and three String attributes.
       yield* Effect.promise(() => queue.client.send(queue.pair.queueUrl, body, attributes))
-      yield* consumeOrderEvents(
-        {
-          concurrency: 1,
-          drainMs: 1_000,
-          visibilityTimeoutSeconds: 30,
-          heartbeatIntervalSeconds: 10,
-          waitTimeSeconds: 1
-        },
-        (decoded) => Effect.as(Deferred.succeed(received, decoded), MessageDisposition.delete)
-      ).pipe(Effect.provide(yield* Layer.build(queue.layer)))
-      expect(yield* Deferred.await(received).pipe(Effect.timeout("10 seconds"))).toStrictEqual(event)
+      // What the worker's consumer does with each received message.
+      const [message] = yield* Effect.gen(function*() {
+        const sqs = yield* SqsQueue
+        return yield* sqs.receive({ maxMessages: 1, waitTimeSeconds: 5, visibilityTimeoutSeconds: 30 })
+      }).pipe(Effect.provide(queue.layer))
+      expect(yield* Effect.fromResult(decodeOrderEvent(message!))).toStrictEqual(event)
     }))
 })

@@ -1,21 +1,22 @@
-import { type EventId, Outbox, type OutboxEntry, OutboxSignal, PersistenceError } from "@order-platform/domain"
 import {
+  backoffDelayMs,
   cappedExponential,
-  exponentialBackoffMs,
-  giveBackBudgetMs,
-  makeBatcher,
-  runPollingPool
-} from "@order-platform/sqs"
-import { Cause, DateTime, Duration, Effect, Layer, Queue, Result, Schedule } from "effect"
-import { deliverEvent, type DeliveryVerdict } from "./Delivery.ts"
+  type DeliveryOutcome,
+  isFinished,
+  Outbox,
+  type OutboxEntry,
+  OutboxSignal,
+  PersistenceError
+} from "@order-platform/domain"
+import { Cause, DateTime, Duration, Effect, Layer, Queue, Schedule } from "effect"
+import { deliverEvents } from "./Delivery.ts"
+import { giveBackBudgetMs, runDeliveryEngine } from "./DeliveryEngine.ts"
 import { pollingDrainMs } from "./ShutdownBudget.ts"
 import type { WorkerSettings } from "./WorkerConfig.ts"
 
 const RETRY_BACKOFF_BASE_MS = 1_000
 const RETRY_BACKOFF_MAX_MS = 60_000
 const CLAIM_BACKOFF_MAX_MS = 30_000
-// Rows finishing close together are marked sent in one statement.
-const MARK_SENT_BATCH_WAIT_MS = 10
 // A poison row is parked: left PENDING with its reason in last_error, and released so far ahead
 // that no claim takes it again. It stays in the table for an operator (mark it sent, or fix and
 // re-append it); sending it nowhere and retrying it forever would both hide it.
@@ -35,31 +36,32 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
     // order's lease, and its next delivery then takes the order over.
     const claimLeaseMs = settings.orderLeaseMs
 
-    // Made before the pool, so it outlives the pool's drain: finished rows are still marked sent.
-    const markSent = yield* makeBatcher(
-      { maxSize: settings.concurrency, maxWaitMs: MARK_SENT_BATCH_WAIT_MS },
-      (eventIds: ReadonlyArray<EventId>) =>
-        now.pipe(
-          Effect.flatMap((at) => outbox.markSent(eventIds, at)),
-          Effect.as(eventIds.map(() => Result.void))
-        )
-    )
-
-    const settle = (entry: OutboxEntry, verdict: DeliveryVerdict) =>
+    // A claimed batch is settled as a set: the finished rows marked sent in one statement.
+    const settle = (entries: ReadonlyArray<OutboxEntry>, outcomes: ReadonlyArray<DeliveryOutcome>) =>
       Effect.gen(function*() {
         const at = yield* now
-        if (verdict._tag === "Done") return yield* markSent(entry.event.eventId)
-        if (verdict._tag === "Poison") {
-          yield* outbox.release(entry.event.eventId, { error: `poison: ${verdict.reason}`, retryAt: PARKED_UNTIL })
-          return yield* Effect.logWarning("poison outbox row parked; no worker claims it again").pipe(
-            Effect.annotateLogs({ event: "outbox.parked", eventId: entry.event.eventId, reason: verdict.reason })
+        const finished = entries.filter((_, index) => {
+          const outcome = outcomes[index]
+          return outcome !== undefined && isFinished(outcome)
+        })
+        if (finished.length > 0) yield* outbox.markSent(finished.map((entry) => entry.event.eventId), at)
+        yield* Effect.forEach(entries, (entry, index) => {
+          const outcome = outcomes[index]
+          if (outcome === undefined || isFinished(outcome)) return Effect.void
+          if (outcome._tag === "Poison") {
+            return Effect.andThen(
+              outbox.release(entry.event.eventId, { error: `poison: ${outcome.reason}`, retryAt: PARKED_UNTIL }),
+              Effect.logWarning("poison outbox row parked; no worker claims it again").pipe(
+                Effect.annotateLogs({ event: "outbox.parked", eventId: entry.event.eventId, reason: outcome.reason })
+              )
+            )
+          }
+          const retryAt = outcome._tag === "Deferred" ? outcome.until : new Date(
+            at.getTime() + backoffDelayMs(RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, entry.deliveryAttempts)
           )
-        }
-        const retryAt = verdict.notBefore ??
-          new Date(
-            at.getTime() + exponentialBackoffMs(RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, entry.deliveryAttempts)
-          )
-        yield* outbox.release(entry.event.eventId, { error: verdict.reason, retryAt })
+          const error = outcome._tag === "Unfinished" ? outcome.reason : "order leased by another delivery"
+          return outbox.release(entry.event.eventId, { error, retryAt })
+        }, { discard: true })
       }).pipe(
         Effect.catch((error) => warnPersistence("could not settle an outbox row; its claim lapses on its own", error))
       )
@@ -67,27 +69,36 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
     const drainMs = pollingDrainMs(settings.drainMs)
 
     // Bounded, so the drain ends on time even when the database does not answer.
-    const releaseAtShutdown = (entry: OutboxEntry) =>
-      Effect.flatMap(
-        now,
-        (at) => outbox.release(entry.event.eventId, { error: "worker shut down before finishing", retryAt: at })
-      ).pipe(
-        Effect.timeoutOrElse({
-          duration: giveBackBudgetMs(drainMs),
-          orElse: () => Effect.fail(new PersistenceError({ operation: "Outbox.release", cause: "timed out" }))
-        }),
-        Effect.andThen(
-          Effect.logInfo("outbox row released for redelivery").pipe(Effect.annotateLogs({ event: "outbox.released" }))
-        ),
-        Effect.catch((error) => warnPersistence("could not release an outbox row; its claim lapses on its own", error))
-      )
+    const releaseAtShutdown = (entries: ReadonlyArray<OutboxEntry>) =>
+      Effect.flatMap(now, (at) =>
+        Effect.forEach(entries, (entry) =>
+          outbox.release(entry.event.eventId, { error: "worker shut down before finishing", retryAt: at }).pipe(
+            Effect.timeoutOrElse({
+              duration: giveBackBudgetMs(drainMs),
+              orElse: () =>
+                Effect.fail(new PersistenceError({ operation: "Outbox.release", cause: "timed out" }))
+            }),
+            Effect.andThen(
+              Effect.logInfo("outbox row released for redelivery").pipe(
+                Effect.annotateLogs({ event: "outbox.released" })
+              )
+            ),
+            Effect.catch((error) =>
+              warnPersistence("could not release an outbox row; its claim lapses on its own", error)
+            ),
+            Effect.annotateLogs({ orderId: entry.event.orderId, correlationId: entry.event.correlationId })
+          ), { concurrency: "unbounded", discard: true }))
 
-    const processEntry = (entry: OutboxEntry) =>
-      deliverEvent(entry.event, { leaseMs: settings.orderLeaseMs }).pipe(
-        Effect.flatMap((verdict) => settle(entry, verdict)),
-        Effect.onInterrupt(() => releaseAtShutdown(entry)),
-        Effect.provideService(OutboxSignal, signal),
-        Effect.annotateLogs({ orderId: entry.event.orderId, correlationId: entry.event.correlationId })
+    const processBatch = (entries: ReadonlyArray<OutboxEntry>) =>
+      deliverEvents(
+        entries.map((entry) =>
+          entry.event
+        ),
+        { leaseMs: settings.orderLeaseMs }
+      ).pipe(
+        Effect.flatMap((outcomes) => settle(entries, outcomes)),
+        Effect.onInterrupt(() => releaseAtShutdown(entries)),
+        Effect.provideService(OutboxSignal, signal)
       )
 
     yield* Effect.logInfo("polling the outbox").pipe(
@@ -97,7 +108,7 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
         pollIntervalMs: settings.pollIntervalMs
       })
     )
-    yield* runPollingPool({
+    yield* runDeliveryEngine({
       concurrency: settings.concurrency,
       maxBatch: settings.concurrency,
       // No abortFetchAtStop: a claim is one short statement, and left to return, its rows are
@@ -106,8 +117,8 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
     }, {
       fetch: (max) =>
         Effect.flatMap(now, (at) => outbox.claimReady({ now: at, limit: max, horizonMs: 0, leaseMs: claimLeaseMs })),
-      process: processEntry,
-      giveBack: (entry) => releaseAtShutdown(entry).pipe(Effect.annotateLogs({ orderId: entry.event.orderId })),
+      process: processBatch,
+      giveBack: releaseAtShutdown,
       fetchRetry: cappedExponential(
         settings.pollIntervalMs,
         Math.max(CLAIM_BACKOFF_MAX_MS, settings.pollIntervalMs)

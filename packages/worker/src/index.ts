@@ -1,5 +1,7 @@
 export * from "./Delivery.ts"
+export * from "./DeliveryEngine.ts"
 export * from "./OutboxMode.ts"
+export * from "./SqsConsumer.ts"
 export * from "./SqsConsumerMode.ts"
 export * from "./WorkerConfig.ts"
 export * from "./WorkerLive.ts"

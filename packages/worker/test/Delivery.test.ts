@@ -9,7 +9,7 @@ import {
   Outbox
 } from "@order-platform/domain"
 import { Clock, Effect, Layer, Logger } from "effect"
-import { deliverEvent } from "../src/Delivery.ts"
+import { deliverEvents } from "../src/Delivery.ts"
 
 const input = {
   customerId: "customer-crash",
@@ -29,8 +29,8 @@ it.effect("a delivery that dies is logged at ERROR and delivered again, in every
     yield* createOrder({ input, correlationId: "crash-1" as CorrelationId })
     const now = new Date(yield* Clock.currentTimeMillis)
     const [entry] = yield* (yield* Outbox).claimReady({ now, limit: 1, horizonMs: 0, leaseMs: 1_000 })
-    const verdict = yield* deliverEvent(entry!.event, { leaseMs: 1_000 })
-    expect(verdict).toMatchObject({ _tag: "Again", reason: "the business step threw" })
+    const outcomes = yield* deliverEvents([entry!.event], { leaseMs: 1_000 })
+    expect(outcomes).toMatchObject([{ _tag: "Unfinished", reason: "the business step threw" }])
     expect(lines.filter((line) => line.level === "ERROR")).toMatchObject([
       { event: "order.delivery_crashed", orderId: entry!.event.orderId, correlationId: "crash-1" }
     ])

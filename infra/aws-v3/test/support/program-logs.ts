@@ -4,7 +4,7 @@
  * @order-platform/domain), the worker's order processing (`createOrder` + `processOrder` on the
  * in-memory kit, with a business step that always refuses and one attempt allowed, so the order
  * ends FAILED), an event for an order that does not exist (poison), the worker's delivery of an
- * event whose business step dies (`deliverEvent`), and the API's handling of an infrastructure failure (`orServiceUnavailable`,
+ * event whose business step dies (`deliverEvents`), and the API's handling of an infrastructure failure (`orServiceUnavailable`,
  * inside the correlation annotation its request middleware adds). Start-up failures are the
  * programs' own: each `main.ts` is run as a process with a configuration it refuses, and the
  * line it prints before exiting is kept.
@@ -27,7 +27,7 @@ import { execFile } from "node:child_process"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { orServiceUnavailable } from "../../../../packages/api/src/InfrastructureFailure.ts"
-import { deliverEvent } from "../../../../packages/worker/src/Delivery.ts"
+import { deliverEvents } from "../../../../packages/worker/src/Delivery.ts"
 
 export interface CapturedLogs {
   readonly origin: "programs" | "samples"
@@ -67,7 +67,7 @@ const createAndDeliverAsWorker = (correlationId: string) =>
     const { order } = yield* createOrder({ input, correlationId: correlationId as CorrelationId }).pipe(
       Effect.provideService(References.MinimumLogLevel, "None")
     )
-    return yield* deliverEvent(eventFor(order.id, correlationId), { leaseMs: 1_000 })
+    return yield* deliverEvents([eventFor(order.id, correlationId)], { leaseMs: 1_000 })
   })
 
 /** Creates an order (as the API would: its lines are not the worker's) and delivers its event once. */

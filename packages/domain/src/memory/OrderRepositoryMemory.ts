@@ -1,9 +1,21 @@
 import { Array as Arr, Effect, HashMap, Layer, Option, Result } from "effect"
 import { OrderAlreadyExists, OrderVersionConflict } from "../BusinessErrors.ts"
+import type { Order, OrderId } from "../Order.ts"
 import { compareNewestFirst } from "../OrderCursor.ts"
 import { OrderRepository } from "../OrderRepository.ts"
 import { startProcessing } from "../OrderStateMachine.ts"
-import { appendOutboxRow, MemoryStore } from "./MemoryStore.ts"
+import { appendOutboxRow, type MemoryState, MemoryStore } from "./MemoryStore.ts"
+
+const claimIn = (state: MemoryState, orderId: OrderId, attempt: number, now: Date, leaseExpiresAt: Date) =>
+  HashMap.get(state.orders, orderId).pipe(
+    Option.filter((order) => order.attempts === attempt),
+    Option.flatMap((order) => Result.getSuccess(startProcessing(order, now, leaseExpiresAt)))
+  )
+
+const isNextVersion = (orders: MemoryState["orders"], order: Order) => {
+  const stored = HashMap.get(orders, order.id)
+  return Option.isSome(stored) && stored.value.version === order.version - 1
+}
 
 export const OrderRepositoryMemory = Layer.effect(
   OrderRepository,
@@ -41,25 +53,50 @@ export const OrderRepositoryMemory = Layer.effect(
         ),
       claim: ({ attempt, leaseExpiresAt, now, orderId }) =>
         store.modify((state) => {
-          const claimed = HashMap.get(state.orders, orderId).pipe(
-            Option.filter((order) => order.attempts === attempt),
-            Option.flatMap((order) => Result.getSuccess(startProcessing(order, now, leaseExpiresAt)))
-          )
+          const claimed = claimIn(state, orderId, attempt, now, leaseExpiresAt)
           return Option.match(claimed, {
             onNone: () => [claimed, state] as const,
             onSome: (order) => [claimed, { ...state, orders: HashMap.set(state.orders, orderId, order) }] as const
           })
         }),
+      claimMany: ({ claims, leaseExpiresAt, now }) =>
+        store.modify((state) => {
+          const claimed: Array<Order> = []
+          let orders = state.orders
+          for (const { attempt, orderId } of claims) {
+            const order = claimIn({ ...state, orders }, orderId, attempt, now, leaseExpiresAt)
+            if (Option.isSome(order)) {
+              claimed.push(order.value)
+              orders = HashMap.set(orders, orderId, order.value)
+            }
+          }
+          return [claimed, { ...state, orders }] as const
+        }),
+      findByIds: (ids) =>
+        Effect.map(store.read, (state) => ids.flatMap((id) => Option.toArray(HashMap.get(state.orders, id)))),
+      updateMany: (changed) =>
+        store.modify((state) => {
+          const stored: Array<OrderId> = []
+          let orders = state.orders
+          for (const order of changed) {
+            if (isNextVersion(orders, order)) {
+              stored.push(order.id)
+              orders = HashMap.set(orders, order.id, order)
+            }
+          }
+          return [stored, { ...state, orders }] as const
+        }),
       update: (order) =>
-        Effect.flatten(store.modify<Effect.Effect<void, OrderVersionConflict>>((state) => {
-          const stored = HashMap.get(state.orders, order.id)
-          return Option.isSome(stored) && stored.value.version === order.version - 1
-            ? [Effect.void, { ...state, orders: HashMap.set(state.orders, order.id, order) }] as const
-            : [
-              Effect.fail(new OrderVersionConflict({ orderId: order.id, expectedVersion: order.version - 1 })),
-              state
-            ] as const
-        }))
+        Effect.flatten(
+          store.modify<Effect.Effect<void, OrderVersionConflict>>((state) =>
+            isNextVersion(state.orders, order)
+              ? [Effect.void, { ...state, orders: HashMap.set(state.orders, order.id, order) }] as const
+              : [
+                Effect.fail(new OrderVersionConflict({ orderId: order.id, expectedVersion: order.version - 1 })),
+                state
+              ] as const
+          )
+        )
     })
   })
 )

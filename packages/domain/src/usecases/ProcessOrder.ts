@@ -1,7 +1,9 @@
-import { Clock, Effect, Option, Result } from "effect"
+import { Cause, Clock, Effect, Exit } from "effect"
+import { DeliveryOutcome } from "../DeliveryOutcome.ts"
 import { DlqEntry } from "../DlqEntry.ts"
 import { DlqRepository } from "../DlqRepository.ts"
-import type { Order } from "../Order.ts"
+import type { PersistenceError } from "../InfrastructureErrors.ts"
+import type { Order, OrderId } from "../Order.ts"
 import type { EventId, OrderEvent } from "../OrderEvent.ts"
 import { OrderProcessor } from "../OrderProcessor.ts"
 import { OrderRepository } from "../OrderRepository.ts"
@@ -13,75 +15,16 @@ import { transactionally } from "../Transactor.ts"
 
 export const DEFAULT_LEASE_MS = 5 * 60_000
 
-/**
- * What became of one delivery. Every outcome but `Deferred` means the delivery is finished and
- * may be acknowledged. `Deferred`: another delivery holds this very attempt under a live lease;
- * its worker may have died, so this delivery must come back at `until` (then it finds the work
- * done, or takes the order over). `Poison`: no real event can name an order that does not exist
- * (the outbox references the order), so this one must not be acknowledged as a duplicate: the
- * transport sets it aside where an operator sees it. Only a failure in the error channel
- * (infrastructure) asks for redelivery at the transport's own pace.
- */
-export type ProcessOutcome =
-  | { readonly _tag: "Processed"; readonly order: Order }
-  | { readonly _tag: "RetryScheduled"; readonly order: Order; readonly delayMs: number }
-  | { readonly _tag: "DeadLettered"; readonly order: Order }
-  | { readonly _tag: "Skipped"; readonly reason: "duplicate-or-stale" | "superseded" }
-  | { readonly _tag: "Deferred"; readonly until: Date }
-  | { readonly _tag: "Poison"; readonly reason: "order-not-found" }
+export interface ProcessOptions {
+  readonly leaseMs?: number | undefined
+  /** More annotations for each delivery's log lines, by position (e.g. the message that carried it). */
+  readonly logAnnotations?: ReadonlyArray<Readonly<Record<string, unknown>>> | undefined
+}
 
-const skipped = (reason: "duplicate-or-stale" | "superseded"): ProcessOutcome => ({ _tag: "Skipped", reason })
-const processed = (order: Order): ProcessOutcome => ({ _tag: "Processed", order })
-const retryScheduled = (order: Order, delayMs: number): ProcessOutcome => ({ _tag: "RetryScheduled", order, delayMs })
-const deadLettered = (order: Order): ProcessOutcome => ({ _tag: "DeadLettered", order })
-const deferred = (until: Date): ProcessOutcome => ({ _tag: "Deferred", until })
-const poison: ProcessOutcome = { _tag: "Poison", reason: "order-not-found" }
+type LogTags = Readonly<Record<string, unknown>>
 
-const finishSucceeded = Effect.fnUntraced(function*(order: Order, now: Date) {
-  const orders = yield* OrderRepository
-  const done = yield* Effect.fromResult(markProcessed(order, now))
-  yield* orders.update(done)
-  yield* Effect.logInfo("order processed").pipe(Effect.annotateLogs({ event: "order.processed" }))
-  return processed(done)
-})
-
-const finishRejected = Effect.fnUntraced(function*(order: Order, reason: string, event: OrderEvent, now: Date) {
-  const orders = yield* OrderRepository
-  const outbox = yield* Outbox
-  const dlq = yield* DlqRepository
-  const policy = yield* RetryPolicy
-  const decision = decideRetry(policy, order.attempts + 1)
-  if (decision._tag === "Exhausted") {
-    const failed = yield* Effect.fromResult(markFailed(order, reason, now))
-    yield* orders.update(failed)
-    yield* dlq.add(
-      new DlqEntry({
-        orderId: order.id,
-        reason,
-        attempts: failed.attempts,
-        correlationId: event.correlationId,
-        failedAt: now
-      })
-    )
-    yield* Effect.logWarning("order failed: retries exhausted, moved to the dead-letter queue").pipe(
-      Effect.annotateLogs({ event: "order.failed", attempts: failed.attempts, reason })
-    )
-    return deadLettered(failed)
-  }
-  const retrying = yield* Effect.fromResult(scheduleRetry(order, reason, now))
-  yield* orders.update(retrying)
-  yield* outbox.append({
-    eventId: crypto.randomUUID() as EventId,
-    type: "OrderRetryScheduled",
-    orderId: order.id,
-    attempt: retrying.attempts,
-    correlationId: event.correlationId
-  }, new Date(now.getTime() + decision.delayMs))
-  yield* Effect.logInfo("order attempt rejected, retry scheduled").pipe(
-    Effect.annotateLogs({ event: "order.retry", attempts: retrying.attempts, delayMs: decision.delayMs, reason })
-  )
-  return retryScheduled(retrying, decision.delayMs)
-})
+// Each delivery's lines carry its order, its correlation id and the transport's own annotations.
+const annotated = (tags: LogTags) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.annotateLogs(effect, tags)
 
 const leaseHeldOnAttempt = (order: Order, attempt: number, now: Date): Date | undefined =>
   order.status === "PROCESSING" && order.attempts === attempt && order.leaseExpiresAt !== null &&
@@ -89,30 +32,268 @@ const leaseHeldOnAttempt = (order: Order, attempt: number, now: Date): Date | un
     ? order.leaseExpiresAt
     : undefined
 
-const unclaimed = Effect.fnUntraced(function*(event: OrderEvent, now: Date) {
-  const orders = yield* OrderRepository
-  const order = yield* orders.findById(event.orderId)
-  if (Option.isNone(order)) {
-    yield* Effect.logError("poison event: the order it names does not exist; not processed, not acknowledged").pipe(
-      Effect.annotateLogs({ event: "order.poison", reason: "order-not-found", attempt: event.attempt })
+// Why a delivery claimed nothing: the order is missing (poison), leased on this very attempt (come
+// back later), or already past this attempt (duplicate or stale).
+const unclaimed = (event: OrderEvent, order: Order | undefined, now: Date): Effect.Effect<DeliveryOutcome> => {
+  if (order === undefined) {
+    return Effect.as(
+      Effect.logError("poison event: the order it names does not exist; not processed, not acknowledged").pipe(
+        Effect.annotateLogs({ event: "order.poison", reason: "order-not-found", attempt: event.attempt })
+      ),
+      DeliveryOutcome.Poison({ reason: "order-not-found" })
     )
-    return poison
   }
-  const leasedUntil = leaseHeldOnAttempt(order.value, event.attempt, now)
+  const leasedUntil = leaseHeldOnAttempt(order, event.attempt, now)
   if (leasedUntil !== undefined) {
-    yield* Effect.logInfo("order is leased by another delivery; this one comes back when the lease expires").pipe(
-      Effect.annotateLogs({
-        event: "order.deferred",
-        attempt: event.attempt,
-        leaseExpiresAt: leasedUntil.toISOString()
-      })
+    return Effect.as(
+      Effect.logInfo("order is leased by another delivery; this one comes back when the lease expires").pipe(
+        Effect.annotateLogs({
+          event: "order.deferred",
+          attempt: event.attempt,
+          leaseExpiresAt: leasedUntil.toISOString()
+        })
+      ),
+      DeliveryOutcome.Deferred({ until: leasedUntil })
     )
-    return deferred(leasedUntil)
   }
-  yield* Effect.logInfo("delivery skipped: duplicate or stale").pipe(
-    Effect.annotateLogs({ event: "order.skipped", attempt: event.attempt })
+  return Effect.as(
+    Effect.logInfo("delivery skipped: duplicate or stale").pipe(
+      Effect.annotateLogs({ event: "order.skipped", attempt: event.attempt })
+    ),
+    DeliveryOutcome.Skipped({ reason: "duplicate-or-stale" })
   )
-  return skipped("duplicate-or-stale")
+}
+
+// Logged for each delivery it leaves unfinished, as each would have been on its own.
+const infrastructureFailed = (error: PersistenceError, deliveries: ReadonlyArray<LogTags>) =>
+  Effect.as(
+    Effect.forEach(deliveries, (tags) =>
+      Effect.logError("order delivery failed on infrastructure; it will be delivered again", Cause.fail(error))
+        .pipe(Effect.annotateLogs({ event: "order.delivery_failed", operation: error.operation }), annotated(tags)), {
+      discard: true
+    }),
+    DeliveryOutcome.Unfinished({ reason: error.message, error })
+  )
+
+const superseded = DeliveryOutcome.Skipped({ reason: "superseded" })
+
+interface Claimed {
+  readonly index: number
+  readonly event: OrderEvent
+  readonly order: Order
+  readonly tags: LogTags
+}
+
+interface Rejected extends Claimed {
+  readonly reason: string
+}
+
+// The successes of a batch: one conditional write for all of them.
+const finishSucceeded = Effect.fnUntraced(function*(succeeded: ReadonlyArray<Claimed>, now: Date) {
+  const orders = yield* OrderRepository
+  const changed = succeeded.flatMap(({ order }) => {
+    const done = markProcessed(order, now)
+    return done._tag === "Success" ? [done.success] : []
+  })
+  const stored = new Set<OrderId>(changed.length === 0 ? [] : yield* orders.updateMany(changed))
+  const byId = new Map(changed.map((order) => [order.id, order]))
+  return yield* Effect.forEach(succeeded, ({ order, tags }): Effect.Effect<DeliveryOutcome> => {
+    const done = byId.get(order.id)
+    // The state machine or the version refused a change the claim had just made legal: only a
+    // concurrent writer can cause that.
+    if (done === undefined || !stored.has(order.id)) return Effect.succeed(superseded)
+    return Effect.as(
+      Effect.logInfo("order processed").pipe(Effect.annotateLogs({ event: "order.processed" }), annotated(tags)),
+      DeliveryOutcome.Processed({ order: done })
+    )
+  })
+})
+
+type RejectionPlan =
+  | { readonly _tag: "Retry"; readonly rejected: Rejected; readonly order: Order; readonly delayMs: number }
+  | { readonly _tag: "Exhausted"; readonly rejected: Rejected; readonly order: Order }
+
+// The rejections of a batch, retries and exhaustions alike: one transaction, the orders' changes in
+// one write, then the retry events and DLQ entries of the orders whose change was stored.
+const finishRejected = Effect.fnUntraced(function*(rejections: ReadonlyArray<Rejected>, now: Date) {
+  const orders = yield* OrderRepository
+  const outbox = yield* Outbox
+  const dlq = yield* DlqRepository
+  const policy = yield* RetryPolicy
+  const plans = rejections.flatMap((rejected): Array<RejectionPlan> => {
+    const decision = decideRetry(policy, rejected.order.attempts + 1)
+    if (decision._tag === "Exhausted") {
+      const failed = markFailed(rejected.order, rejected.reason, now)
+      return failed._tag === "Success" ? [{ _tag: "Exhausted", rejected, order: failed.success }] : []
+    }
+    const retrying = scheduleRetry(rejected.order, rejected.reason, now)
+    return retrying._tag === "Success"
+      ? [{ _tag: "Retry", rejected, order: retrying.success, delayMs: decision.delayMs }]
+      : []
+  })
+  const stored = yield* transactionally(Effect.gen(function*() {
+    const stored = new Set<OrderId>(plans.length === 0 ? [] : yield* orders.updateMany(plans.map((plan) => plan.order)))
+    for (const plan of plans) {
+      if (!stored.has(plan.order.id)) continue
+      const { event } = plan.rejected
+      if (plan._tag === "Exhausted") {
+        yield* dlq.add(
+          new DlqEntry({
+            orderId: plan.order.id,
+            reason: plan.rejected.reason,
+            attempts: plan.order.attempts,
+            correlationId: event.correlationId,
+            failedAt: now
+          })
+        )
+      } else {
+        yield* outbox.append({
+          eventId: crypto.randomUUID() as EventId,
+          type: "OrderRetryScheduled",
+          orderId: plan.order.id,
+          attempt: plan.order.attempts,
+          correlationId: event.correlationId
+        }, new Date(now.getTime() + plan.delayMs))
+      }
+    }
+    return stored
+  }))
+  const planFor = new Map(plans.map((plan) => [plan.order.id, plan]))
+  return yield* Effect.forEach(rejections, ({ order, reason, tags }): Effect.Effect<DeliveryOutcome> => {
+    const plan = planFor.get(order.id)
+    if (plan === undefined || !stored.has(order.id)) return Effect.succeed(superseded)
+    const logged: Effect.Effect<DeliveryOutcome> = plan._tag === "Exhausted"
+      ? Effect.as(
+        Effect.logWarning("order failed: retries exhausted, moved to the dead-letter queue").pipe(
+          Effect.annotateLogs({ event: "order.failed", attempts: plan.order.attempts, reason })
+        ),
+        DeliveryOutcome.DeadLettered({ order: plan.order })
+      )
+      : Effect.as(
+        Effect.logInfo("order attempt rejected, retry scheduled").pipe(
+          Effect.annotateLogs({ event: "order.retry", attempts: plan.order.attempts, delayMs: plan.delayMs, reason })
+        ),
+        DeliveryOutcome.RetryScheduled({ order: plan.order, delayMs: plan.delayMs })
+      )
+    return annotated(tags)(logged)
+  })
+})
+
+/**
+ * Runs a batch of deliveries set-based, with exactly the per-order semantics of one delivery:
+ * every order is claimed in one statement (PENDING on the announced attempt, or PROCESSING on it
+ * with an expired lease); the business step runs for each claimed order at once; the successes
+ * become PROCESSED in one write, and the rejections (a retry scheduled through the outbox, or
+ * FAILED with a DLQ entry once retries are exhausted) in one transaction. A delivery that claims
+ * nothing is a duplicate or stale (skipped), poison (the order does not exist), or deferred (its
+ * attempt is leased by another delivery). Nothing fails: an infrastructure failure makes the
+ * deliveries it touched `Unfinished`, as does a business step that crashed. One outcome per
+ * event, in the events' order.
+ */
+export const processOrders = Effect.fn("ProcessOrders")(function*(
+  events: ReadonlyArray<OrderEvent>,
+  options: ProcessOptions = {}
+) {
+  const orders = yield* OrderRepository
+  const processor = yield* OrderProcessor
+  const outcomes: Array<DeliveryOutcome | undefined> = events.map(() => undefined)
+  if (events.length === 0) return []
+  yield* Effect.annotateCurrentSpan("count", events.length)
+  const tags: ReadonlyArray<LogTags> = events.map((event, index) => ({
+    ...options.logAnnotations?.[index],
+    orderId: event.orderId,
+    correlationId: event.correlationId
+  }))
+  const now = new Date(yield* Clock.currentTimeMillis)
+  const claimResult = yield* Effect.exit(orders.claimMany({
+    claims: events.map(({ attempt, orderId }) => ({ orderId, attempt })),
+    now,
+    leaseExpiresAt: new Date(now.getTime() + (options.leaseMs ?? DEFAULT_LEASE_MS))
+  }))
+  if (Exit.isFailure(claimResult)) {
+    const error = Cause.findErrorOption(claimResult.cause)
+    if (error._tag === "None") return yield* Effect.failCause(claimResult.cause as Cause.Cause<never>)
+    const unfinished = yield* infrastructureFailed(error.value, tags)
+    return events.map(() => unfinished)
+  }
+  const claimedById = new Map(claimResult.value.map((order) => [order.id, order]))
+  const claimed: Array<Claimed> = []
+  const missed: Array<number> = []
+  events.forEach((event, index) => {
+    const order = claimedById.get(event.orderId)
+    // Two deliveries of the same order in one batch: only the first may take the claim.
+    if (order !== undefined && order.attempts === event.attempt) {
+      claimed.push({ index, event, order, tags: tags[index]! })
+      claimedById.delete(event.orderId)
+    } else {
+      missed.push(index)
+    }
+  })
+
+  if (missed.length > 0) {
+    const found = yield* Effect.result(orders.findByIds(missed.map((index) => events[index]!.orderId)))
+    if (found._tag === "Failure") {
+      const unfinished = yield* infrastructureFailed(found.failure, missed.map((index) => tags[index]!))
+      for (const index of missed) outcomes[index] = unfinished
+    } else {
+      const byId = new Map(found.success.map((order) => [order.id, order]))
+      for (const index of missed) {
+        const event = events[index]!
+        outcomes[index] = yield* unclaimed(event, byId.get(event.orderId), now).pipe(annotated(tags[index]!))
+      }
+    }
+  }
+
+  const steps = yield* Effect.forEach(claimed, (entry) =>
+    Effect.logInfo("order processing").pipe(
+      Effect.annotateLogs({ event: "order.processing", attempt: entry.order.attempts + 1 }),
+      Effect.andThen(Effect.exit(processor.process(entry.order))),
+      annotated(entry.tags)
+    ), { concurrency: "unbounded" })
+  const finishedAt = new Date(yield* Clock.currentTimeMillis)
+  const succeeded: Array<Claimed> = []
+  const rejected: Array<Rejected> = []
+  for (const [position, step] of steps.entries()) {
+    const entry = claimed[position]!
+    if (Exit.isSuccess(step)) {
+      succeeded.push(entry)
+      continue
+    }
+    const rejection = Cause.findErrorOption(step.cause)
+    if (rejection._tag === "Some") {
+      rejected.push({ ...entry, reason: rejection.value.reason })
+      continue
+    }
+    if (Cause.hasInterruptsOnly(step.cause)) return yield* Effect.failCause(step.cause as Cause.Cause<never>)
+    // A crash of the business step must not vanish: logged at ERROR, and the event is delivered
+    // again (in SQS mode it ends in the dead-letter queue after maxReceiveCount).
+    const defect = Cause.squash(step.cause)
+    yield* Effect.logError("order delivery crashed; it will be delivered again", step.cause).pipe(
+      Effect.annotateLogs({ event: "order.delivery_crashed" }),
+      annotated(entry.tags)
+    )
+    outcomes[entry.index] = DeliveryOutcome.Unfinished({
+      reason: defect instanceof Error ? defect.message : String(defect)
+    })
+  }
+
+  const settle = Effect.fnUntraced(function*<R>(
+    group: ReadonlyArray<Claimed>,
+    finish: Effect.Effect<ReadonlyArray<DeliveryOutcome>, PersistenceError, R>
+  ) {
+    if (group.length === 0) return
+    const finished = yield* Effect.result(finish)
+    const unfinished = finished._tag === "Failure"
+      ? yield* infrastructureFailed(finished.failure, group.map((entry) => entry.tags))
+      : undefined
+    group.forEach((entry, position) => {
+      outcomes[entry.index] = finished._tag === "Success" ? finished.success[position] : unfinished
+    })
+  })
+  yield* settle(succeeded, finishSucceeded(succeeded, finishedAt))
+  yield* settle(rejected, finishRejected(rejected, finishedAt))
+  if (outcomes.some((outcome) => outcome?._tag === "RetryScheduled")) yield* wakeOutboxRelay
+  return outcomes.map((outcome) => outcome!)
 })
 
 /**
@@ -121,37 +302,11 @@ const unclaimed = Effect.fnUntraced(function*(event: OrderEvent, now: Date) {
  * an event for an unknown order is poison, logged at ERROR (`order.poison`) and changes nothing.
  * Only infrastructure failures reach the error channel.
  */
-export const processOrder = Effect.fn("ProcessOrder")(function*(
-  event: OrderEvent,
-  options: { readonly leaseMs?: number } = {}
-) {
-  const orders = yield* OrderRepository
-  const processor = yield* OrderProcessor
-  const now = new Date(yield* Clock.currentTimeMillis)
-  const claimed = yield* orders.claim({
-    orderId: event.orderId,
-    attempt: event.attempt,
-    now,
-    leaseExpiresAt: new Date(now.getTime() + (options.leaseMs ?? DEFAULT_LEASE_MS))
-  })
-  if (Option.isNone(claimed)) return yield* unclaimed(event, now)
-  const order = claimed.value
-  yield* Effect.logInfo("order processing").pipe(
-    Effect.annotateLogs({ event: "order.processing", attempt: order.attempts + 1 })
+export const processOrder = (event: OrderEvent, options: ProcessOptions = {}) =>
+  Effect.flatMap(
+    processOrders([event], options),
+    ([outcome]) =>
+      outcome!._tag === "Unfinished" && outcome!.error !== undefined
+        ? Effect.fail(outcome!.error)
+        : Effect.succeed(outcome!)
   )
-  const result = yield* Effect.result(processor.process(order))
-  const finishedAt = new Date(yield* Clock.currentTimeMillis)
-  // Success is one conditional write, atomic on its own; a rejection writes two or three rows.
-  return yield* Result.match(result, {
-    onSuccess: () => finishSucceeded(order, finishedAt),
-    onFailure: (rejection) => transactionally(finishRejected(order, rejection.reason, event, finishedAt))
-  }).pipe(
-    // The state machine rejected a change the claim had just made legal: only a concurrent writer can cause that.
-    Effect.catchTag(["OrderVersionConflict", "InvalidTransition"], () => Effect.succeed(skipped("superseded"))),
-    Effect.tap((outcome) => outcome._tag === "RetryScheduled" ? wakeOutboxRelay : Effect.void)
-  )
-}, (effect, event, _options?: { readonly leaseMs?: number }) =>
-  Effect.annotateLogs(effect, {
-    orderId: event.orderId,
-    correlationId: event.correlationId
-  }))

@@ -1,10 +1,17 @@
 import { expect, it, layer } from "@effect/vitest"
-import type { OrderEvent } from "@order-platform/domain"
+import { DeliveryOutcome, type OrderEvent } from "@order-platform/domain"
+import { type ReceivedMessage, SqsQueue } from "@order-platform/sqs"
+import {
+  counts,
+  Emulator,
+  freshQueue,
+  orderEvent,
+  sendRaw,
+  type TestQueue
+} from "@order-platform/sqs/testing/SqsTestKit"
 import { EMULATOR_REGION } from "@order-platform/test-support"
 import { Context, Deferred, Duration, Effect, Exit, Layer, Ref, Schedule, Scope } from "effect"
-import { consumeOrderEvents, MessageDisposition, receiveBackoff, type SqsConsumerSettings } from "../src/SqsConsumer.ts"
-import { type ReceivedMessage, SqsQueue } from "../src/SqsQueue.ts"
-import { counts, Emulator, freshQueue, orderEvent, sendRaw, type TestQueue } from "./support/SqsTestKit.ts"
+import { consumeOrderEvents, receiveBackoff, type SqsConsumerSettings } from "../src/SqsConsumer.ts"
 
 const settings = (overrides: Partial<SqsConsumerSettings> = {}): SqsConsumerSettings => ({
   concurrency: 4,
@@ -15,7 +22,11 @@ const settings = (overrides: Partial<SqsConsumerSettings> = {}): SqsConsumerSett
   ...overrides
 })
 
-type Handler = (event: OrderEvent, message: ReceivedMessage) => Effect.Effect<MessageDisposition>
+type Handler = (event: OrderEvent, message: ReceivedMessage) => Effect.Effect<DeliveryOutcome>
+
+// Finished outcomes delete the message; a deferred one makes it visible again after the lease.
+const done = DeliveryOutcome.Skipped({ reason: "duplicate-or-stale" })
+const backAfterOneSecond = () => DeliveryOutcome.Deferred({ until: new Date() })
 
 /** Starts a consumer in its own scope over `queue` (counting receives); closing the scope is the shutdown. */
 const startConsumer = (queue: Layer.Layer<SqsQueue>, consumerSettings: SqsConsumerSettings, handler: Handler) =>
@@ -29,12 +40,18 @@ const startConsumer = (queue: Layer.Layer<SqsQueue>, consumerSettings: SqsConsum
       deleteBatch: (handles) =>
         Effect.andThen(Ref.update(deleteBatches, (all) => [...all, handles.length]), sqs.deleteBatch(handles))
     })
+    const batches = yield* Ref.make(0)
     const scope = yield* Scope.make()
-    yield* consumeOrderEvents(consumerSettings, handler).pipe(
-      Scope.provide(scope),
-      Effect.provideService(SqsQueue, counting)
-    )
-    return { receives, deleteBatches, stop: Scope.close(scope, Exit.void) }
+    // Each event of a batch by itself, all at once, as the use case runs their business steps.
+    yield* consumeOrderEvents(consumerSettings, (events, messages) =>
+      Effect.andThen(
+        Ref.update(batches, (n) => n + 1),
+        Effect.forEach(events, (event, index) => handler(event, messages[index]!), { concurrency: "unbounded" })
+      )).pipe(
+        Scope.provide(scope),
+        Effect.provideService(SqsQueue, counting)
+      )
+    return { receives, deleteBatches, batches, stop: Scope.close(scope, Exit.void) }
   })
 
 const send = (queue: TestQueue, events: ReadonlyArray<OrderEvent>) =>
@@ -66,32 +83,35 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
           yield* Effect.sleep("150 millis")
           yield* Ref.update(running, (n) => n - 1)
           yield* Ref.update(handled, (n) => n + 1)
-          return MessageDisposition.delete
+          return done
         }))
       yield* waitFor(Effect.map(Ref.get(handled), (n) => n === 12))
       yield* waitFor(isEmpty(queue))
       expect(yield* Ref.get(peak)).toBe(3)
     }))
 
-  it.effect("asks for more as soon as a slot frees, without waiting for the rest of its batch", () =>
+  it.effect("a slow batch holds only its own slots: later batches run in the others meanwhile", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const gate = yield* Deferred.make<void>()
+      const slowStarted = yield* Deferred.make<void>()
       const slow = orderEvent()
       const fast = Array.from({ length: 5 }, () => orderEvent())
       const fastDone = yield* Ref.make(0)
-      yield* send(queue, [slow, ...fast])
-      yield* startConsumer(queue.layer, settings({ concurrency: 2 }), (event) =>
+      yield* send(queue, [slow])
+      yield* startConsumer(queue.layer, settings({ concurrency: 4 }), (event) =>
         event.eventId === slow.eventId
-          ? Effect.as(Deferred.await(gate), MessageDisposition.delete)
-          : Effect.as(Ref.update(fastDone, (n) => n + 1), MessageDisposition.delete))
+          ? Effect.andThen(Deferred.succeed(slowStarted, undefined), Effect.as(Deferred.await(gate), done))
+          : Effect.as(Ref.update(fastDone, (n) => n + 1), done))
+      yield* Deferred.await(slowStarted)
+      yield* send(queue, fast)
       yield* waitFor(Effect.map(Ref.get(fastDone), (n) => n === 5))
       expect(yield* Deferred.isDone(gate)).toBe(false)
       yield* Deferred.succeed(gate, undefined)
       yield* waitFor(isEmpty(queue))
     }))
 
-  it.effect("deletes messages finishing together in one DeleteMessageBatch call", () =>
+  it.effect("deletes the finished messages of a received batch in one DeleteMessageBatch call", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
       const gate = yield* Deferred.make<void>()
@@ -100,14 +120,14 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       const consumer = yield* startConsumer(queue.layer, settings({ concurrency: 10 }), () =>
         Effect.andThen(
           Ref.update(started, (n) => n + 1),
-          Effect.as(Deferred.await(gate), MessageDisposition.delete)
+          Effect.as(Deferred.await(gate), done)
         ))
       yield* waitFor(Effect.map(Ref.get(started), (n) => n === 10))
       yield* Deferred.succeed(gate, undefined)
       yield* waitFor(isEmpty(queue))
-      const batches = yield* Ref.get(consumer.deleteBatches)
-      expect(batches.reduce((a, b) => a + b, 0)).toBe(10)
-      expect(batches.length).toBeLessThanOrEqual(2)
+      const deletes = yield* Ref.get(consumer.deleteBatches)
+      expect(deletes.reduce((a, b) => a + b, 0)).toBe(10)
+      expect(deletes.length).toBe(yield* Ref.get(consumer.batches))
     }))
 
   it.effect("a delete refused within a batch is retried, then left for redelivery, without holding up the rest", () =>
@@ -149,7 +169,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
             if (event.eventId === refused.eventId) {
               yield* Ref.update(refusedHandles, (all) => [...all, message.receiptHandle])
             }
-            return MessageDisposition.delete
+            return done
           })
       )
       yield* waitFor(Effect.map(Ref.get(seen), (all) => all.length === 3))
@@ -172,7 +192,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
         () =>
           Effect.as(
             Effect.andThen(Ref.update(deliveries, (n) => n + 1), Effect.sleep("4 seconds")),
-            MessageDisposition.delete
+            done
           )
       )
       yield* waitFor(isEmpty(queue))
@@ -189,7 +209,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       yield* startConsumer(queue.layer, settings(), (_, message) =>
         Effect.gen(function*() {
           yield* Ref.update(seen, (all) => [...all, [message.receiveCount, Date.now()] as const])
-          return message.receiveCount === 1 ? MessageDisposition.redeliver(1) : MessageDisposition.delete
+          return message.receiveCount === 1 ? backAfterOneSecond() : done
         }))
       yield* waitFor(isEmpty(queue))
       const [first, second] = yield* Ref.get(seen)
@@ -208,7 +228,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
         () =>
           Effect.as(
             Effect.andThen(Ref.update(started, (n) => n + 1), Effect.sleep("500 millis")),
-            MessageDisposition.delete
+            done
           )
       )
       yield* waitFor(Effect.map(Ref.get(started), (n) => n === 2))
@@ -240,7 +260,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       const consumer = yield* startConsumer(
         queue.layer,
         settings({ waitTimeSeconds: 20, drainMs: 20_000 }),
-        () => Effect.succeed(MessageDisposition.delete)
+        () => Effect.succeed(done)
       )
       yield* Effect.sleep("300 millis")
       const [took] = yield* Effect.timed(consumer.stop)
@@ -250,10 +270,16 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
   it.effect("does not spin on an empty queue, even without long polling", () =>
     Effect.gen(function*() {
       const queue = yield* freshQueue()
-      const longPolling = yield* startConsumer(queue.layer, settings({ waitTimeSeconds: 1 }), () =>
-        Effect.succeed(MessageDisposition.delete))
-      const shortPolling = yield* startConsumer(queue.layer, settings({ waitTimeSeconds: 0 }), () =>
-        Effect.succeed(MessageDisposition.delete))
+      const longPolling = yield* startConsumer(
+        queue.layer,
+        settings({ waitTimeSeconds: 1 }),
+        () => Effect.succeed(done)
+      )
+      const shortPolling = yield* startConsumer(
+        queue.layer,
+        settings({ waitTimeSeconds: 0 }),
+        () => Effect.succeed(done)
+      )
       yield* Effect.sleep("2500 millis")
       expect(yield* Ref.get(longPolling.receives)).toBeLessThanOrEqual(3)
       expect(yield* Ref.get(shortPolling.receives)).toBeLessThanOrEqual(3)
@@ -266,7 +292,7 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
         endpoint: "http://127.0.0.1:1",
         region: EMULATOR_REGION
       })
-      const consumer = yield* startConsumer(unreachable, settings(), () => Effect.succeed(MessageDisposition.delete))
+      const consumer = yield* startConsumer(unreachable, settings(), () => Effect.succeed(done))
       yield* Effect.sleep("3 seconds")
       // Pauses of 0.5, 1 and 1 s: at most 4 attempts in 3 s (a tight loop would make hundreds).
       const attempts = yield* Ref.get(consumer.receives)

@@ -1,8 +1,8 @@
 import { expect, it } from "@effect/vitest"
+import { cappedExponential } from "@order-platform/domain"
 import { Clock, Deferred, Effect, Exit, Fiber, Logger, Ref, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { cappedExponential } from "../src/Backoff.ts"
-import { runPollingPool } from "../src/PollingPool.ts"
+import { runDeliveryEngine } from "../src/DeliveryEngine.ts"
 
 const waitFor = (check: Effect.Effect<boolean>) =>
   Effect.filterOrFail(check, (ok) => ok, () => "not yet").pipe(
@@ -19,21 +19,22 @@ const runPool = (concurrency: number, maxBatch: number, total: number) =>
     const running = yield* Ref.make(0)
     const peak = yield* Ref.make(0)
     const scope = yield* Scope.make()
-    yield* runPollingPool({ concurrency, maxBatch, drainMs: 1_000 }, {
+    yield* runDeliveryEngine({ concurrency, maxBatch, drainMs: 1_000 }, {
       fetch: (max) =>
         Effect.gen(function*() {
           yield* Ref.update(asks, (all) => [...all, max])
           const start = yield* Ref.getAndUpdate(next, (n) => Math.min(total, n + max))
           return Array.from({ length: Math.max(0, Math.min(total, start + max) - start) }, (_, i) => start + i)
         }),
-      process: (item) =>
-        Effect.gen(function*() {
-          const now = yield* Ref.updateAndGet(running, (n) => n + 1)
-          yield* Ref.update(peak, (max) => Math.max(max, now))
-          yield* Effect.sleep(2 + (item * 7) % 13)
-          yield* Ref.update(running, (n) => n - 1)
-          yield* Ref.update(done, (n) => n + 1)
-        }),
+      process: (batch) =>
+        Effect.forEach(batch, (item) =>
+          Effect.gen(function*() {
+            const now = yield* Ref.updateAndGet(running, (n) => n + 1)
+            yield* Ref.update(peak, (max) => Math.max(max, now))
+            yield* Effect.sleep(2 + (item * 7) % 13)
+            yield* Ref.update(running, (n) => n - 1)
+            yield* Ref.update(done, (n) => n + 1)
+          }), { concurrency: "unbounded", discard: true }),
       giveBack: () => Effect.void,
       fetchRetry: Schedule.spaced("10 millis"),
       afterFetch: (fetched) => fetched === 0 ? Effect.sleep(50) : Effect.void
@@ -65,7 +66,7 @@ it.effect("paces failed fetches by its schedule, and starts the schedule over af
     const fetchedAt = yield* Ref.make<ReadonlyArray<number>>([])
     const scope = yield* Scope.make()
     // One slot, one fetch loop: its pauses alone.
-    yield* runPollingPool({ concurrency: 1, maxBatch: 1, drainMs: 100 }, {
+    yield* runDeliveryEngine({ concurrency: 1, maxBatch: 1, drainMs: 100 }, {
       fetch: () =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
@@ -85,22 +86,22 @@ it.effect("paces failed fetches by its schedule, and starts the schedule over af
     expect(pauses).toStrictEqual([100, 200, 300, 300, 1_000, 100, 200])
   }).pipe(Effect.provide(Logger.layer([]))))
 
-it.live("an item that frees its slot early lets the next one start while it finishes, and the drain still waits for it", () =>
+it.live("a batch that frees its slots early lets the next one start while it finishes, and the drain still waits for it", () =>
   Effect.gen(function*() {
     const acknowledged = yield* Deferred.make<void>()
     const secondStarted = yield* Deferred.make<void>()
     const finished = yield* Ref.make<ReadonlyArray<number>>([])
     const next = yield* Ref.make(0)
     const scope = yield* Scope.make()
-    yield* runPollingPool({ concurrency: 1, maxBatch: 1, drainMs: 5_000 }, {
+    yield* runDeliveryEngine({ concurrency: 1, maxBatch: 1, drainMs: 5_000 }, {
       fetch: () => Effect.map(Ref.getAndUpdate(next, (n) => n + 1), (n) => n < 2 ? [n] : []),
       // Item 0: done with its work, then a slow acknowledgement outside its slot.
-      process: (item, slotFree) =>
+      process: ([item], slotsFree) =>
         item === 0
-          ? Effect.andThen(slotFree, Deferred.await(acknowledged)).pipe(
-            Effect.andThen(Ref.update(finished, (all) => [...all, item]))
+          ? Effect.andThen(slotsFree, Deferred.await(acknowledged)).pipe(
+            Effect.andThen(Ref.update(finished, (all) => [...all, item!]))
           )
-          : Effect.andThen(Ref.update(finished, (all) => [...all, item]), Deferred.succeed(secondStarted, undefined)),
+          : Effect.andThen(Ref.update(finished, (all) => [...all, item!]), Deferred.succeed(secondStarted, undefined)),
       giveBack: () => Effect.void,
       fetchRetry: Schedule.spaced("10 millis"),
       afterFetch: (fetched) => fetched === 0 ? Effect.sleep(20) : Effect.void
@@ -121,7 +122,7 @@ it.live("a fetch under way does not keep slots that free meanwhile waiting for i
     const thirdFetch = yield* Deferred.make<void>()
     const calls = yield* Ref.make(0)
     const scope = yield* Scope.make()
-    yield* runPollingPool({ concurrency: 10, maxBatch: 10, drainMs: 100 }, {
+    yield* runDeliveryEngine({ concurrency: 10, maxBatch: 10, drainMs: 100 }, {
       // The first fetch brings half a batch; the second hangs like a long poll on an empty queue.
       fetch: () =>
         Effect.flatMap(Ref.getAndUpdate(calls, (n) => n + 1), (call) =>

@@ -10,8 +10,8 @@ import { Context, Effect, Layer, Logger } from "effect"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { SqsQueue } from "../../src/SqsQueue.ts"
-import { makeQueueInspector, type QueueInspector } from "../../testing/QueueInspector.ts"
+import { SqsQueue } from "../src/SqsQueue.ts"
+import { makeQueueInspector, type QueueInspector } from "./QueueInspector.ts"
 
 // The default AWS credential chain reads these; the emulator accepts any. Never in config code.
 Object.assign(process.env, { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" })

@@ -1,6 +1,6 @@
 import { Clock, Effect, Fiber, FiberSet, Latch, Result, type Schedule, type Scope, Semaphore } from "effect"
 
-export interface PollingPoolSettings {
+export interface DeliveryEngineSettings {
   /** Items processed at once. */
   readonly concurrency: number
   /** Most items one fetch may ask for (SQS: 10). */
@@ -18,18 +18,19 @@ export interface PollingPoolSettings {
   readonly abortFetchAtStop?: boolean
 }
 
-/** Where a pool's items come from and what it does with them. */
-export interface PollingSource<A, E, R> {
+/** Where an engine's items come from and what it does with them: a transport (SQS, the outbox table). */
+export interface DeliverySource<A, E, R> {
   /** Up to `max` items; may wait (a long poll). */
   readonly fetch: (max: number) => Effect.Effect<ReadonlyArray<A>, E, R>
   /**
-   * One item, start to finish; interrupted (and expected to give the item back) past the drain
-   * deadline. `slotFree` hands the item's slot to the next item before `process` ends, e.g. once
-   * only a slow acknowledgement is left: the item still counts for the drain until it ends.
+   * One fetched batch, start to finish, as a set; interrupted (and expected to give back what it
+   * has not finished) past the drain deadline. `slotsFree` hands the batch's slots to the next
+   * items before `process` ends, e.g. once only a slow acknowledgement is left: the batch still
+   * counts for the drain until it ends.
    */
-  readonly process: (item: A, slotFree: Effect.Effect<void>) => Effect.Effect<void, never, R>
-  /** An item that arrived after shutdown began: hand it back for someone else at once. */
-  readonly giveBack: (item: A) => Effect.Effect<void, never, R>
+  readonly process: (batch: ReadonlyArray<A>, slotsFree: Effect.Effect<void>) => Effect.Effect<void, never, R>
+  /** A batch that arrived after shutdown began: hand it back for someone else at once. */
+  readonly giveBack: (batch: ReadonlyArray<A>) => Effect.Effect<void, never, R>
   /**
    * Paces the fetches after a failure, fed the error (log it with `Schedule.tap`); it starts over
    * after a fetch that succeeds, and also should it ever end.
@@ -39,7 +40,6 @@ export interface PollingSource<A, E, R> {
   readonly afterFetch: (fetched: number, asked: number, elapsedMs: number) => Effect.Effect<void, never, R>
 }
 
-const DRAIN_CHECK_INTERVAL_MS = 20
 const GIVE_BACK_MIN_MS = 100
 const GIVE_BACK_MAX_MS = 500
 
@@ -52,8 +52,10 @@ export const giveBackBudgetMs = (drainMs: number): number =>
   Math.max(GIVE_BACK_MIN_MS, Math.min(GIVE_BACK_MAX_MS, Math.floor(drainMs / 4)))
 
 /**
- * Polls `source` in the background until the enclosing scope closes, never holding more items
- * than it has free slots for: each fetch asks for as many as are free right now, and the next one
+ * The generic delivery engine of the worker, whatever the transport. Polls `source` in the
+ * background until the enclosing scope closes, never holding more items than it has free slots
+ * for (a `Semaphore` of slots: waiting for free ones is waiting on it, never polling), and runs
+ * each fetched batch as one set (`process`), in a `FiberSet`: each fetch asks for as many as are free right now, and the next one
  * starts as soon as half the slots (or a full batch, if that is fewer) are free, not when a whole
  * batch is done nor for every single slot that frees. As many fetch loops run as there are such
  * refills in the slots (2 for 10 or 20 slots): a fetch under way never keeps freed slots waiting
@@ -67,39 +69,43 @@ export const giveBackBudgetMs = (drainMs: number): number =>
  * the unfinished work, which gives its items back. A fetch still under way is then aborted (if
  * `abortFetchAtStop` and nothing was given back) or left to return until the end of `drainMs`.
  */
-export const runPollingPool = <A, E, R>(
-  settings: PollingPoolSettings,
-  source: PollingSource<A, E, R>
+export const runDeliveryEngine = <A, E, R>(
+  settings: DeliveryEngineSettings,
+  source: DeliverySource<A, E, R>
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     const permits = yield* Semaphore.make(settings.concurrency)
     const inFlight = yield* FiberSet.make<void, never>()
     const fetching = yield* FiberSet.make<Result.Result<number, E>, never>()
     let stopping = false
+    // Items of the batches in flight, for the operators' log lines.
+    let itemsInFlight = 0
     const refill = Math.max(1, Math.min(settings.maxBatch, Math.ceil(settings.concurrency / 2)))
 
-    const processInSlot = (item: A) =>
+    const processInSlots = (batch: ReadonlyArray<A>) =>
       Effect.suspend(() => {
         let held = true
-        const slotFree = Effect.suspend(() => {
+        const slotsFree = Effect.suspend(() => {
           if (!held) return Effect.void
           held = false
-          return Effect.asVoid(permits.release(1))
+          return Effect.asVoid(permits.release(batch.length))
         })
-        return source.process(item, slotFree).pipe(Effect.ensuring(slotFree))
+        itemsInFlight += batch.length
+        return source.process(batch, slotsFree).pipe(
+          Effect.ensuring(Effect.andThen(slotsFree, Effect.sync(() => (itemsInFlight -= batch.length))))
+        )
       })
 
     const dispatch = (items: ReadonlyArray<A>, asked: number) =>
       Effect.gen(function*() {
         if (items.length < asked) yield* permits.release(asked - items.length)
+        if (items.length === 0) return 0
         if (stopping) {
           yield* permits.release(items.length)
-          yield* Effect.forEach(items, source.giveBack, { concurrency: "unbounded", discard: true })
+          yield* source.giveBack(items)
           return 0
         }
-        for (const item of items) {
-          yield* FiberSet.run(inFlight, processInSlot(item))
-        }
+        yield* FiberSet.run(inFlight, processInSlots(items))
         return items.length
       })
 
@@ -139,27 +145,24 @@ export const runPollingPool = <A, E, R>(
         while (!stopping) yield* Effect.result(Effect.retry(fetchRound(first), source.fetchRetry))
       })
 
-    const waitUntil = (done: Effect.Effect<boolean>, deadline: number) =>
-      Effect.gen(function*() {
-        while (!(yield* done) && (yield* Clock.currentTimeMillis) < deadline) {
-          yield* Effect.sleep(DRAIN_CHECK_INTERVAL_MS)
-        }
-      })
-    const isEmpty = <X, Y>(set: FiberSet.FiberSet<X, Y>) => Effect.map(FiberSet.size(set), (size) => size === 0)
+    // Left uninterruptible: the drain runs in a finalizer of a fiber already interrupted (SIGTERM),
+    // where an interruptible region would end at once. The timeout still cuts the wait short.
+    const awaitEmptyUntil = <X, Y>(set: FiberSet.FiberSet<X, Y>, deadline: number) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.timeoutOption(FiberSet.awaitEmpty(set), Math.max(0, deadline - now)))
 
-    // Watches the sets rather than awaiting them: awaiting a fiber in a finalizer cannot be cut short.
     const drain = Effect.gen(function*() {
       const deadline = (yield* Clock.currentTimeMillis) + settings.drainMs
       yield* Effect.logInfo("stopped polling; draining in-flight work").pipe(
         Effect.annotateLogs({
           event: "worker.draining",
-          inFlight: yield* FiberSet.size(inFlight),
+          inFlight: itemsInFlight,
           drainMs: settings.drainMs
         })
       )
-      yield* waitUntil(isEmpty(inFlight), deadline - giveBackBudgetMs(settings.drainMs))
-      const unfinished = yield* FiberSet.size(inFlight)
-      if (unfinished > 0) {
+      yield* awaitEmptyUntil(inFlight, deadline - giveBackBudgetMs(settings.drainMs))
+      const unfinished = itemsInFlight
+      if ((yield* FiberSet.size(inFlight)) > 0) {
         yield* Effect.logWarning("drain deadline passed; giving unfinished work back for redelivery").pipe(
           Effect.annotateLogs({ event: "worker.drain_timeout", released: unfinished })
         )
@@ -168,13 +171,17 @@ export const runPollingPool = <A, E, R>(
       // A fetch still open receives what was just given back and hands it straight back; aborted
       // before that, it could take those items on the server side and hide them for a whole
       // visibility timeout. With nothing given back, an abortable fetch has nothing to wait for.
-      if (unfinished > 0 || settings.abortFetchAtStop !== true) yield* waitUntil(isEmpty(fetching), deadline)
+      if (unfinished > 0 || settings.abortFetchAtStop !== true) {
+        yield* awaitEmptyUntil(fetching, deadline)
+      }
       yield* FiberSet.clear(fetching)
     })
 
     // Finalizers run in reverse order: raise the flag, stop the loop, drain, then (the FiberSets)
     // interrupt any straggler.
-    yield* Effect.addFinalizer(() => drain)
+    yield* Effect.addFinalizer(() =>
+      drain
+    )
     // Each loop holds at least `refill` slots while it fetches, so more could never all be fetching.
     const loops = Math.ceil(settings.concurrency / refill)
     for (let index = 0; index < loops; index++) yield* Effect.forkScoped(poll(index === 0))

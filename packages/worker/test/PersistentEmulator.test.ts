@@ -1,7 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { Effect, Ref, Schedule } from "effect"
-import { consumeOrderEvents, MessageDisposition } from "../src/SqsConsumer.ts"
-import { SqsQueue } from "../src/SqsQueue.ts"
+import { SqsQueue } from "@order-platform/sqs"
 import {
   counts,
   drainVisible,
@@ -10,7 +8,9 @@ import {
   orderEvent,
   sendRaw,
   type TestQueue
-} from "./support/SqsTestKit.ts"
+} from "@order-platform/sqs/testing/SqsTestKit"
+import { Effect, Ref, Schedule } from "effect"
+import { consumeOrderEvents } from "../src/SqsConsumer.ts"
 
 const waitFor = <E>(check: Effect.Effect<boolean, E>) =>
   Effect.filterOrFail(check, (ok) => ok, () => "not yet").pipe(
@@ -59,8 +59,10 @@ layer(Emulator.persistentLayer, { excludeTestServices: true })("the emulator wit
               heartbeatIntervalSeconds: 10,
               waitTimeSeconds: 20
             },
-            () =>
-              Effect.andThen(Ref.update(started, (n) => n + 1), Effect.never).pipe(Effect.as(MessageDisposition.delete))
+            (events) =>
+              Effect.forEach(events, () => Effect.andThen(Ref.update(started, (n) => n + 1), Effect.never), {
+                concurrency: "unbounded"
+              })
           )
           yield* waitFor(Effect.map(Ref.get(started), (n) => n === 3))
         })
