@@ -1,3 +1,4 @@
+import { cappedExponential } from "@order-platform/domain"
 import { checkSchemaCurrent, type SchemaNotCurrent } from "@order-platform/postgres"
 import { Duration, Effect, Layer, Schedule } from "effect"
 
@@ -7,7 +8,7 @@ import { Duration, Effect, Layer, Schedule } from "effect"
  * per check, whereas exiting makes ECS restart the task until its circuit breaker fails the first
  * deployment.
  */
-export const schemaWaitSchedule = Schedule.min([Schedule.exponential("500 millis"), Schedule.spaced("10 seconds")])
+export const schemaWaitSchedule = cappedExponential("500 millis", "10 seconds")
 
 const logWaiting = (input: SchemaNotCurrent, duration: Duration.Duration) =>
   Effect.logWarning(
