@@ -161,21 +161,23 @@ export const consumeOrderEvents = <R>(
         )
       })
 
-    // Bounded, so the drain ends on time even when SQS does not answer.
+    // One call per message, all at once, each bounded, so the drain ends on time even when SQS
+    // does not answer, and one slow answer does not cost the others their release.
     const release = (messages: ReadonlyArray<ReceivedMessage>) =>
-      changeVisibility(messages.map(({ receiptHandle }) => ({ receiptHandle, seconds: 0 }))).pipe(
-        Effect.timeoutOrElse({
-          duration: giveBackBudgetMs(settings.drainMs),
-          orElse: () => Effect.fail(new PublishError({ operation: "ChangeMessageVisibilityBatch", cause: "timed out" }))
-        }),
-        Effect.andThen(Effect.forEach(messages, (message) =>
-          Effect.logInfo("message released for redelivery").pipe(
-            Effect.annotateLogs({ event: "sqs.released", ...messageAnnotations(message) })
-          ), { discard: true })),
-        Effect.catch((error) =>
-          warn("could not release a message; it returns after its visibility timeout", "sqs.release_failed", error)
-        )
-      )
+      Effect.forEach(messages, (message) =>
+        queue.changeVisibility(message.receiptHandle, 0).pipe(
+          Effect.timeoutOrElse({
+            duration: giveBackBudgetMs(settings.drainMs),
+            orElse: () => Effect.fail(new PublishError({ operation: "ChangeMessageVisibility", cause: "timed out" }))
+          }),
+          Effect.andThen(
+            Effect.logInfo("message released for redelivery").pipe(Effect.annotateLogs({ event: "sqs.released" }))
+          ),
+          Effect.catch((error) =>
+            warn("could not release a message; it returns after its visibility timeout", "sqs.release_failed", error)
+          ),
+          Effect.annotateLogs(messageAnnotations(message))
+        ), { concurrency: "unbounded", discard: true })
 
     const settle = (decoded: ReadonlyArray<Decoded>, outcomes: ReadonlyArray<DeliveryOutcome>) =>
       Effect.gen(function*() {
