@@ -5,6 +5,7 @@ export default [
   "packages/contract",
   "packages/api",
   "packages/worker",
+  "packages/cli",
   "packages/test-support",
   "packages/local",
   "infra/aws-v3",
