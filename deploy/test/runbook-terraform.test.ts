@@ -100,9 +100,22 @@ describe("docs/RUNBOOK.md and Terraform", async () => {
     )
   })
 
-  it("uses the SQS dead-letter redrive and the admin DLQ routes", () => {
+  it("runs the dead-letter procedures with the order-platform tool, on AWS and locally", () => {
+    for (
+      const command of [
+        "order-platform dlq list",
+        "order-platform dlq reprocess --all",
+        "--dry-run",
+        "order-platform queue peek-dlq",
+        "order-platform queue redrive",
+        "order-platform outbox stats",
+        "npm run ops -- dlq reprocess --all",
+        "npm run ops -- queue redrive"
+      ]
+    ) expect(runbook).toContain(command)
+    expect(runbook).toContain("## Local: every procedure against `npm start`")
+    // The raw routes stay documented for a shell without the tool.
     expect(runbook).toContain("aws sqs start-message-move-task")
-    expect(runbook).toContain("/dlq?limit=")
     expect(runbook).toContain("/dlq/<orderId>/reprocess")
     expect(runbook).toContain("Authorization: Bearer $ADMIN_TOKEN")
   })

@@ -1,3 +1,7 @@
+import { mergeConfig } from "vitest/config"
 import { sharedProject } from "../../vitest.shared.ts"
 
-export default sharedProject("contract")
+// The client example runs against the real API: one PostgreSQL server per run, a database per file.
+export default mergeConfig(sharedProject("contract"), {
+  test: { globalSetup: ["../test-support/src/postgresGlobalSetup.ts"] }
+})

@@ -19,3 +19,5 @@ export * from "./OrdersGroup.ts"
 export * from "./RequestGuard.ts"
 export * from "./WellFormedText.ts"
 export * from "./WireSchemas.ts"
+// What a caller builds requests from, so it needs no second import.
+export { CreateOrderInput, OrderId, OrderStatus } from "@order-platform/domain"
