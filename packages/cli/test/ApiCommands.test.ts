@@ -1,5 +1,6 @@
 import { expect, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { WorkerCore } from "@order-platform/worker"
+import { ConfigProvider, Effect, Layer, Logger } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { ADMIN_TOKEN, apiTestServer, ApiUnderTest, client } from "../../api/test/ApiTestServer.ts"
 import { sampleInput, seedDeadLetteredOrder } from "../../api/test/Seed.ts"
@@ -106,17 +107,28 @@ layer(apiTestServer("cli_api"), { excludeTestServices: true, timeout: "120 secon
         expect(outboxTable.stdout[0]).toMatch(/^PENDING\s+DUE\s+OLDEST DUE WAITING$/)
       }))
 
-    it.effect("load: open loop at the given rate, a summary with latency percentiles", () =>
+    it.effect("load with a worker running: open loop at the given rate, latency percentiles, time to PROCESSED", () =>
       Effect.gen(function*() {
         const env = yield* envFor
-        const run = yield* runOps(["load", "--rate", "20", "--duration", "0.5", "--settle", "0", "--json"], env)
+        const { databaseUrl } = yield* ApiUnderTest
+        // The real worker composition in this process, in outbox mode, over the API's database.
+        yield* Layer.build(WorkerCore.pipe(
+          Layer.provide(Logger.layer([])),
+          Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({
+            env: { DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: "3", WORKER_MODE: "outbox", FAILURE_PROBABILITY: "0" }
+          })))
+        ))
+        const run = yield* runOps(["load", "--rate", "20", "--duration", "0.5", "--settle", "30", "--json"], env)
+        expect(run.stderr).toEqual([])
         expect(run.exitCode).toBe(0)
         const summary = jsonOf(run)
-        expect(summary).toMatchObject({ requested: 10, accepted: 10, failed: 0, firstFailure: null })
+        expect(summary).toMatchObject({ requested: 10, accepted: 10, failed: 0, processed: 10, firstFailure: null })
         expect(summary.latencyMs.count).toBe(10)
         expect(summary.latencyMs.p50).toBeLessThanOrEqual(summary.latencyMs.p99)
+        expect(summary.timeToProcessedMs.count).toBe(10)
+        expect(summary.timeToProcessedMs.p50).toBeGreaterThanOrEqual(0)
         expect(run.statuses.some((line) => line.includes("10/10 sent"))).toBe(true)
-      }))
+      }).pipe(Effect.scoped))
 
     it.effect("bad arguments and refusals: one line on stderr, a meaningful exit code, nothing changed", () =>
       Effect.gen(function*() {
