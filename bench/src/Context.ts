@@ -18,6 +18,7 @@ import { join } from "node:path"
 import pg from "pg"
 import { query } from "./Db.ts"
 import { type DatabaseInfo, durabilityOf, DURABLE_SERVER_SETTINGS } from "./Durability.ts"
+import { imageNodeFlags } from "./ImageNodeFlags.ts"
 import type { BenchOptions, WorkerMode } from "./Options.ts"
 import { parentPid, type ProcessGroup, processTree, singleProcess } from "./Proc.ts"
 import { baseEnv, benchSource, type Program, repositoryRoot, startProgram } from "./Programs.ts"
@@ -291,7 +292,7 @@ export class BenchContext {
   }
 
   /**
-   * Our API (packages/api/src/main.ts) on a free port; with a queue, the SQS variables too.
+   * Our API (packages/api/src/main.ts) on a free port, with its image's V8 flags; with a queue, the SQS variables too.
    * `extraEnv` comes last and wins (the chaos suite's own emulator and timings).
    */
   async startApi(
@@ -304,7 +305,10 @@ export class BenchContext {
     const program = startProgram({
       name: `api (${label})`,
       entryPoint: this.options.apiEntry,
-      nodeArgs: this.ourNodeArgs(`api-${label}`),
+      nodeArgs: [
+        ...(this.options.apiNodeFlags ?? imageNodeFlags("Dockerfile.api")),
+        ...this.ourNodeArgs(`api-${label}`)
+      ],
       env: {
         ...this.ourEnv(),
         ...(await this.sqsEnv(queue)),

@@ -47,6 +47,8 @@ export interface BenchOptions {
   /** Entry points run as "ours" (default: the packages' main.ts): to measure a candidate fix. */
   readonly apiEntry: string
   readonly workerEntry: string
+  /** V8 flags of our API (default: its image's CMD, Dockerfile.api): to measure another memory setting. */
+  readonly apiNodeFlags: ReadonlyArray<string> | undefined
   /** Folder for the JSON results. */
   readonly outDir: string | undefined
   /** Print the JSON to stdout instead of the table. */
@@ -112,6 +114,8 @@ to bench/results/<timestamp>.json.
   --cpu-prof DIR         V8 CPU profiles of every program (ours, baselines) into DIR
   --log-level LEVEL      LOG_LEVEL of our API, e.g. Warn (default Info; workers keep Info, the bench reads their logs)
   --api-entry FILE       run this entry point as our API (default packages/api/src/main.ts)
+  --api-node-flags="F"   V8 flags of our API, space-separated, empty for none (default: its image's
+                         CMD in Dockerfile.api, --max-semi-space-size=16)
   --worker-entry FILE    run this entry point as our worker (default packages/worker/src/main.ts)
   --bundled              bundle first (npm run bundle) and run our programs' bundles, dist/<program>/main.mjs
                          with --enable-source-maps, as the images do (default: from the TypeScript
@@ -167,6 +171,7 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
       "cpu-prof": { type: "string" },
       "log-level": { type: "string" },
       "api-entry": { type: "string" },
+      "api-node-flags": { type: "string" },
       "worker-entry": { type: "string" },
       compiled: { type: "boolean" },
       bundled: { type: "boolean" },
@@ -217,6 +222,7 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
     bundled: values.bundled === true,
     apiEntry: values["api-entry"] ?? entry("api"),
     workerEntry: values["worker-entry"] ?? entry("worker"),
+    apiNodeFlags: values["api-node-flags"]?.split(" ").filter((flag) => flag !== ""),
     outDir: values.out,
     json: values.json === true,
     markdown: values.markdown === true

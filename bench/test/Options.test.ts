@@ -16,6 +16,14 @@ describe("bench options", () => {
     expect(parseOptions(["--compiled", "--api-entry", "candidate.js"])).toMatchObject({ apiEntry: "candidate.js" })
   })
 
+  it("run our API with its image's V8 flags unless --api-node-flags names others (\"\" for none)", () => {
+    expect(parseOptions([])).toMatchObject({ apiNodeFlags: undefined })
+    expect(parseOptions(["--api-node-flags="])).toMatchObject({ apiNodeFlags: [] })
+    expect(parseOptions(["--api-node-flags=--max-semi-space-size=8 --max-old-space-size=300"])).toMatchObject({
+      apiNodeFlags: ["--max-semi-space-size=8", "--max-old-space-size=300"]
+    })
+  })
+
   it("run our programs' bundles, as the images do, with --bundled", () => {
     expect(parseOptions(["--bundled"])).toMatchObject({
       bundled: true,

@@ -74,10 +74,11 @@ describe.each(images)("$file", (spec) => {
     expect(finalConfig.user).toBe("node")
   })
 
-  it("starts the bundle main.mjs with plain node and source maps on, in exec form", () => {
+  it("starts the bundle main.mjs with plain node and source maps on, in exec form (the API with 16 MiB semi-spaces)", () => {
     expect(finalConfig.entrypoint).toBeUndefined()
     expect(finalConfig.cmd?.execForm).toBe(true)
-    expect(finalConfig.cmd?.argv).toEqual(["node", "--enable-source-maps", "main.mjs"])
+    const youngGeneration = spec.program === "api" ? ["--max-semi-space-size=16"] : []
+    expect(finalConfig.cmd?.argv).toEqual(["node", "--enable-source-maps", ...youngGeneration, "main.mjs"])
     expect(finalConfig.workdir).toBe("/app")
   })
 

@@ -193,7 +193,7 @@ variable "api_cpu" {
 
 variable "api_memory" {
   type        = number
-  description = "Memory of an API task, MiB (a valid Fargate combination with api_cpu). Node's heap limit is 75 % of it (NODE_OPTIONS, locals.tf)."
+  description = "Memory of an API task, MiB (a valid Fargate combination with api_cpu). Node's heap (old and young generation) is 75 % of it (NODE_OPTIONS, locals.tf)."
   default     = 512
 }
 

@@ -3,6 +3,7 @@
  * ones its program reads (found in the program's `Config` calls, see support/program-config.ts),
  * and every variable a program requires is set by its task. The API's paths and port match too.
  */
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import {
@@ -15,7 +16,14 @@ import {
   programPackages,
   stringLiterals
 } from "./support/program-config.ts"
-import { containersOf, containerVariables, evaluateNumber, infraRoot, loadModule } from "./support/terraform.ts"
+import {
+  containersOf,
+  containerVariables,
+  evaluateNumber,
+  infraRoot,
+  loadModule,
+  repoRoot
+} from "./support/terraform.ts"
 
 const stack = await loadModule(join(infraRoot, "stack"))
 const programs: ReadonlyArray<Program> = ["api", "worker"]
@@ -120,5 +128,17 @@ describe("API paths and port", () => {
       const inCode = numericDefault(key)
       if (inCode !== undefined) expect(inCode, describeKey(key)).toBe(port8080)
     }
+  })
+})
+
+describe("api: young generation", () => {
+  it("the API's task and image agree on the young generation, and the heap (old + young) stays at 75 % of the memory", () => {
+    const imageFlag = /"--max-semi-space-size=(\d+)"/.exec(readFileSync(join(repoRoot, "Dockerfile.api"), "utf8"))
+    expect(imageFlag?.[1]).toBeDefined()
+    expect(String(stack.locals.get("api_semi_space_mib"))).toBe(imageFlag?.[1])
+    expect(stack.locals.get("api_node_options")).toBe(
+      "--max-old-space-size=${floor(var.api_memory * local.node_heap_share) - 3 * local.api_semi_space_mib}" +
+        " --max-semi-space-size=${local.api_semi_space_mib}"
+    )
   })
 })

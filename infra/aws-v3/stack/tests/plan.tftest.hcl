@@ -132,8 +132,8 @@ run "defaults" {
   }
 
   assert {
-    condition     = local.api_node_options == "--max-old-space-size=384" && local.worker_node_options == "--max-old-space-size=384" && contains([for variable in local.api_container.environment : variable.name], "NODE_OPTIONS") && contains([for variable in local.worker_container.environment : variable.name], "NODE_OPTIONS")
-    error_message = "Node's heap limit is 75 % of the task's memory: 384 MiB of the default 512."
+    condition     = local.api_node_options == "--max-old-space-size=336 --max-semi-space-size=16" && local.worker_node_options == "--max-old-space-size=384" && contains([for variable in local.api_container.environment : variable.name], "NODE_OPTIONS") && contains([for variable in local.worker_container.environment : variable.name], "NODE_OPTIONS")
+    error_message = "Node's heap is 75 % of the task's memory: 384 MiB of the default 512 (the API's: 336 old + 48 young)."
   }
 }
 
