@@ -183,6 +183,50 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         )
       }))
 
+    test("claimMany decides each claim as claim does; updateMany stores each change on its own version", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const created = at("2026-01-01T10:00:00Z")
+        const [fresh, stale, leased, expired] = [
+          sampleOrder(created),
+          sampleOrder(created),
+          sampleOrder(created),
+          sampleOrder(created)
+        ]
+        for (const order of [fresh, stale, leased, expired]) yield* orders.insert(order)
+        const now = at("2026-01-01T10:00:01Z")
+        yield* orders.claim({ orderId: leased.id, attempt: 0, now, leaseExpiresAt: at("2026-01-01T10:10:00Z") })
+        yield* orders.claim({ orderId: expired.id, attempt: 0, now, leaseExpiresAt: now })
+        const lease = at("2026-01-01T10:05:01Z")
+        const claimed = yield* orders.claimMany({
+          claims: [
+            { orderId: fresh.id, attempt: 0 },
+            { orderId: stale.id, attempt: 1 },
+            { orderId: leased.id, attempt: 0 },
+            { orderId: expired.id, attempt: 0 },
+            { orderId: orderId(), attempt: 0 }
+          ],
+          now: at("2026-01-01T10:00:02Z"),
+          leaseExpiresAt: lease
+        })
+        expect(claimed.map((o) => `${o.id}:${o.status}:${o.version}`).sort()).toStrictEqual(
+          [`${fresh.id}:PROCESSING:2`, `${expired.id}:PROCESSING:3`].sort()
+        )
+        const found = yield* orders.findByIds([fresh.id, stale.id, orderId()])
+        expect(found.map((o) => o.id).sort()).toStrictEqual([fresh.id, stale.id].sort())
+        const [freshClaimed] = claimed.filter((o) => o.id === fresh.id)
+        const done = Result.getOrThrow(markFailed(freshClaimed!, "declined", at("2026-01-01T10:00:03Z")))
+        // The stale order's change is derived from a version that is not the stored one.
+        const outdated = Result.getOrThrow(startProcessing(stale, now, lease))
+        yield* orders.update(Result.getOrThrow(startProcessing(stale, now, lease)))
+        expect(yield* orders.updateMany([done, outdated])).toStrictEqual([fresh.id])
+        expect(Option.map(yield* orders.findById(fresh.id), (o) => [o.status, o.attempts, o.failureReason]))
+          .toStrictEqual(
+            Option.some(["FAILED", 1, "declined"])
+          )
+        expect(yield* orders.updateMany([])).toStrictEqual([])
+      }))
+
     test("update applies only on top of the version it was derived from", () =>
       Effect.gen(function*() {
         const orders = yield* OrderRepository
