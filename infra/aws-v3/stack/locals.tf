@@ -13,7 +13,7 @@ locals {
   # worker gets --max-old-space-size=384.
   # The API's young generation has 16 MiB semi-spaces (its image's CMD sets the same): a burst of
   # requests then dies young instead of being promoted, which keeps the API's RSS after an ingest
-  # run 70-100 MiB lower (README, Performance). V8 reserves three semi-spaces' worth for the
+  # run 50-100 MiB lower (README, Performance). V8 reserves three semi-spaces' worth for the
   # young generation (two semi-spaces and the young large-object space), taken from the API's
   # share: --max-old-space-size=336 at 512 MiB. NODE_OPTIONS adds to the image's CMD.
   node_heap_share     = 0.75
