@@ -14,15 +14,14 @@ export const PostgresStorageLive = Layer.mergeAll(PostgresLayer, ReadinessCheckP
 
 /**
  * The outbox relay the API runs next to the server: the SQS relay of @order-platform/sqs when
- * SQS_QUEUE_URL is set (its `OutboxSignal` reaches the handlers, so a commit is published at
- * once, and a sweep catches the rest); otherwise a signal that wakes nobody (workers then claim
- * outbox rows themselves).
+ * SQS_QUEUE_URL is set (the handlers' commits wake it at once through `OutboxSignal`, and a sweep
+ * catches the rest); otherwise none (workers then claim outbox rows themselves, woken by the
+ * database's notifications).
  */
-export const RelayLayer: Layer.Layer<OutboxSignal, Config.ConfigError, Outbox> = Layer.unwrap(
+export const RelayLayer: Layer.Layer<never, Config.ConfigError, Outbox | OutboxSignal> = Layer.unwrap(
   Effect.map(
     Config.option(Config.NonEmptyString("SQS_QUEUE_URL")),
-    (queueUrl): Layer.Layer<OutboxSignal, Config.ConfigError, Outbox> =>
-      Option.isNone(queueUrl) ? Layer.succeed(OutboxSignal, { wake: Effect.void }) : OutboxRelayLayer
+    (queueUrl) => Option.isNone(queueUrl) ? Layer.empty : OutboxRelayLayer
   )
 )
 
@@ -45,6 +44,8 @@ export const makeApiProgram = (options: ApiServerOptions = {}) =>
   makeApiServer(options).pipe(
     Layer.provide(RelayLayer),
     Layer.provide(PostgresStorageLive),
+    // The API's own commits wake its own relay; nothing else in it waits for the outbox.
+    Layer.provide(OutboxSignal.inProcess),
     Layer.provide(Lifecycle),
     Layer.provide(ConfigCheck),
     Layer.provide(jsonLoggerLayer("api", stdoutLines.write))

@@ -1,5 +1,5 @@
 import { makeApiClient } from "@order-platform/contract"
-import { makeJsonLogger } from "@order-platform/domain"
+import { makeJsonLogger, OutboxSignal } from "@order-platform/domain"
 import { pgClientLayer, PostgresLayer } from "@order-platform/postgres"
 import { createTestDatabase } from "@order-platform/test-support"
 import { ConfigProvider, Context, Effect, Layer, Logger, Redacted, References } from "effect"
@@ -64,6 +64,7 @@ export const apiTestServer = (prefix: string, options: ApiTestServerOptions = {}
     const server = makeApiServer({ port: 0, host: "127.0.0.1" }).pipe(
       Layer.provide(RelayLayer),
       Layer.provide(PostgresStorageLive),
+      Layer.provide(OutboxSignal.inProcess),
       Layer.provide(logger),
       Layer.provide(ConfigProvider.layer(config))
     )
@@ -77,6 +78,7 @@ export const apiTestServer = (prefix: string, options: ApiTestServerOptions = {}
       }))
     ).pipe(Layer.provide(server))
     const testStorage = PostgresLayer.pipe(
+      Layer.provideMerge(OutboxSignal.inProcess),
       Layer.provideMerge(pgClientLayer({
         url: Redacted.make(database.url),
         poolSize: 3,

@@ -18,7 +18,7 @@ import { IdempotencyKeys, type IdempotencyRecord } from "./IdempotencyKeys.ts"
 import type { PersistenceError } from "./InfrastructureErrors.ts"
 import { keyTaken, type NewOrderOutcome, type NewOrderWrite, OrderBatchStore, written } from "./OrderBatchStore.ts"
 import { OrderRepository } from "./OrderRepository.ts"
-import { wakeOutboxRelay } from "./OutboxSignal.ts"
+import { OutboxSignal } from "./OutboxSignal.ts"
 import { Transactor } from "./Transactor.ts"
 
 export interface CreateOrderBatchSettings {
@@ -66,6 +66,7 @@ const make = (settings: CreateOrderBatchSettings) =>
     const orders = yield* OrderRepository
     const keys = yield* IdempotencyKeys
     const transactor = yield* Transactor
+    const signal = yield* OutboxSignal
     // One write at a time: creates that arrive meanwhile queue up and share the next commit.
     const writer = yield* Semaphore.make(1)
 
@@ -135,7 +136,7 @@ const make = (settings: CreateOrderBatchSettings) =>
     const resolver = RequestResolver.make<WriteNewOrder>((entries) =>
       Effect.gen(function*() {
         const answers = yield* writer.withPermits(1)(resolve(entries))
-        if (answers.some(([, exit]) => Exit.isSuccess(exit) && exit.value._tag === "Written")) yield* wakeOutboxRelay
+        if (answers.some(([, exit]) => Exit.isSuccess(exit) && exit.value._tag === "Written")) yield* signal.wake
         yield* Metric.update(createOrderBatchSizes, entries.length)
         for (const [entry, exit] of answers) entry.completeUnsafe(exit)
       })
@@ -150,7 +151,7 @@ const make = (settings: CreateOrderBatchSettings) =>
     const write = (write: NewOrderWrite): Effect.Effect<NewOrderOutcome, WriteError> =>
       Effect.flatMap(transactor.inTransaction, (inTransaction) =>
         inTransaction
-          ? Effect.tap(writeAlone(write), () => wakeOutboxRelay)
+          ? Effect.tap(writeAlone(write), () => signal.wake)
           : Effect.request(new WriteNewOrder({ write }), resolver))
 
     return CreateOrderBatcher.of({ write })

@@ -11,6 +11,7 @@ import type { OrderRepository } from "../src/OrderRepository.ts"
 import { newOrder } from "../src/OrderStateMachine.ts"
 import type { Outbox } from "../src/Outbox.ts"
 import type { PlatformStats } from "../src/PlatformStats.ts"
+import type { OutboxSignal } from "../src/OutboxSignal.ts"
 import type { Transactor } from "../src/Transactor.ts"
 
 /** The ports a storage adapter provides (and the group commit over them); what the contract suite checks. */
@@ -23,6 +24,7 @@ export type StoragePorts =
   | OrderBatchStore
   | CreateOrderBatcher
   | PlatformStats
+  | OutboxSignal
 
 export type StorageLayer<R extends StoragePorts, E = unknown> = Layer.Layer<R, E>
 

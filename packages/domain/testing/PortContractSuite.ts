@@ -1,5 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { Array as Arr, Effect, Exit, type Layer, Metric, Option, Result } from "effect"
+import { Array as Arr, Effect, Exit, Layer, Metric, Option, Result } from "effect"
 import { TestClock } from "effect/testing"
 import { OrderAlreadyExists } from "../src/BusinessErrors.ts"
 import { CreateOrderBatcher, createOrderBatchSizes } from "../src/CreateOrderBatcher.ts"
@@ -613,7 +613,12 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
                   Effect.map(orders.findById(order.id), (found) => expect(found).toStrictEqual(Option.some(order)))
               )),
             { concurrency: "unbounded" }
-          ).pipe(Effect.provideService(OutboxSignal, { wake: Effect.sync(() => void wakes++) }))
+          ).pipe(Effect.provide(
+            CreateOrderBatcher.layer().pipe(Layer.provide(Layer.succeed(
+              OutboxSignal,
+              OutboxSignal.of({ wake: Effect.sync(() => void wakes++), subscribe: Effect.succeed(Effect.never) })
+            )))
+          ))
         )
         expect(created.every((result) => result.created)).toBe(true)
         expect(new Set(created.map((result) => result.order.id)).size).toBe(count)

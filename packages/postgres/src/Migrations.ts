@@ -7,6 +7,7 @@ import CreateOrders from "./migrations/0001_create_orders.ts"
 import CreateOutbox from "./migrations/0002_create_outbox.ts"
 import CreateDlqEntries from "./migrations/0003_create_dlq_entries.ts"
 import CreateIdempotencyKeys from "./migrations/0004_create_idempotency_keys.ts"
+import NotifyOutbox from "./migrations/0005_notify_outbox.ts"
 
 /**
  * Explicit imports, not a glob: the compiled image has no migration folder to scan. Each
@@ -17,7 +18,8 @@ export const migrations = {
   "0001_create_orders": CreateOrders,
   "0002_create_outbox": CreateOutbox,
   "0003_create_dlq_entries": CreateDlqEntries,
-  "0004_create_idempotency_keys": CreateIdempotencyKeys
+  "0004_create_idempotency_keys": CreateIdempotencyKeys,
+  "0005_notify_outbox": NotifyOutbox
 }
 
 /** The Effect 3 build's table (same columns): a database it migrated is accepted as it is. */

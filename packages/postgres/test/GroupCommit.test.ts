@@ -9,6 +9,7 @@ import {
   type NewOrderWrite,
   OrderBatchStore,
   OrderRepository,
+  OutboxSignal,
   transactionally
 } from "@order-platform/domain"
 import { Array as Arr, Cause, Deferred, Effect, Exit, Fiber, Layer, Metric, Option, Schedule } from "effect"
@@ -167,9 +168,12 @@ describe("group commit on PostgreSQL", () => {
   it.live("an outage fails every member of the batch with PersistenceError", () =>
     Effect.gen(function*() {
       const port = yield* closedPort
-      const unreachable = PostgresLayer.pipe(Layer.provide(PgClient.layerFrom(
-        PgClient.make(pgClientOptions(settingsFor(`postgres://postgres@127.0.0.1:${port}/none`)))
-      )))
+      const unreachable = PostgresLayer.pipe(
+        Layer.provide(OutboxSignal.inProcess),
+        Layer.provide(PgClient.layerFrom(
+          PgClient.make(pgClientOptions(settingsFor(`postgres://postgres@127.0.0.1:${port}/none`)))
+        ))
+      )
       const [errors, sizes] = yield* withBatchSizes(
         Effect.all(Arr.makeBy(3, (i) => Effect.flip(create(`customer-${i}`))), { concurrency: "unbounded" }).pipe(
           Effect.provide(unreachable)

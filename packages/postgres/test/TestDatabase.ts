@@ -1,3 +1,4 @@
+import { OutboxSignal } from "@order-platform/domain"
 import { createTestDatabase } from "@order-platform/test-support"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
@@ -38,6 +39,7 @@ export const clientOn = (overrides: Partial<DatabaseSettings> = {}) =>
  */
 export const migratedPostgres = (prefix: string, overrides: Partial<DatabaseSettings> = {}) =>
   Layer.mergeAll(PostgresLayer, MigrationsLayer).pipe(
+    Layer.provideMerge(OutboxSignal.inProcess),
     Layer.provideMerge(clientOn(overrides)),
     Layer.provideMerge(freshDatabase(prefix))
   )

@@ -7,7 +7,7 @@ import {
   OutboxSignal,
   type PersistenceError
 } from "@order-platform/domain"
-import { Array as Arr, Cause, Clock, Config, Effect, Layer, Queue, Result, Schema } from "effect"
+import { Array as Arr, Cause, Clock, Config, Effect, Layer, Result, Schema } from "effect"
 import { MAX_DELAY_SECONDS, toOutgoingMessage } from "./OrderEventMessage.ts"
 import { describePublishError } from "./PublishErrorText.ts"
 import { SqsQueue } from "./SqsQueue.ts"
@@ -179,7 +179,7 @@ const drainBacklog = (
 
 const makeRelay = (settings: OutboxRelaySettings) =>
   Effect.gen(function*() {
-    const wakes = yield* Queue.dropping<void>(1)
+    const nextWake = yield* (yield* OutboxSignal).subscribe
     const limit = settings.claimLimit ?? 100
     const leaseMs = settings.leaseMs ?? 30_000
     // Capped as low as the entries' own back-off, so a stalled relay is back soon after SQS is.
@@ -187,7 +187,7 @@ const makeRelay = (settings: OutboxRelaySettings) =>
       settings.sweepIntervalMs,
       Math.max(OUTAGE_BACKOFF_MAX_MS, settings.sweepIntervalMs)
     )
-    const idle = Effect.asVoid(Effect.timeoutOption(Queue.take(wakes), settings.sweepIntervalMs))
+    const idle = Effect.asVoid(Effect.timeoutOption(nextWake, settings.sweepIntervalMs))
     // Set by a round that found SQS unreachable: the next ones probe with a single batch.
     const sqsDown = { value: false }
     yield* Effect.forkScoped(
@@ -198,7 +198,6 @@ const makeRelay = (settings: OutboxRelaySettings) =>
         Effect.forever
       )
     )
-    return OutboxSignal.of({ wake: Effect.asVoid(Queue.offer(wakes, undefined)) })
   })
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1, { message: "must be a positive integer" }))
@@ -208,19 +207,20 @@ export const OutboxRelayConfig: Config.Config<OutboxRelaySettings> = Config.all(
   sweepIntervalMs: Config.schema(PositiveInt, "OUTBOX_POLL_INTERVAL_MS").pipe(Config.withDefault(1_000))
 })
 
-const relayLayer = (settings: OutboxRelaySettings): Layer.Layer<OutboxSignal, never, Outbox | SqsQueue> =>
-  Layer.effect(OutboxSignal, makeRelay(settings))
+const relayLayer = (settings: OutboxRelaySettings): Layer.Layer<never, never, Outbox | OutboxSignal | SqsQueue> =>
+  Layer.effectDiscard(makeRelay(settings))
 
 export const OutboxRelay = {
-  /** Runs the relay in the background for the layer's lifetime; its `OutboxSignal` wakes it after a commit. */
+  /** Runs the relay in the background for the layer's lifetime; `OutboxSignal` wakes it after a commit. */
   layer: relayLayer,
   fromConfig: Layer.unwrap(Effect.map(OutboxRelayConfig, relayLayer))
 }
 
 /**
  * The relay with its own SQS client from the environment (SQS_QUEUE_URL, SQS_ENDPOINT, AWS_REGION,
- * OUTBOX_POLL_INTERVAL_MS): what a program that writes orders adds to publish them. Needs `Outbox`.
+ * OUTBOX_POLL_INTERVAL_MS): what a program that writes orders adds to publish them.
  */
-export const OutboxRelayLayer: Layer.Layer<OutboxSignal, Config.ConfigError, Outbox> = OutboxRelay.fromConfig.pipe(
-  Layer.provide(SqsQueue.fromConfig)
-)
+export const OutboxRelayLayer: Layer.Layer<never, Config.ConfigError, Outbox | OutboxSignal> = OutboxRelay.fromConfig
+  .pipe(
+    Layer.provide(SqsQueue.fromConfig)
+  )

@@ -6,7 +6,8 @@ import {
   type OrderEvent,
   Outbox,
   OutboxSignal,
-  PersistenceError
+  PersistenceError,
+  wakeOutboxRelay
 } from "@order-platform/domain"
 import { EMULATOR_REGION } from "@order-platform/test-support"
 import { Effect, HashMap, Layer, Logger, Schedule } from "effect"
@@ -123,7 +124,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
           )
         )
       ).pipe(
-        Effect.provide(Layer.mergeAll(breaking, queue.layer)),
+        Effect.provide(Layer.mergeAll(breaking, queue.layer, OutboxSignal.inProcess)),
         Effect.provide(Logger.layer([makeJsonLogger("test", (line) => logs.push(JSON.parse(line)))]))
       )
       expect(logs.find((line) => line["event"] === "outbox.relay_crashed")).toMatchObject({ level: "ERROR" })
@@ -238,23 +239,21 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
       const queue = yield* freshQueue()
       const events = Array.from({ length: 60 }, () => orderEvent())
       yield* Effect.gen(function*() {
-        const relays = yield* Effect.forEach([1, 2, 3], () =>
+        yield* Effect.forEach([1, 2, 3], () =>
           Layer.build(Layer.fresh(OutboxRelay.layer({ sweepIntervalMs: 50, claimLimit: 7 }))))
         for (const chunk of [events.slice(0, 20), events.slice(20, 40), events.slice(40)]) {
           yield* appendAll(chunk)
-          yield* Effect.forEach(relays, (context) =>
-            OutboxSignal.pipe(
-              Effect.flatMap((signal) =>
-                signal.wake
-              ),
-              Effect.provide(context)
-            ))
+          yield* wakeOutboxRelay
         }
         yield* allSent(events)
       }).pipe(Effect.scoped, Effect.provide(Layer.merge(InMemory.storesLayer, queue.layer)))
       const messages = yield* drainVisible(queue.client, queue.pair.queueUrl)
       expect(messages).toHaveLength(60)
-      expect(new Set(messages.map((message) => JSON.parse(message.body).eventId)).size).toBe(60)
+      expect(
+        new Set(messages.map((message) =>
+          JSON.parse(message.body).eventId
+        )).size
+      ).toBe(60)
     }))
 
   it.effect("backs off while SQS is unreachable instead of retrying every sweep", () =>

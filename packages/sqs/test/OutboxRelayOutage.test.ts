@@ -1,5 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { InMemory, MemoryStore, type OrderEvent, Outbox, OutboxSignal } from "@order-platform/domain"
+import { InMemory, MemoryStore, type OrderEvent, Outbox, wakeOutboxRelay } from "@order-platform/domain"
 import { EMULATOR_REGION } from "@order-platform/test-support"
 import { type Duration, Effect, HashMap, Layer, Schedule } from "effect"
 import { OutboxRelay, relayOnce } from "../src/OutboxRelay.ts"
@@ -57,15 +57,10 @@ const measureRecovery = (kind: "begin" | "freeze") =>
     const { layer: sqs, outage, queue, sent } = yield* queueBehindOutage
     const events: Array<OrderEvent> = []
     const back = yield* Effect.gen(function*() {
-      // The API's relay and two workers' relays, with the default 1 s sweep.
-      const [api] = yield* Effect.forEach([1, 2, 3], () =>
-        Layer.build(Layer.fresh(OutboxRelay.layer({ sweepIntervalMs: 1_000 }))))
-      const wake = OutboxSignal.pipe(
-        Effect.flatMap((signal) =>
-          signal.wake
-        ),
-        Effect.provide(api!)
-      )
+      // The API's relay and two workers' relays, with the default 1 s sweep; a commit wakes all
+      // three, as the database's notifications do.
+      yield* Effect.forEach([1, 2, 3], () => Layer.build(Layer.fresh(OutboxRelay.layer({ sweepIntervalMs: 1_000 }))))
+      const wake = wakeOutboxRelay
       yield* outage[kind]
       const started = Date.now()
       while (Date.now() - started < 12_000) {

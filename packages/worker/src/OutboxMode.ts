@@ -8,7 +8,7 @@ import {
   OutboxSignal,
   PersistenceError
 } from "@order-platform/domain"
-import { Cause, DateTime, Duration, Effect, Layer, Queue, Schedule } from "effect"
+import { Cause, DateTime, Duration, Effect, Layer, Schedule } from "effect"
 import { deliverEvents } from "./Delivery.ts"
 import { giveBackBudgetMs, runDeliveryEngine } from "./DeliveryEngine.ts"
 import { pollingDrainMs } from "./ShutdownBudget.ts"
@@ -28,9 +28,9 @@ const warnPersistence = (message: string, error: PersistenceError) =>
 const makeOutboxPoller = (settings: WorkerSettings) =>
   Effect.gen(function*() {
     const outbox = yield* Outbox
-    const wakes = yield* Queue.dropping<void>(1)
+    // Before the first claim, so a commit made while it runs still wakes the wait after it.
+    const nextWake = yield* (yield* OutboxSignal).subscribe
     const now = DateTime.nowAsDate
-    const signal = OutboxSignal.of({ wake: Effect.asVoid(Queue.offer(wakes, undefined)) })
 
     // A row that is neither settled nor released (the worker died) returns to the pool with the
     // order's lease, and its next delivery then takes the order over.
@@ -97,8 +97,7 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
         { leaseMs: settings.orderLeaseMs }
       ).pipe(
         Effect.flatMap((outcomes) => settle(entries, outcomes)),
-        Effect.onInterrupt(() => releaseAtShutdown(entries)),
-        Effect.provideService(OutboxSignal, signal)
+        Effect.onInterrupt(() => releaseAtShutdown(entries))
       )
 
     yield* Effect.logInfo("polling the outbox").pipe(
@@ -134,19 +133,19 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
           )
         )
       ),
-      // Fewer than asked for: the backlog is empty, so wait for a wake-up or the next poll.
+      // Fewer than asked for: the backlog is empty, so wait for a wake-up or the next sweep.
       afterFetch: (fetched, asked) =>
-        fetched < asked ? Effect.asVoid(Effect.timeoutOption(Queue.take(wakes), settings.pollIntervalMs)) : Effect.void
+        fetched < asked ? Effect.asVoid(Effect.timeoutOption(nextWake, settings.pollIntervalMs)) : Effect.void
     })
     yield* Effect.logInfo("worker started").pipe(
       Effect.annotateLogs({ event: "worker.started", mode: "outbox", concurrency: settings.concurrency })
     )
-    return signal
   })
 
 /**
  * `WORKER_MODE=outbox`: claims ready outbox rows straight from PostgreSQL (FOR UPDATE SKIP
  * LOCKED, so workers never share a row), runs each through the shared delivery, and marks it sent
- * or gives it back. Its `OutboxSignal` lets this process's own commits wake it.
+ * or gives it back. When the outbox runs dry it waits for `OutboxSignal` (a commit anywhere, with
+ * the PostgreSQL signal) or the next sweep, OUTBOX_POLL_INTERVAL_MS later.
  */
-export const OutboxMode = (settings: WorkerSettings) => Layer.effect(OutboxSignal, makeOutboxPoller(settings))
+export const OutboxMode = (settings: WorkerSettings) => Layer.effectDiscard(makeOutboxPoller(settings))

@@ -1,5 +1,5 @@
 import { jsonLoggerLayer, makeJsonLogger, RetryPolicy, SimulatedOrderProcessor } from "@order-platform/domain"
-import { PgClientLive, PostgresLayer } from "@order-platform/postgres"
+import { OutboxSignalPgLive, PgClientLive, PostgresLayer } from "@order-platform/postgres"
 import { Cause, Effect, Exit, Layer, Logger, References } from "effect"
 import { OutboxMode } from "./OutboxMode.ts"
 import { SchemaWait } from "./SchemaWait.ts"
@@ -7,7 +7,13 @@ import { SqsConsumerMode } from "./SqsConsumerMode.ts"
 import { describeStartFailure } from "./StartFailure.ts"
 import { loadWorkerConfiguration, type WorkerConfiguration } from "./WorkerConfig.ts"
 
-const Storage = SchemaWait.pipe(Layer.provideMerge(PostgresLayer), Layer.provideMerge(PgClientLive))
+// Both modes wait on the outbox (outbox mode for new rows, the relay for retry events): every
+// process's commits wake them through PostgreSQL's notifications, their own at once.
+const Storage = SchemaWait.pipe(
+  Layer.provideMerge(PostgresLayer),
+  Layer.provideMerge(OutboxSignalPgLive),
+  Layer.provideMerge(PgClientLive)
+)
 
 const Business = Layer.merge(RetryPolicy.fromConfig, SimulatedOrderProcessor.fromConfig)
 
@@ -20,10 +26,9 @@ const Lifecycle = Layer.effectDiscard(
   )
 )
 
-// The outbox mode's OutboxSignal only serves its own deliveries: nothing outside needs it.
 const deliveryFor = (configuration: WorkerConfiguration) =>
   configuration.mode === "outbox"
-    ? Layer.effectDiscard(Layer.build(OutboxMode(configuration.settings)))
+    ? OutboxMode(configuration.settings)
     : SqsConsumerMode(configuration.settings, configuration)
 
 /**

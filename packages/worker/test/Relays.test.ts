@@ -1,3 +1,4 @@
+import { OutboxSignal } from "@order-platform/domain"
 import { pgClientLayer, PostgresLayer } from "@order-platform/postgres"
 import { OutboxRelay, SqsQueue } from "@order-platform/sqs"
 import { EMULATOR_REGION } from "@order-platform/test-support"
@@ -23,6 +24,7 @@ describe("outbox relays on PostgreSQL", () => {
             SqsQueue.layer({ queueUrl: queue.queueUrl, endpoint: platform.emulator.endpoint, region: EMULATOR_REGION })
           ),
           Layer.provide(PostgresLayer),
+          Layer.provide(OutboxSignal.inProcess),
           Layer.provide(pgClientLayer(databaseSettings(scenario.database.url))),
           Layer.provide(Logger.layer([]))
         )

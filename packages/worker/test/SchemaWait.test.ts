@@ -1,4 +1,4 @@
-import { type CorrelationId, createOrder, type Order, OrderRepository } from "@order-platform/domain"
+import { type CorrelationId, createOrder, type Order, OrderRepository, OutboxSignal } from "@order-platform/domain"
 import { sampleInput } from "@order-platform/domain/testing"
 import {
   EXPECTED_SCHEMA_VERSION,
@@ -39,7 +39,11 @@ const outboxWorkerEnv = (database: FreshDatabase) => ({
 const quiet = collectLogs("api").layer
 
 const storage = (database: FreshDatabase) =>
-  PostgresLayer.pipe(Layer.provideMerge(pgClientLayer(databaseSettings(database.url))), Layer.provideMerge(quiet))
+  PostgresLayer.pipe(
+    Layer.provideMerge(OutboxSignal.inProcess),
+    Layer.provideMerge(pgClientLayer(databaseSettings(database.url))),
+    Layer.provideMerge(quiet)
+  )
 
 const onDatabase = <A, E>(
   database: FreshDatabase,

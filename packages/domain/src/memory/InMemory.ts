@@ -1,6 +1,7 @@
 import { Layer } from "effect"
 import { CreateOrderBatcher } from "../CreateOrderBatcher.ts"
 import type { OrderProcessor } from "../OrderProcessor.ts"
+import { OutboxSignal } from "../OutboxSignal.ts"
 import { defaultRetrySettings, RetryPolicy, type RetrySettings } from "../RetryPolicy.ts"
 import { SimulatedOrderProcessor } from "../SimulatedOrderProcessor.ts"
 import { DlqRepositoryMemory } from "./DlqRepositoryMemory.ts"
@@ -19,7 +20,8 @@ const ports = Layer.mergeAll(
   IdempotencyKeysMemory,
   TransactorMemory,
   OrderBatchStoreMemory,
-  PlatformStatsMemory
+  PlatformStatsMemory,
+  OutboxSignal.inProcess
 )
 
 /**

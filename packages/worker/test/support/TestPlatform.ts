@@ -8,7 +8,8 @@ import {
   type OrderEvent,
   type OrderId,
   OrderRepository,
-  Outbox
+  Outbox,
+  OutboxSignal
 } from "@order-platform/domain"
 import { sampleInput } from "@order-platform/domain/testing"
 import { type DatabaseSettings, pgClientLayer, PostgresLayer, runMigrations } from "@order-platform/postgres"
@@ -120,7 +121,10 @@ export const startTestPlatform = async (): Promise<TestPlatform> => {
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30
       })
       : undefined
-    const storage = PostgresLayer.pipe(Layer.provideMerge(pgClientLayer(databaseSettings(database.url))))
+    const storage = PostgresLayer.pipe(
+      Layer.provideMerge(OutboxSignal.inProcess),
+      Layer.provideMerge(pgClientLayer(databaseSettings(database.url)))
+    )
     const apiLike = queue === undefined
       ? storage
       : Layer.provideMerge(
