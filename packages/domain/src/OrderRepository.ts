@@ -58,6 +58,11 @@ export class OrderRepository extends Context.Service<OrderRepository, {
    * the ids stored; the others had moved on (version conflict) and are left as they were.
    */
   readonly updateMany: (orders: ReadonlyArray<Order>) => Effect.Effect<ReadonlyArray<OrderId>, PersistenceError>
+  /**
+   * Ends the leases of claims whose deliveries were abandoned (the worker is stopping), so the next
+   * delivery may take each order over at once: only where the order is still as its claim left it.
+   */
+  readonly releaseLeases: (claimed: ReadonlyArray<Order>, now: Date) => Effect.Effect<void, PersistenceError>
   /** Stores `order` only if the stored version is `order.version - 1` (optimistic concurrency). */
   readonly update: (order: Order) => Effect.Effect<void, OrderVersionConflict | PersistenceError>
 }>()("@order-platform/OrderRepository") {}

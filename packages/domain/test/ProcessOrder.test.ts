@@ -10,7 +10,7 @@ import {
   SimulatedOrderProcessor
 } from "@order-platform/domain"
 import { at, correlationId, sampleInput } from "@order-platform/domain/testing"
-import { Clock, Effect, HashMap, Option } from "effect"
+import { Clock, Effect, Fiber, HashMap, Option } from "effect"
 import { TestClock } from "effect/testing"
 
 const start = at("2026-03-01T00:00:00Z").getTime()
@@ -54,6 +54,26 @@ describe("ProcessOrder", () => {
     }).pipe(Effect.provide(InMemory.make({
       processor: alwaysRejects,
       retry: { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 500 }
+    }))))
+
+  it.effect("an interrupted delivery releases its lease: the next one takes the order over at once", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { order } = yield* createOrder({ input: sampleInput(), correlationId: correlationId() })
+      const [entry] = yield* claimNow()
+      const orders = yield* OrderRepository
+      const delivery = yield* Effect.forkChild(processOrder(entry!.event, { leaseMs: 600_000 }))
+      yield* Effect.yieldNow
+      expect(Option.map(yield* orders.findById(order.id), (o) => o.status)).toStrictEqual(Option.some("PROCESSING"))
+      yield* TestClock.adjust(1_000)
+      yield* Fiber.interrupt(delivery)
+      expect(Option.map(yield* orders.findById(order.id), (o) => o.leaseExpiresAt?.getTime()))
+        .toStrictEqual(Option.some(start + 1_000))
+      const redelivery = yield* Effect.forkChild(processOrder(entry!.event, { leaseMs: 600_000 }))
+      yield* TestClock.adjust(60_000)
+      expect((yield* Fiber.join(redelivery))._tag).toBe("Processed")
+    }).pipe(Effect.provide(InMemory.make({
+      processor: SimulatedOrderProcessor.layer({ failureProbability: 0, delayMs: 30_000, failFirstAttempts: 0 })
     }))))
 
   it.effect("a duplicate delivery and a stale one change nothing", () =>

@@ -10,8 +10,8 @@ import type { EventId, OrderEvent } from "../src/OrderEvent.ts"
 import type { OrderRepository } from "../src/OrderRepository.ts"
 import { newOrder } from "../src/OrderStateMachine.ts"
 import type { Outbox } from "../src/Outbox.ts"
-import type { PlatformStats } from "../src/PlatformStats.ts"
 import type { OutboxSignal } from "../src/OutboxSignal.ts"
+import type { PlatformStats } from "../src/PlatformStats.ts"
 import type { Transactor } from "../src/Transactor.ts"
 
 /** The ports a storage adapter provides (and the group commit over them); what the contract suite checks. */

@@ -227,6 +227,29 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         expect(yield* orders.updateMany([])).toStrictEqual([])
       }))
 
+    test("a released lease lets the next claim in at once; a stale claim releases nothing", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const order = sampleOrder(at("2026-01-01T10:00:00Z"))
+        yield* orders.insert(order)
+        const now = at("2026-01-01T10:00:01Z")
+        const lease = at("2026-01-01T10:05:01Z")
+        const first = Option.getOrThrow(
+          yield* orders.claim({ orderId: order.id, attempt: 0, now, leaseExpiresAt: lease })
+        )
+        const releasedAt = at("2026-01-01T10:00:02Z")
+        yield* orders.releaseLeases([first], releasedAt)
+        expect(Option.map(yield* orders.findById(order.id), (o) => [o.status, o.version, o.leaseExpiresAt]))
+          .toStrictEqual(Option.some(["PROCESSING", 2, releasedAt]))
+        const second = Option.getOrThrow(
+          yield* orders.claim({ orderId: order.id, attempt: 0, now: releasedAt, leaseExpiresAt: lease })
+        )
+        // The first delivery's claim is stale now: it must not end the second one's lease.
+        yield* orders.releaseLeases([first], at("2026-01-01T10:00:03Z"))
+        expect(Option.map(yield* orders.findById(order.id), (o) => [o.version, o.leaseExpiresAt]))
+          .toStrictEqual(Option.some([second.version, lease]))
+      }))
+
     test("update applies only on top of the version it was derived from", () =>
       Effect.gen(function*() {
         const orders = yield* OrderRepository

@@ -160,6 +160,19 @@ export const OrderRepositoryPg = Layer.effect(
       return stored.map(({ id }) => id)
     })
 
+    const releaseLeases = Effect.fn("OrderRepositoryPg.releaseLeases")(
+      function*(claimed: ReadonlyArray<Order>, now: Date) {
+        if (claimed.length === 0) return
+        const input = JSON.stringify(claimed.map((order) => ({ claimed_id: order.id, claimed_version: order.version })))
+        yield* sql`
+          UPDATE orders SET lease_expires_at = ${now}
+          FROM jsonb_to_recordset(${input}::jsonb) AS c(claimed_id uuid, claimed_version integer)
+          WHERE id = c.claimed_id AND version = c.claimed_version AND status = 'PROCESSING'
+            AND lease_expires_at > ${now}
+        `.pipe(orPersistenceError("OrderRepository.releaseLeases"))
+      }
+    )
+
     const update = Effect.fn("OrderRepositoryPg.update")(function*(order: Order) {
       const updated = yield* sql`
         UPDATE orders SET
@@ -177,6 +190,7 @@ export const OrderRepositoryPg = Layer.effect(
     })
 
     return OrderRepository.of({
+      releaseLeases,
       insert,
       insertWithEvent,
       findById,

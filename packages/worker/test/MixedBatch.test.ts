@@ -8,6 +8,7 @@ import {
   type OrderEvent,
   OrderProcessor,
   OrderRepository,
+  OutboxSignal,
   ProcessingRejected,
   RetryPolicy
 } from "@order-platform/domain"
@@ -26,7 +27,7 @@ const Storage = Layer.unwrap(Effect.gen(function*() {
   const database = yield* freshDatabaseScoped(testDatabaseAdminUrl(), "worker_mixed")
   const client = pgClientLayer(databaseSettings(database.url))
   yield* Effect.provide(runMigrations, client)
-  return PostgresLayer.pipe(Layer.provideMerge(client))
+  return PostgresLayer.pipe(Layer.provideMerge(OutboxSignal.inProcess), Layer.provideMerge(client))
 }))
 
 const waitFor = <E, R>(check: Effect.Effect<boolean, E, R>) =>

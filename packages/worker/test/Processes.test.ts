@@ -42,8 +42,6 @@ const withScenario =
     }
   }
 
-const IDLE_EXIT_MS = 1_000
-
 /** Milliseconds from SIGTERM to the process's exit. */
 const sigtermAndTime = async (worker: WorkerProcess) => {
   const sent = performance.now()
@@ -114,14 +112,15 @@ for (const mode of MODES) {
     )
 
     it(
-      "SIGTERM past the drain deadline: unfinished work is released, exit 0, a new worker completes it",
+      "SIGTERM past the drain deadline: unfinished work and the orders' leases are released, exit 0, a new worker completes it at once",
       withScenario(mode, async (scenario, spawned) => {
         // A 1.2 s drain keeps 300 ms for the give-back: with the 100 ms a 200 ms drain keeps, a
         // loaded machine's emulator answered too late and the release was (correctly) abandoned.
+        // A lease far beyond the test's time: only its release lets the next worker in.
         const env = scenario.workerEnv({
           PROCESSING_DELAY_MS: "4000",
           SHUTDOWN_DRAIN_MS: "1200",
-          ORDER_LEASE_SECONDS: "3"
+          ORDER_LEASE_SECONDS: "600"
         })
         const first = spawnInto(spawned, env)
         await first.waitForLog(started)
@@ -133,13 +132,14 @@ for (const mode of MODES) {
         // Each is given back (a long poll still under way may receive it again and hand it straight back).
         const released = linesWith(first.logs, { event: mode === "outbox" ? "outbox.released" : "sqs.released" })
         expect(new Set(released.map((line) => line["orderId"]))).toStrictEqual(new Set(orders.map((order) => order.id)))
-        for (const order of orders) expect((await scenario.order(order.id)).status).toBe("PROCESSING")
+        for (const order of orders) {
+          const stored = await scenario.order(order.id)
+          expect(stored.status).toBe("PROCESSING")
+          expect(stored.leaseExpiresAt!.getTime()).toBeLessThanOrEqual(Date.now())
+        }
 
-        const restarted = Date.now()
         const second = spawnInto(spawned, env)
         await waitForStatus(scenario, orders, "PROCESSED")
-        // Released means at once (after the 3 s order lease), not after the 30 s visibility timeout.
-        expect(Date.now() - restarted).toBeLessThan(25_000)
         await waitForQuiet(scenario, orders)
         for (const order of orders) expect(processedIn(second, order)).toHaveLength(1)
       })
@@ -171,18 +171,25 @@ for (const mode of MODES) {
     )
 
     it(
-      "SIGTERM on an idle worker: exits within a second, a long poll under way interrupted, not waited out",
+      "SIGTERM on an idle worker: exit 0 with a long poll under way interrupted, not waited out",
       withScenario(mode, async (scenario, spawned) => {
         const worker = spawnInto(
           spawned,
-          scenario.workerEnv({ SQS_WAIT_TIME_SECONDS: "20", SHUTDOWN_DRAIN_MS: "20000" })
+          // Outbox mode's counterpart of the long poll is the wait for a wake-up or the next sweep.
+          scenario.workerEnv({
+            SQS_WAIT_TIME_SECONDS: "20",
+            OUTBOX_POLL_INTERVAL_MS: "20000",
+            SHUTDOWN_DRAIN_MS: "20000"
+          })
         )
         await worker.waitForLog(started)
-        // Well into its first long poll (or outbox wait).
+        // Its first wait began about now, and would end 20 s later; so would a drain of 20 s.
+        const waitEnds = performance.now() + 20_000
         await new Promise((resolve) => setTimeout(resolve, 1_000))
-        const exitedIn = await sigtermAndTime(worker)
+        worker.kill("SIGTERM")
         expect(await worker.exited).toStrictEqual({ code: 0, signal: null })
-        expect(exitedIn).toBeLessThan(IDLE_EXIT_MS)
+        // Not a timing goal (that one is in the bench): well before the wait could have ended.
+        expect(performance.now()).toBeLessThan(waitEnds - 5_000)
         expect(worker.logs.at(-1)?.["event"]).toBe("worker.stopped")
       })
     )

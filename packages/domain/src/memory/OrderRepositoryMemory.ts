@@ -1,6 +1,6 @@
 import { Array as Arr, Effect, HashMap, Layer, Option, Result } from "effect"
 import { OrderAlreadyExists, OrderVersionConflict } from "../BusinessErrors.ts"
-import type { Order, OrderId } from "../Order.ts"
+import { Order, type OrderId } from "../Order.ts"
 import { compareNewestFirst } from "../OrderCursor.ts"
 import { OrderRepository } from "../OrderRepository.ts"
 import { startProcessing } from "../OrderStateMachine.ts"
@@ -85,6 +85,20 @@ export const OrderRepositoryMemory = Layer.effect(
             }
           }
           return [stored, { ...state, orders }] as const
+        }),
+      releaseLeases: (claimed, now) =>
+        store.modify((state) => {
+          let orders = state.orders
+          for (const order of claimed) {
+            const stored = HashMap.get(orders, order.id)
+            if (
+              Option.isSome(stored) && stored.value.version === order.version &&
+              stored.value.status === "PROCESSING" && (stored.value.leaseExpiresAt?.getTime() ?? 0) > now.getTime()
+            ) {
+              orders = HashMap.set(orders, order.id, new Order({ ...stored.value, leaseExpiresAt: now }))
+            }
+          }
+          return [undefined, { ...state, orders }] as const
         }),
       update: (order) =>
         Effect.flatten(

@@ -15,8 +15,16 @@ import { transactionally } from "../Transactor.ts"
 
 export const DEFAULT_LEASE_MS = 5 * 60_000
 
+const DEFAULT_LEASE_RELEASE_MS = 250
+
 export interface ProcessOptions {
   readonly leaseMs?: number | undefined
+  /**
+   * An interrupted delivery (the worker is stopping) gives its claims' leases up within this long,
+   * so the next delivery need not wait for them to expire; past it, they expire on their own.
+   * Default 250 ms.
+   */
+  readonly leaseReleaseMs?: number | undefined
   /** More annotations for each delivery's log lines, by position (e.g. the message that carried it). */
   readonly logAnnotations?: ReadonlyArray<Readonly<Record<string, unknown>>> | undefined
 }
@@ -25,6 +33,22 @@ type LogTags = Readonly<Record<string, unknown>>
 
 // Each delivery's lines carry its order, its correlation id and the transport's own annotations.
 const annotated = (tags: LogTags) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.annotateLogs(effect, tags)
+
+// Bounded: it runs while the worker is stopping, inside its drain deadline.
+const releaseLeases = (claimed: ReadonlyArray<Order>, withinMs: number) =>
+  Effect.gen(function*() {
+    const orders = yield* OrderRepository
+    yield* orders.releaseLeases(claimed, new Date(yield* Clock.currentTimeMillis))
+    yield* Effect.logInfo("delivery interrupted; the orders' leases are released").pipe(
+      Effect.annotateLogs({ event: "order.lease_released", orderIds: claimed.map((order) => order.id) })
+    )
+  }).pipe(
+    Effect.timeout(withinMs),
+    Effect.catchCause((cause) =>
+      Effect.logWarning("could not release the leases of an interrupted delivery; they expire on their own", cause)
+        .pipe(Effect.annotateLogs({ event: "order.lease_release_failed" }))
+    )
+  )
 
 const leaseHeldOnAttempt = (order: Order, attempt: number, now: Date): Date | undefined =>
   order.status === "PROCESSING" && order.attempts === attempt && order.leaseExpiresAt !== null &&
@@ -244,12 +268,22 @@ export const processOrders = Effect.fn("ProcessOrders")(function*(
     }
   }
 
-  const steps = yield* Effect.forEach(claimed, (entry) =>
+  // Detached, so it runs alongside the transport's own give-back (messages or outbox rows) instead
+  // of before it: a stopping worker's deadline pays one round trip, not two. Best effort: should
+  // the process end first, the leases simply expire.
+  const releasedOnInterrupt = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    claimed.length === 0 ? effect : Effect.onInterrupt(effect, () =>
+      Effect.asVoid(Effect.forkDetach(releaseLeases(
+        claimed.map((entry) => entry.order),
+        options.leaseReleaseMs ?? DEFAULT_LEASE_RELEASE_MS
+      ))))
+
+  const steps = yield* releasedOnInterrupt(Effect.forEach(claimed, (entry) =>
     Effect.logInfo("order processing").pipe(
       Effect.annotateLogs({ event: "order.processing", attempt: entry.order.attempts + 1 }),
       Effect.andThen(Effect.exit(processor.process(entry.order))),
       annotated(entry.tags)
-    ), { concurrency: "unbounded" })
+    ), { concurrency: "unbounded" }))
   const finishedAt = new Date(yield* Clock.currentTimeMillis)
   const succeeded: Array<Claimed> = []
   const rejected: Array<Rejected> = []
@@ -290,8 +324,8 @@ export const processOrders = Effect.fn("ProcessOrders")(function*(
       outcomes[entry.index] = finished._tag === "Success" ? finished.success[position] : unfinished
     })
   })
-  yield* settle(succeeded, finishSucceeded(succeeded, finishedAt))
-  yield* settle(rejected, finishRejected(rejected, finishedAt))
+  yield* releasedOnInterrupt(settle(succeeded, finishSucceeded(succeeded, finishedAt)))
+  yield* releasedOnInterrupt(settle(rejected, finishRejected(rejected, finishedAt)))
   if (outcomes.some((outcome) => outcome?._tag === "RetryScheduled")) yield* wakeOutboxRelay
   return outcomes.map((outcome) => outcome!)
 })
