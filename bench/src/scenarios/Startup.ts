@@ -2,10 +2,14 @@ import type { BenchContext } from "../Context.ts"
 import { failOnExit, type Program, waitForOk } from "../Programs.ts"
 import type { Row } from "../Results.ts"
 import { median, ratio, round, sleep } from "../Stats.ts"
+import { atMost } from "../Targets.ts"
 
 export interface StartupSample {
   readonly readyMs: number
   readonly rssIdleMiB: number | undefined
+  /** SIGTERM → exit, idle (a worker in its long poll or outbox wait). */
+  readonly stopMs: number
+  readonly exitCode: number | null
 }
 
 export interface StartupResult {
@@ -29,19 +33,34 @@ export interface MemoryAfterLoad {
 const IDLE_SETTLE_MS = 1_000
 
 const sample = async (program: Program, ready: Promise<number>): Promise<StartupSample> => {
+  let stopping = false
   try {
     const readyAt = await Promise.race([ready, failOnExit(program)])
     await sleep(IDLE_SETTLE_MS)
-    return { readyMs: round(readyAt - program.spawnedAt, 1), rssIdleMiB: program.rssMiB() }
+    const rssIdleMiB = program.rssMiB()
+    stopping = true
+    const stopFrom = performance.now()
+    // A grace beyond a 20 s long poll: a program that waits it out shows as such.
+    const exitCode = await program.stop(30_000)
+    return {
+      readyMs: round(readyAt - program.spawnedAt, 1),
+      rssIdleMiB,
+      stopMs: round(performance.now() - stopFrom, 1),
+      exitCode
+    }
   } finally {
-    await program.stop()
+    if (!stopping) await program.stop()
   }
 }
 
 const summary = (samples: ReadonlyArray<StartupSample>) => ({
   readyMs: median(samples.map((s) => s.readyMs)),
-  rssIdleMiB: median(samples.flatMap((s) => (s.rssIdleMiB === undefined ? [] : [s.rssIdleMiB])))
+  rssIdleMiB: median(samples.flatMap((s) => (s.rssIdleMiB === undefined ? [] : [s.rssIdleMiB]))),
+  stopMs: median(samples.map((s) => s.stopMs)),
+  exitCodes: [...new Set(samples.map((s) => s.exitCode))].join(", ")
 })
+
+const IDLE_STOP_TARGET_MS = 2_000
 
 /**
  * Scenario 5: spawn → ready (API: /health/ready answers 200; baseline: /health), spawn → first
@@ -112,6 +131,26 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
       unit: "ms",
       better: "lower",
       ours: s.workerOutbox.readyMs
+    },
+    {
+      scenario: "5 stop, worker sqs-consumer",
+      metric: `idle, SIGTERM → exit (${runs})`,
+      unit: "ms",
+      better: "lower",
+      ours: s.workerSqs.stopMs,
+      baseline: s.baselineWorker.stopMs,
+      ratio: ratio(s.workerSqs.stopMs, s.baselineWorker.stopMs),
+      target: atMost(s.workerSqs.stopMs, IDLE_STOP_TARGET_MS, `≤ ${IDLE_STOP_TARGET_MS} ms`),
+      note: `in a 20 s long poll; exit codes: ours ${s.workerSqs.exitCodes}, baseline ${s.baselineWorker.exitCodes}`
+    },
+    {
+      scenario: "5 stop, worker outbox",
+      metric: `idle, SIGTERM → exit (${runs})`,
+      unit: "ms",
+      better: "lower",
+      ours: s.workerOutbox.stopMs,
+      target: atMost(s.workerOutbox.stopMs, IDLE_STOP_TARGET_MS, `≤ ${IDLE_STOP_TARGET_MS} ms`),
+      note: `exit codes: ${s.workerOutbox.exitCodes}`
     },
     {
       scenario: "5 memory, API",
