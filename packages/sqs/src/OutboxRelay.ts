@@ -27,6 +27,8 @@ export interface RelayRound {
   readonly failed: number
   /** A whole SendMessageBatch call failed: SQS itself is unreachable or refusing us. */
   readonly transportDown: boolean
+  /** Why, when `transportDown`. */
+  readonly transportError?: string | undefined
 }
 
 const SEND_BATCH_SIZE = 10
@@ -72,7 +74,9 @@ const sendBatch = (entries: ReadonlyArray<OutboxEntry>, now: Date) =>
 const release = (entry: OutboxEntry, error: string, transportDown: boolean) =>
   Effect.gen(function*() {
     const outbox = yield* Outbox
-    yield* Effect.logWarning("outbox event not published, will retry").pipe(
+    // While SQS is down every try fails alike: the outage is logged once when it begins and once
+    // when it ends (see drainBacklog), not once per entry and try (~1,000 lines in 20 s).
+    yield* (transportDown ? Effect.logDebug : Effect.logWarning)("outbox event not published, will retry").pipe(
       Effect.annotateLogs({
         event: "outbox.publish_failed",
         orderId: entry.event.orderId,
@@ -113,7 +117,9 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
       horizonMs: MAX_DELAY_SECONDS * 1000,
       leaseMs: options.leaseMs
     })
-    if (entries.length === 0) return { claimed: 0, sent: 0, failed: 0, transportDown: false } satisfies RelayRound
+    if (entries.length === 0) {
+      return { claimed: 0, sent: 0, failed: 0, transportDown: false, transportError: undefined } satisfies RelayRound
+    }
     // Read again: a retry's remaining delay is counted from the send, not from before the claim.
     const sendingAt = new Date(yield* Clock.currentTimeMillis)
     const results = yield* Effect.forEach(
@@ -137,7 +143,8 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
       claimed: entries.length,
       sent: sent.length,
       failed: failed.length,
-      transportDown: results.some((result) => result.transportDown)
+      transportDown: results.some((result) => result.transportDown),
+      transportError: failed.find((failure) => failure.transportDown)?.error
     } satisfies RelayRound
   }
 )
@@ -149,7 +156,7 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
 const drainBacklog = (
   limit: number,
   leaseMs: number,
-  sqsDown: { value: boolean }
+  sqsDown: SqsOutage
 ): Effect.Effect<void, "stalled", Outbox | SqsQueue> =>
   Effect.suspend(() => relayOnce({ limit: sqsDown.value ? SEND_BATCH_SIZE : limit, leaseMs })).pipe(
     Effect.catchCause((cause: Cause.Cause<PersistenceError>) =>
@@ -166,6 +173,7 @@ const drainBacklog = (
         Effect.fail("stalled" as const)
       )
     ),
+    Effect.tap((round) => noteOutage(sqsDown, round)),
     Effect.flatMap((round) => {
       const probe = sqsDown.value
       sqsDown.value = round.transportDown
@@ -176,6 +184,42 @@ const drainBacklog = (
         : drainBacklog(limit, leaseMs, sqsDown)
     })
   )
+
+interface SqsOutage {
+  /** Set by a round that found SQS unreachable: the next ones probe with a single batch. */
+  value: boolean
+  /** Logged as begun, and not yet as ended: only a round that sent something ends it. */
+  reported: boolean
+  since: number
+  failedSends: number
+}
+
+// One WARN when an outage begins and one when it ends, with what it cost. A round that claimed
+// nothing (every entry in its back-off) says nothing about SQS.
+const noteOutage = (outage: SqsOutage, round: RelayRound) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    if (round.transportDown) {
+      if (!outage.reported) {
+        outage.reported = true
+        outage.since = now
+        outage.failedSends = 0
+        yield* Effect.logWarning("SQS unreachable: outbox events wait in the table, probed every second").pipe(
+          Effect.annotateLogs({ event: "outbox.sqs_unreachable", error: round.transportError ?? "unknown" })
+        )
+      }
+      outage.failedSends += round.failed
+    } else if (outage.reported && round.claimed > 0) {
+      outage.reported = false
+      yield* Effect.logWarning("SQS reachable again: outbox events are being published").pipe(
+        Effect.annotateLogs({
+          event: "outbox.sqs_reachable",
+          downForMs: now - outage.since,
+          failedSends: outage.failedSends
+        })
+      )
+    }
+  })
 
 const makeRelay = (settings: OutboxRelaySettings) =>
   Effect.gen(function*() {
@@ -188,8 +232,7 @@ const makeRelay = (settings: OutboxRelaySettings) =>
       Math.max(OUTAGE_BACKOFF_MAX_MS, settings.sweepIntervalMs)
     )
     const idle = Effect.asVoid(Effect.timeoutOption(nextWake, settings.sweepIntervalMs))
-    // Set by a round that found SQS unreachable: the next ones probe with a single batch.
-    const sqsDown = { value: false }
+    const sqsDown: SqsOutage = { value: false, reported: false, since: 0, failedSends: 0 }
     yield* Effect.forkScoped(
       drainBacklog(limit, leaseMs, sqsDown).pipe(
         // While SQS or the database is failing, wake-ups are ignored and sweeps back off.

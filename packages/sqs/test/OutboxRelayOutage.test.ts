@@ -1,7 +1,7 @@
 import { expect, layer } from "@effect/vitest"
-import { InMemory, MemoryStore, type OrderEvent, Outbox, wakeOutboxRelay } from "@order-platform/domain"
+import { InMemory, makeJsonLogger, MemoryStore, type OrderEvent, Outbox, wakeOutboxRelay } from "@order-platform/domain"
 import { EMULATOR_REGION } from "@order-platform/test-support"
-import { type Duration, Effect, HashMap, Layer, Schedule } from "effect"
+import { type Duration, Effect, HashMap, Layer, Logger, Schedule } from "effect"
 import { OutboxRelay, relayOnce } from "../src/OutboxRelay.ts"
 import { SqsQueue } from "../src/SqsQueue.ts"
 import { counts, Emulator, freshQueue, orderEvent } from "../testing/SqsTestKit.ts"
@@ -176,6 +176,31 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay during an SQS 
       expect(retrySent.delaySeconds).toBeGreaterThanOrEqual(ownDelay - 1)
       expect(retrySent.delaySeconds).toBeLessThanOrEqual(ownDelay + 1)
       expect(yield* counts(queue.client, queue.pair.queueUrl)).toMatchObject({ visible: 1, delayed: 1 })
+    }))
+
+  it.effect("an outage is logged once when it begins and once when it ends, not once per entry and try", () =>
+    Effect.gen(function*() {
+      const { layer: sqs, outage } = yield* queueBehindOutage
+      const logs: Array<Record<string, unknown>> = []
+      const events = Array.from({ length: 30 }, () => orderEvent())
+      yield* Effect.gen(function*() {
+        yield* outage.begin
+        yield* Effect.forEach(events, (event) => append(event), { discard: true })
+        yield* Layer.build(OutboxRelay.layer({ sweepIntervalMs: 100 }))
+        // Several probes, each failing a batch of entries.
+        yield* Effect.sleep("2500 millis")
+        yield* outage.end
+        yield* untilAllSent(events, "5 seconds")
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(Layer.merge(InMemory.storesLayer, sqs)),
+        Effect.provide(Logger.layer([makeJsonLogger("test", (line) => logs.push(JSON.parse(line)))]))
+      )
+      const warnings = logs.filter((line) => line["level"] === "WARN")
+      expect(warnings.map((line) => line["event"])).toStrictEqual(["outbox.sqs_unreachable", "outbox.sqs_reachable"])
+      expect(warnings[0]?.["error"]).toMatch(/SendMessageBatch/)
+      expect(warnings[1]?.["failedSends"]).toBeGreaterThanOrEqual(10)
+      expect(warnings[1]?.["downForMs"]).toBeGreaterThanOrEqual(2_000)
     }))
 
   it.effect(
