@@ -18,3 +18,11 @@ export const query = async <A extends Record<string, unknown>>(
 
 export const countOrders = async (url: string): Promise<number> =>
   Number((await query<{ count: string }>(url, "SELECT count(*) AS count FROM orders"))[0]?.count ?? 0)
+
+/**
+ * The hand-written side wakes no outbox-mode workers: its copy of our schema goes without the
+ * outbox's NOTIFY trigger (migration 0005). Ours keeps it and pays for it (NOTIFY serialises the
+ * commits of the transactions that send one; group commit makes those few).
+ */
+export const withoutOutboxNotify = (url: string): Promise<unknown> =>
+  query(url, "ALTER TABLE outbox DISABLE TRIGGER outbox_notify")

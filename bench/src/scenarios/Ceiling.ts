@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CREATE_ORDER_STATEMENTS } from "../baseline/CreateOrderSql.ts"
 import { type BenchContext, findPgbench } from "../Context.ts"
-import { countOrders } from "../Db.ts"
+import { countOrders, withoutOutboxNotify } from "../Db.ts"
 import { PGBENCH_CREATE_ORDER_SCRIPT } from "../PgbenchScript.ts"
 import { type CpuUsage, measureCpu, nameBottleneck, singleProcess } from "../Proc.ts"
 import type { Row } from "../Results.ts"
@@ -58,6 +58,7 @@ export const runCeiling = async (
   const clients = Math.min(Math.max(...options.connections), options.poolSize)
   const threads = Math.min(clients, Math.max(1, (await import("node:os")).availableParallelism()))
   const database = await ctx.freshDatabase("ceiling")
+  await withoutOutboxNotify(database.url)
   const dir = await mkdtemp(join(tmpdir(), "order-platform-pgbench-"))
   try {
     const script = join(dir, "create-order.sql")

@@ -1,6 +1,6 @@
 import { describeBaselineCreate } from "../baseline/CreateOrderSql.ts"
 import type { BenchContext } from "../Context.ts"
-import { countOrders } from "../Db.ts"
+import { countOrders, withoutOutboxNotify } from "../Db.ts"
 import type { Durability } from "../Durability.ts"
 import { ingestRows, type LevelFigures, type MemoryFigures, type SideFigures, targetSummary } from "../IngestTargets.ts"
 import { type LoadResult, postOrders } from "../Load.ts"
@@ -108,6 +108,7 @@ export const runIngest = async (ctx: BenchContext): Promise<IngestResult> => {
   const { options, progress } = ctx
   const oursDb = await ctx.freshDatabase("ingest_ours")
   const baselineDb = await ctx.freshDatabase("ingest_baseline")
+  await withoutOutboxNotify(baselineDb.url)
   const ours = await ctx.startApi(oursDb.url, "ingest")
   const baseline = await ctx.startBaselineServer(baselineDb.url)
   const targets: Array<Target> = [

@@ -31,10 +31,11 @@ locals {
   # run by hand and monitoring.
   db_reserved_connections = 8
 
-  # Rolling deployments run up to deployment_maximum_percent of a service's tasks at once.
+  # Rolling deployments run up to deployment_maximum_percent of a service's tasks at once. A
+  # worker also holds one connection outside its pool, listening for outbox notifications.
   db_connections_peak = (
     ceil(var.api_desired_count * local.api_deployment_maximum_percent / 100) * var.api_database_pool_size +
-    ceil(var.worker_max_count * local.worker_deployment_maximum_percent / 100) * var.worker_database_pool_size
+    ceil(var.worker_max_count * local.worker_deployment_maximum_percent / 100) * (var.worker_database_pool_size + 1)
   )
 }
 

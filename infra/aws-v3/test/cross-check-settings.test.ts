@@ -192,21 +192,22 @@ describe("database connection budget", () => {
   })
 
   // A process never holds more than DATABASE_POOL_SIZE sessions, migrations and transactions
-  // included: packages/postgres/test/PgClientLive.test.ts proves it of @effect/sql-pg's driver.
-  it("(API tasks + worker tasks at their peak) × DATABASE_POOL_SIZE fits the instance's connection limit", () => {
+  // included: packages/postgres/test/PgClientLive.test.ts proves it of @effect/sql-pg's driver. A
+  // worker holds one more, outside its pool: the outbox notifications' listener (OutboxSignalPg).
+  it("(API tasks + worker tasks at their peak) × DATABASE_POOL_SIZE (+1 listener per worker) fits the instance's connection limit", () => {
     const apiTasks = peakTasks("api", evaluateNumber(stack, resource(stack, "aws_ecs_service", "api")["desired_count"]))
     const workerMax = evaluateNumber(stack, resource(stack, "aws_appautoscaling_target", "worker")["max_capacity"])
     expect(workerMax).toBe(5)
     const workerTasks = peakTasks("worker", workerMax)
-    const peak = apiTasks * env("api", "DATABASE_POOL_SIZE") + workerTasks * env("worker", "DATABASE_POOL_SIZE")
+    const peak = apiTasks * env("api", "DATABASE_POOL_SIZE") + workerTasks * (env("worker", "DATABASE_POOL_SIZE") + 1)
     const limit = evaluateNumber(stack, maxConnections[instanceClass] ?? null) - reserved
     expect(instanceClass).toBe("db.t4g.micro")
-    expect({ apiTasks, workerTasks, peak }).toEqual({ apiTasks: 4, workerTasks: 10, peak: 60 })
+    expect({ apiTasks, workerTasks, peak }).toEqual({ apiTasks: 4, workerTasks: 10, peak: 70 })
     expect(peak).toBeLessThanOrEqual(limit)
   })
 
   it("Terraform enforces the same budget at plan time (precondition on the instance)", () => {
-    expect(evaluateNumber(stack, "${local.db_connections_peak}")).toBe(60)
+    expect(evaluateNumber(stack, "${local.db_connections_peak}")).toBe(70)
     const preconditions = block(resource(stack, "aws_db_instance", "main"), "lifecycle")["precondition"]
     expect(JSON.stringify(preconditions)).toContain(
       "local.db_connections_peak <= lookup(local.rds_max_connections, var.db_instance_class, 0) - local.db_reserved_connections"

@@ -117,9 +117,7 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
       horizonMs: MAX_DELAY_SECONDS * 1000,
       leaseMs: options.leaseMs
     })
-    if (entries.length === 0) {
-      return { claimed: 0, sent: 0, failed: 0, transportDown: false, transportError: undefined } satisfies RelayRound
-    }
+    if (entries.length === 0) return { claimed: 0, sent: 0, failed: 0, transportDown: false } satisfies RelayRound
     // Read again: a retry's remaining delay is counted from the send, not from before the claim.
     const sendingAt = new Date(yield* Clock.currentTimeMillis)
     const results = yield* Effect.forEach(
@@ -139,12 +137,13 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
         Effect.annotateLogs({ event: "outbox.published", count: sent.length })
       )
     }
+    const transportError = failed.find((failure) => failure.transportDown)?.error
     return {
       claimed: entries.length,
       sent: sent.length,
       failed: failed.length,
-      transportDown: results.some((result) => result.transportDown),
-      transportError: failed.find((failure) => failure.transportDown)?.error
+      transportDown: transportError !== undefined,
+      ...(transportError === undefined ? {} : { transportError })
     } satisfies RelayRound
   }
 )

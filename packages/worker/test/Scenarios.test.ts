@@ -239,13 +239,13 @@ describe("worker in sqs-consumer mode with SQS unreachable", () => {
         }
       }, waitLong)
       expect(linesWith(worker.logs, { event: "sqs.receive_failed" }).length).toBeGreaterThan(0)
-      // Both relays (the API's and the worker's own) compete for the rows; between them all failed.
-      const publishFailures = [...scenario.apiLogs, ...worker.logs].filter((line) =>
-        line["event"] === "outbox.publish_failed"
+      // Both relays (the API's and the worker's own) compete for the rows; each that tried says
+      // so once, not once per entry and try.
+      const outages = [...scenario.apiLogs, ...worker.logs].filter((line) =>
+        line["event"] === "outbox.sqs_unreachable"
       )
-      expect(new Set(publishFailures.map((line) => line["orderId"]))).toStrictEqual(
-        new Set(orders.map((order) => order.id))
-      )
+      expect(outages.length).toBeGreaterThanOrEqual(1)
+      expect(outages.length).toBeLessThanOrEqual(2)
 
       emulator = await startSqsEmulator({ dataDir, port })
       await waitForStatus(scenario, orders, "PROCESSED")
