@@ -241,9 +241,7 @@ describe("worker in sqs-consumer mode with SQS unreachable", () => {
       expect(linesWith(worker.logs, { event: "sqs.receive_failed" }).length).toBeGreaterThan(0)
       // Both relays (the API's and the worker's own) compete for the rows; each that tried says
       // so once, not once per entry and try.
-      const outages = [...scenario.apiLogs, ...worker.logs].filter((line) =>
-        line["event"] === "outbox.sqs_unreachable"
-      )
+      const outages = [...scenario.apiLogs, ...worker.logs].filter((line) => line["event"] === "outbox.sqs_unreachable")
       expect(outages.length).toBeGreaterThanOrEqual(1)
       expect(outages.length).toBeLessThanOrEqual(2)
 
