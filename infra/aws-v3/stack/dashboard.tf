@@ -227,6 +227,63 @@ locals {
           ]
         }
       },
+      # Row 5: the programs' own metrics (EMF, no dimension: all tasks of both services).
+      {
+        type   = "metric"
+        x      = 0
+        y      = 24
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "Order throughput (per minute)"
+          stat   = "Sum"
+          metrics = [
+            [var.metrics_namespace, "orders_created_total", { label = "created" }],
+            [var.metrics_namespace, "orders_processed_total", { label = "processed" }],
+            [var.metrics_namespace, "orders_retried_total", { label = "retried" }],
+            [var.metrics_namespace, "orders_failed_total", { label = "failed" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 8
+        y      = 24
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "Processing latency (s, claim to final write)"
+          metrics = [
+            [var.metrics_namespace, "order_processing_duration_seconds", { stat = "p50", label = "p50" }],
+            [var.metrics_namespace, "order_processing_duration_seconds", { stat = "p95", label = "p95" }],
+            [var.metrics_namespace, "order_processing_duration_seconds", { stat = "p99", label = "p99" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 16
+        y      = 24
+        width  = 8
+        height = 6
+        properties = {
+          region = var.aws_region
+          view   = "timeSeries"
+          period = 60
+          title  = "Outbox backlog and oldest due row"
+          stat   = "Maximum"
+          metrics = [
+            [var.metrics_namespace, "outbox_backlog", { label = "due rows" }],
+            [var.metrics_namespace, "outbox_oldest_age_seconds", { label = "oldest (s)", yAxis = "right" }],
+          ]
+        }
+      },
     ]
   }
 }

@@ -62,6 +62,7 @@ locals {
       { name = "SQS_QUEUE_URL", value = aws_sqs_queue.orders.url },
       { name = "AWS_REGION", value = var.aws_region },
       { name = "SHUTDOWN_DRAIN_MS", value = tostring(var.api_shutdown_drain_ms) },
+      { name = "METRICS_NAMESPACE", value = var.metrics_namespace },
       { name = "LOG_LEVEL", value = var.log_level },
       { name = "NODE_OPTIONS", value = local.api_node_options },
     ]

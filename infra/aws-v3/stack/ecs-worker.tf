@@ -1,5 +1,6 @@
 locals {
   worker_container_name             = "worker"
+  worker_liveness_probe             = "fetch('http://127.0.0.1:'+process.env.ADMIN_PORT+'/health/live',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
   worker_deployment_maximum_percent = 200
 
   # Variable names exactly as the worker reads them (test/cross-check-config.test.ts).
@@ -33,7 +34,20 @@ locals {
       { name = "SHUTDOWN_DRAIN_MS", value = tostring(var.worker_shutdown_drain_ms) },
       { name = "LOG_LEVEL", value = var.log_level },
       { name = "NODE_OPTIONS", value = local.worker_node_options },
+      { name = "METRICS_NAMESPACE", value = var.metrics_namespace },
+      { name = "ADMIN_PORT", value = tostring(var.worker_admin_port) },
+      { name = "WORKER_LIVENESS_TIMEOUT_SECONDS", value = tostring(var.worker_liveness_timeout_seconds) },
     ]
+
+    # The image has node and no curl: node asks the worker's loopback admin server (ADMIN_PORT),
+    # whose /health/live fails once the receive loop has stopped turning; ECS then replaces the task.
+    healthCheck = {
+      command     = ["CMD", "node", "-e", local.worker_liveness_probe]
+      interval    = 30
+      timeout     = 5
+      retries     = 3
+      startPeriod = 120
+    }
 
     # SIGTERM, then SIGKILL after stopTimeout: longer than the worker's drain deadline.
     stopTimeout            = var.worker_stop_timeout_seconds

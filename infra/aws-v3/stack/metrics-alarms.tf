@@ -109,6 +109,28 @@ resource "aws_cloudwatch_metric_alarm" "worker_not_running" {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Relay stuck: orders are accepted (the API answers 202) but their events never leave the outbox.
+# The programs' own gauge (EMF, without dimensions: every api and worker task samples the same
+# table, so Maximum is right whichever of them reports).
+# ---------------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "relay_stuck" {
+  alarm_name          = "${var.name_prefix}-relay-stuck-outbox-age"
+  alarm_description   = "Relay stuck: an outbox row has been due for more than ${var.alarm_outbox_oldest_age_seconds} s for 5 minutes (outbox_oldest_age_seconds): orders are accepted but not delivered."
+  namespace           = var.metrics_namespace
+  metric_name         = "outbox_oldest_age_seconds"
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 5
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_outbox_oldest_age_seconds
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+# ---------------------------------------------------------------------------------------------
 # Dead letters: infrastructure failures (SQS DLQ) and business retry exhaustion (database DLQ).
 # ---------------------------------------------------------------------------------------------
 

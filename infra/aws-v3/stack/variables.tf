@@ -491,9 +491,31 @@ variable "db_apply_immediately" {
 # Alarms
 # ---------------------------------------------------------------------------------------------
 
+variable "worker_admin_port" {
+  type        = number
+  description = "Loopback port of the worker's /health/live and /metrics (ADMIN_PORT); the container health check asks it."
+  default     = 9090
+
+  validation {
+    condition     = var.worker_admin_port >= 1 && var.worker_admin_port <= 65535
+    error_message = "worker_admin_port must be a port from 1 to 65535."
+  }
+}
+
+variable "worker_liveness_timeout_seconds" {
+  type        = number
+  description = "The worker's /health/live fails (and ECS replaces the task) once its receive loop has completed no turn for this long; above the SQS long poll (20 s) and the slowest business step."
+  default     = 120
+
+  validation {
+    condition     = var.worker_liveness_timeout_seconds >= 30
+    error_message = "worker_liveness_timeout_seconds must be at least 30 (a long poll alone lasts 20 s)."
+  }
+}
+
 variable "metrics_namespace" {
   type        = string
-  description = "CloudWatch namespace of the metrics extracted from the programs' logs."
+  description = "CloudWatch namespace of the metrics extracted from the programs' logs: the log metric filters' and the programs' own EMF lines (METRICS_NAMESPACE)."
   default     = "OrderPlatform"
 }
 
@@ -506,6 +528,12 @@ variable "alarm_email" {
 variable "alarm_oldest_message_age_seconds" {
   type        = number
   description = "Worker stuck: the oldest message of the main queue is older than this for 5 minutes."
+  default     = 300
+}
+
+variable "alarm_outbox_oldest_age_seconds" {
+  type        = number
+  description = "Relay stuck: an outbox row has been due (not sent) for longer than this for 5 minutes."
   default     = 300
 }
 

@@ -299,6 +299,7 @@ describe("alarms: every row of the failure matrix notifies the alarm topic", () 
   const matrix: ReadonlyArray<readonly [string, string, string, string]> = [
     ["worker stuck (oldest message age)", "worker_oldest_message_age", "AWS/SQS", "ApproximateAgeOfOldestMessage"],
     ["worker stuck (sustained backlog)", "worker_backlog", "AWS/SQS", "ApproximateNumberOfMessagesVisible"],
+    ["relay stuck (oldest due outbox row)", "relay_stuck", "${var.metrics_namespace}", "outbox_oldest_age_seconds"],
     ["worker crash (no running task)", "worker_not_running", "ECS/ContainerInsights", "RunningTaskCount"],
     ["DLQ growth", "dlq_not_empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible"],
     [

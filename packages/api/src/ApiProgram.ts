@@ -1,5 +1,19 @@
-import { CreateOrderBatchConfig, jsonLoggerLayer, type Outbox, OutboxSignal } from "@order-platform/domain"
-import { DatabaseConfig, MigrationsLayer, PgClientLive, PostgresLayer } from "@order-platform/postgres"
+import {
+  CreateOrderBatchConfig,
+  emfExportLayer,
+  jsonLoggerLayer,
+  MetricsConfig,
+  OrderMetrics,
+  type Outbox,
+  OutboxSignal
+} from "@order-platform/domain"
+import {
+  DatabaseConfig,
+  MigrationsLayer,
+  OutboxBacklogMetrics,
+  PgClientLive,
+  PostgresLayer
+} from "@order-platform/postgres"
 import { OutboxRelayLayer } from "@order-platform/sqs"
 import { Config, Effect, Layer, Option } from "effect"
 import { ApiConfig } from "./ApiConfig.ts"
@@ -7,8 +21,16 @@ import { type ApiServerOptions, makeApiServer } from "./ApiServer.ts"
 import { stdoutLines } from "./LineWriter.ts"
 import { ReadinessCheckPg } from "./ReadinessCheck.ts"
 
-/** Storage ports on PostgreSQL (DATABASE_URL or PG*), migrated at start-up, and its readiness check. */
-export const PostgresStorageLive = Layer.mergeAll(PostgresLayer, ReadinessCheckPg, MigrationsLayer).pipe(
+/**
+ * Storage ports on PostgreSQL (DATABASE_URL or PG*), migrated at start-up, its readiness check,
+ * and the outbox backlog gauges.
+ */
+export const PostgresStorageLive = Layer.mergeAll(
+  PostgresLayer,
+  ReadinessCheckPg,
+  MigrationsLayer,
+  OutboxBacklogMetrics
+).pipe(
   Layer.provide(PgClientLive)
 )
 
@@ -27,7 +49,7 @@ export const RelayLayer: Layer.Layer<never, Config.ConfigError, Outbox | OutboxS
 
 /** Every setting is read before anything connects: bad configuration fails fast, naming the variable. */
 const ConfigCheck = Layer.effectDiscard(
-  Effect.all([ApiConfig, DatabaseConfig, CreateOrderBatchConfig], { discard: true })
+  Effect.all([ApiConfig, DatabaseConfig, CreateOrderBatchConfig, MetricsConfig], { discard: true })
 )
 
 /** Built first and released last: "api.stopped" is written after the server drained and the pool closed. */
@@ -35,9 +57,16 @@ const Lifecycle = Layer.effectDiscard(
   Effect.addFinalizer(() => Effect.logInfo("api stopped").pipe(Effect.annotateLogs("event", "api.stopped")))
 )
 
+// Built before the server, so its last flush comes after the drain and counts the last requests.
+const MetricsExport = emfExportLayer({
+  service: "api",
+  counters: [OrderMetrics.ordersCreated],
+  write: stdoutLines.write
+})
+
 /**
  * The whole API program from the environment: JSON logs (LOG_LEVEL), PostgreSQL with migrations,
- * the relay, and the server. The local launcher and benchmarks start it with `Layer.launch` or
+ * the relay, the server, and its metrics as EMF lines on stdout (METRICS_*). The local launcher and benchmarks start it with `Layer.launch` or
  * build it to read the bound address from `HttpServer.HttpServer`.
  */
 export const makeApiProgram = (options: ApiServerOptions = {}) =>
@@ -46,6 +75,7 @@ export const makeApiProgram = (options: ApiServerOptions = {}) =>
     Layer.provide(PostgresStorageLive),
     // The API's own commits wake its own relay; nothing else in it waits for the outbox.
     Layer.provide(OutboxSignal.inProcess),
+    Layer.provide(MetricsExport),
     Layer.provide(Lifecycle),
     Layer.provide(ConfigCheck),
     Layer.provide(jsonLoggerLayer("api", stdoutLines.write))

@@ -3,6 +3,7 @@ import { DOCS_PATH, OPENAPI_PATH, OrdersApi } from "@order-platform/contract"
 import { Effect, Layer, Option } from "effect"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import * as HttpRouter from "effect/http/HttpRouter"
+import * as PrometheusMetrics from "effect/observability/PrometheusMetrics"
 import * as Http from "node:http"
 import { AdminAuthLive } from "./AdminAuthLive.ts"
 import { AdminHandlersLive } from "./AdminHandlers.ts"
@@ -30,15 +31,19 @@ const ApiRoutes = HttpApiBuilder.layer(OrdersApi, { openapiPath: OPENAPI_PATH })
   Layer.provide([AdminAuthLive, DecodeErrorsLive, RequestGuardLive])
 )
 
+/** Every metric of the process in Prometheus text, for a scraper; outside the contract, as the docs are. */
+export const METRICS_PATH = "/metrics"
+
 const Routes = Layer.mergeAll(
   ApiRoutes,
   DocsPageLive,
-  requestLogging(routeTable(OrdersApi, [OPENAPI_PATH, DOCS_PATH]))
+  PrometheusMetrics.layerHttp({ path: METRICS_PATH }),
+  requestLogging(routeTable(OrdersApi, [OPENAPI_PATH, DOCS_PATH, METRICS_PATH]))
 )
 
 /**
  * The HTTP server of the contract: handlers, admin auth, correlation ids, bad-input handling,
- * `/openapi.json`, `/docs` and graceful draining (SHUTDOWN_DRAIN_MS). It needs the storage ports
+ * `/openapi.json`, `/docs`, `/metrics` (Prometheus text) and graceful draining (SHUTDOWN_DRAIN_MS). It needs the storage ports
  * and a `ReadinessCheck`; `OutboxSignal`, when present in its context, is woken after commits.
  */
 export const makeApiServer = (options: ApiServerOptions = {}) =>

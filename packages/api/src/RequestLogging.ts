@@ -5,6 +5,7 @@ import * as HttpServerError from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { unhandled } from "effect/Types"
+import { makeRequestCounter } from "./HttpMetrics.ts"
 import { CORRELATION_HEADER, RequestCorrelation, resolveCorrelation } from "./RequestCorrelation.ts"
 import { unexpectedFailure } from "./RequestGuardLive.ts"
 import { errorResponse, routeNotFound } from "./RouteNotFound.ts"
@@ -54,9 +55,11 @@ const answer = (routes: ReadonlyArray<Route>, request: HttpServerRequest.HttpSer
  * access line. Successes and probes log it at DEBUG: a success already has its business line at
  * INFO (such as `order.created`), and a load balancer's health checks must not drown the log. Any
  * other status (4xx, 5xx) logs it at INFO, and so does 499: the client went away before its answer.
+ * Every request is counted in `http_requests_total` by route and status.
  */
-export const requestLogging = (routes: ReadonlyArray<Route>) =>
-  HttpRouter.middleware<{ handles: HttpServerError.HttpServerError }>()(
+export const requestLogging = (routes: ReadonlyArray<Route>) => {
+  const countRequest = makeRequestCounter(routes)
+  return HttpRouter.middleware<{ handles: HttpServerError.HttpServerError }>()(
     (app) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
@@ -72,6 +75,7 @@ export const requestLogging = (routes: ReadonlyArray<Route>) =>
             )
         const path = pathOf(request.url)
         const status = statusOf(exit)
+        yield* countRequest(request.method, path, status)
         const level = path.startsWith("/health/") || (status >= 200 && status < 300) ? "Debug" : "Info"
         // Most access lines are DEBUG and filtered out: their annotations are not even built then.
         if (!LogLevel.isGreaterThan(yield* References.MinimumLogLevel, level)) {
@@ -91,3 +95,4 @@ export const requestLogging = (routes: ReadonlyArray<Route>) =>
       }),
     { global: true }
   )
+}

@@ -3,6 +3,8 @@ import type * as HttpApiGroup from "effect/http-api/HttpApiGroup"
 
 export interface Route {
   readonly method: string
+  /** As the contract writes it, e.g. `/orders/:id`. */
+  readonly path: string
   readonly pattern: RegExp
 }
 
@@ -22,10 +24,11 @@ export const routeTable = <Id extends string, Groups extends HttpApiGroup.Constr
   api: HttpApi.HttpApi<Id, Groups>,
   extraGetPaths: ReadonlyArray<string>
 ): ReadonlyArray<Route> => {
-  const routes: Array<Route> = extraGetPaths.map((path) => ({ method: "GET", pattern: toPattern(path) }))
+  const routes: Array<Route> = extraGetPaths.map((path) => ({ method: "GET", path, pattern: toPattern(path) }))
   HttpApi.reflect(api, {
     onGroup: () => undefined,
-    onEndpoint: ({ endpoint }) => void routes.push({ method: endpoint.method, pattern: toPattern(endpoint.path) })
+    onEndpoint: ({ endpoint }) =>
+      void routes.push({ method: endpoint.method, path: endpoint.path, pattern: toPattern(endpoint.path) })
   })
   return routes
 }
@@ -36,4 +39,12 @@ export const allowedMethods = (routes: ReadonlyArray<Route>, path: string): Read
   const methods = new Set(routes.filter((route) => route.pattern.test(normalized)).map((route) => route.method))
   if (methods.has("GET")) methods.add("HEAD")
   return [...methods].sort()
+}
+
+/** The route that serves `method` and `path` (HEAD as GET), as `METHOD /path/:param`; undefined when none does. */
+export const routeName = (routes: ReadonlyArray<Route>, method: string, path: string): string | undefined => {
+  const normalized = normalize(path)
+  const wanted = method === "HEAD" ? "GET" : method
+  const route = routes.find((candidate) => candidate.method === wanted && candidate.pattern.test(normalized))
+  return route === undefined ? undefined : `${route.method} ${route.path}`
 }

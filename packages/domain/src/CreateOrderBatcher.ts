@@ -16,6 +16,7 @@ import {
 import type { OrderAlreadyExists } from "./BusinessErrors.ts"
 import { IdempotencyKeys, type IdempotencyRecord } from "./IdempotencyKeys.ts"
 import type { PersistenceError } from "./InfrastructureErrors.ts"
+import { ordersCreated } from "./metrics/OrderMetrics.ts"
 import { keyTaken, type NewOrderOutcome, type NewOrderWrite, OrderBatchStore, written } from "./OrderBatchStore.ts"
 import { OrderRepository } from "./OrderRepository.ts"
 import { OutboxSignal } from "./OutboxSignal.ts"
@@ -136,8 +137,10 @@ const make = (settings: CreateOrderBatchSettings) =>
     const resolver = RequestResolver.make<WriteNewOrder>((entries) =>
       Effect.gen(function*() {
         const answers = yield* writer.withPermits(1)(resolve(entries))
-        if (answers.some(([, exit]) => Exit.isSuccess(exit) && exit.value._tag === "Written")) yield* signal.wake
+        const created = answers.filter(([, exit]) => Exit.isSuccess(exit) && exit.value._tag === "Written").length
+        if (created > 0) yield* signal.wake
         yield* Metric.update(createOrderBatchSizes, entries.length)
+        yield* Metric.update(ordersCreated, created)
         for (const [entry, exit] of answers) entry.completeUnsafe(exit)
       })
     ).pipe(
@@ -151,7 +154,10 @@ const make = (settings: CreateOrderBatchSettings) =>
     const write = (write: NewOrderWrite): Effect.Effect<NewOrderOutcome, WriteError> =>
       Effect.flatMap(transactor.inTransaction, (inTransaction) =>
         inTransaction
-          ? Effect.tap(writeAlone(write), () => signal.wake)
+          ? Effect.tap(
+            writeAlone(write),
+            (outcome) => Effect.andThen(signal.wake, Metric.update(ordersCreated, outcome._tag === "Written" ? 1 : 0))
+          )
           : Effect.request(new WriteNewOrder({ write }), resolver))
 
     return CreateOrderBatcher.of({ write })

@@ -57,6 +57,8 @@ export const bannerLines = (facts: BannerFacts) =>
       ],
       ["API docs", `${apiUrl}/docs`],
       ["OpenAPI", `${apiUrl}/openapi.json`],
+      ["Metrics", `${apiUrl}/metrics (Prometheus text)`],
+      ["Worker port", `http://127.0.0.1:${settings.workerAdminPort}/health/live and /metrics`],
       [
         "Admin token",
         `${settings.adminToken} (${

@@ -10,6 +10,8 @@ Launcher variables (every other variable is passed on to the programs; see READM
   LOCAL_DATA_DIR        where the embedded PostgreSQL and the emulator keep their data (default .data)
   LOCAL_POSTGRES_PORT   embedded PostgreSQL port, on 127.0.0.1 (default 54329)
   LOCAL_SQS_PORT        SQS emulator port, on 127.0.0.1 (default 9324)
+  ADMIN_PORT            the worker's /health/live and /metrics, on 127.0.0.1 (default 9090)
+  METRICS_INTERVAL_SECONDS  EMF metric lines on the console every so many seconds (default 0: none)
   WORKER_MODE           sqs-consumer (default) or outbox (no queue)
   DATABASE_URL          use this PostgreSQL instead of the embedded one
   SQS_QUEUE_URL         use this queue instead of the emulator (with SQS_ENDPOINT, AWS_REGION)

@@ -23,6 +23,10 @@ export interface Settings {
   /** Some: use this queue. None (in sqs-consumer mode): run the SQS emulator. */
   readonly queueUrl: Option.Option<string>
   readonly sqsPort: number
+  /** The worker's loopback admin server (/health/live, /metrics). */
+  readonly workerAdminPort: number
+  /** Some: EMF lines every so many seconds. None: no EMF lines on the console (/metrics serves the same). */
+  readonly metricsInterval: Option.Option<string>
   readonly adminToken: string
   /** True when the launcher made the token up for this run (ADMIN_TOKEN unset). */
   readonly adminTokenGenerated: boolean
@@ -64,6 +68,8 @@ const settingsConfig = {
   postgresPort: port("LOCAL_POSTGRES_PORT", 54329),
   queueUrl: optionalText("SQS_QUEUE_URL"),
   sqsPort: port("LOCAL_SQS_PORT", 9324),
+  workerAdminPort: port("ADMIN_PORT", 9090),
+  metricsInterval: optionalText("METRICS_INTERVAL_SECONDS"),
   adminToken: optionalText("ADMIN_TOKEN"),
   logLevel: LogLevelConfig,
   drainMs
@@ -95,6 +101,8 @@ export const LocalSettingsLive = Layer.effect(
     postgresPort: read.postgresPort,
     queueUrl: read.queueUrl,
     sqsPort: read.sqsPort,
+    workerAdminPort: read.workerAdminPort,
+    metricsInterval: read.metricsInterval,
     adminToken: Option.getOrElse(read.adminToken, () => randomBytes(24).toString("base64url")),
     adminTokenGenerated: Option.isNone(read.adminToken),
     logLevel: read.logLevel,

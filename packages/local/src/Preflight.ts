@@ -27,6 +27,7 @@ export const usesEmulator = (settings: Settings) =>
 
 const portUses = (settings: Settings): ReadonlyArray<PortUse> => [
   { port: settings.apiPort, variable: "PORT", what: "the API", host: settings.apiHost },
+  { port: settings.workerAdminPort, variable: "ADMIN_PORT", what: "the worker's admin server", host: "127.0.0.1" },
   ...(usesEmbeddedPostgres(settings)
     ? [{ port: settings.postgresPort, variable: "LOCAL_POSTGRES_PORT", what: "PostgreSQL", host: "127.0.0.1" }]
     : []),

@@ -1,4 +1,4 @@
-import { Clock, Context, Duration, Effect, Exit, Fiber, Layer, Schedule, Scope } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Scope } from "effect"
 import * as HttpClient from "effect/http/HttpClient"
 import { buildBundles, programEntry } from "./Bundles.ts"
 import { awaitStart, type ChildProgram, startChild } from "./ChildProgram.ts"
@@ -72,7 +72,9 @@ export const ProgramsLive = Layer.effect(
       ...queue.env,
       DATABASE_URL: database.url,
       WORKER_MODE: settings.workerMode,
-      LOG_LEVEL: programLogLevel(settings)
+      LOG_LEVEL: programLogLevel(settings),
+      // EMF lines are for CloudWatch; on this console /metrics shows the same numbers.
+      METRICS_INTERVAL_SECONDS: Option.getOrElse(settings.metricsInterval, () => "0")
     }
     const apiUrl = localApiUrl(settings)
 
@@ -92,7 +94,7 @@ export const ProgramsLive = Layer.effect(
     const worker = yield* startChild({
       name: "the worker",
       entry: programEntry("worker", settings.bundled),
-      env,
+      env: { ...env, ADMIN_PORT: String(settings.workerAdminPort) },
       readyEvent: "worker.started",
       stopSignal: "SIGTERM",
       stopWithin: Duration.sum(settings.workerDrain, STOP_MARGIN),

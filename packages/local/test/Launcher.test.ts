@@ -65,6 +65,12 @@ describe("npm start", () => {
       await expect(fetch(`http://${external}:${ports.PORT}/health/live`)).rejects.toThrow()
     }
 
+    // The worker's admin server answers on its loopback port, as the banner says; the console
+    // carries no EMF lines.
+    expect(bannerValue(banner, "Worker port")).toBe(`http://127.0.0.1:${ports.ADMIN_PORT}/health/live`)
+    expect((await fetch(`http://127.0.0.1:${ports.ADMIN_PORT}/health/live`)).status).toBe(200)
+    expect(banner).not.toContain("CloudWatchMetrics")
+
     // The banner's /dlq line works with its token, and only with it.
     const admin = { headers: { Authorization: `Bearer ${token}` } }
     expect((await fetch(`${apiUrl}/dlq`)).status).toBe(401)

@@ -2,12 +2,13 @@ import {
   backoffDelayMs,
   cappedExponential,
   type EventId,
+  OrderMetrics,
   Outbox,
   type OutboxEntry,
   OutboxSignal,
   type PersistenceError
 } from "@order-platform/domain"
-import { Array as Arr, Cause, Clock, Config, Effect, Layer, Result, Schema } from "effect"
+import { Array as Arr, Cause, Clock, Config, Effect, Layer, Metric, Result, Schema } from "effect"
 import { MAX_DELAY_SECONDS, toOutgoingMessage } from "./OrderEventMessage.ts"
 import { describePublishError } from "./PublishErrorText.ts"
 import { SqsQueue } from "./SqsQueue.ts"
@@ -118,6 +119,7 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
       leaseMs: options.leaseMs
     })
     if (entries.length === 0) return { claimed: 0, sent: 0, failed: 0, transportDown: false } satisfies RelayRound
+    yield* Metric.update(OrderMetrics.outboxRelayBatchSize, entries.length)
     // Read again: a retry's remaining delay is counted from the send, not from before the claim.
     const sendingAt = new Date(yield* Clock.currentTimeMillis)
     const results = yield* Effect.forEach(

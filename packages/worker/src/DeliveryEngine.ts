@@ -1,4 +1,6 @@
-import { Clock, Effect, Fiber, FiberSet, Latch, Result, type Schedule, type Scope, Semaphore } from "effect"
+import { OrderMetrics } from "@order-platform/domain"
+import { Clock, Effect, Fiber, FiberSet, Latch, Metric, Result, type Schedule, type Scope, Semaphore } from "effect"
+import { LoopHeartbeat } from "./LoopHeartbeat.ts"
 
 export interface DeliveryEngineSettings {
   /** Items processed at once. */
@@ -74,6 +76,7 @@ export const runDeliveryEngine = <A, E, R>(
   source: DeliverySource<A, E, R>
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
+    const { beat } = yield* LoopHeartbeat
     const permits = yield* Semaphore.make(settings.concurrency)
     const inFlight = yield* FiberSet.make<void, never>()
     const fetching = yield* FiberSet.make<Result.Result<number, E>, never>()
@@ -92,7 +95,9 @@ export const runDeliveryEngine = <A, E, R>(
         })
         itemsInFlight += batch.length
         return source.process(batch, slotsFree).pipe(
-          Effect.ensuring(Effect.andThen(slotsFree, Effect.sync(() => (itemsInFlight -= batch.length))))
+          Effect.ensuring(
+            Effect.andThen(slotsFree, Effect.sync(() => (itemsInFlight -= batch.length))).pipe(Effect.andThen(beat))
+          )
         )
       })
 
@@ -100,6 +105,7 @@ export const runDeliveryEngine = <A, E, R>(
       Effect.gen(function*() {
         if (items.length < asked) yield* permits.release(asked - items.length)
         if (items.length === 0) return 0
+        yield* Metric.update(OrderMetrics.workerReceiveBatchSize, items.length)
         if (stopping) {
           yield* permits.release(items.length)
           yield* source.giveBack(items)
@@ -113,6 +119,7 @@ export const runDeliveryEngine = <A, E, R>(
     const fetchAndDispatch = (asked: number) =>
       Effect.uninterruptibleMask((restore) =>
         restore(source.fetch(asked)).pipe(
+          Effect.ensuring(beat),
           Effect.tapError(() => permits.release(asked)),
           Effect.flatMap((items) => dispatch(items, asked)),
           Effect.result

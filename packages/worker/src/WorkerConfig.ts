@@ -1,6 +1,6 @@
-import type { ConfigValidationError } from "@order-platform/domain"
+import { type ConfigValidationError, MetricsConfig } from "@order-platform/domain"
 import { SqsPollingConfig, type SqsPollingSettings, SqsQueueConfig, type SqsQueueSettings } from "@order-platform/sqs"
-import { Config, Effect, Schema } from "effect"
+import { Config, Effect, Option, Schema } from "effect"
 
 export type WorkerMode = "outbox" | "sqs-consumer"
 
@@ -34,11 +34,30 @@ export const WorkerSettingsConfig: Config.Config<WorkerSettings> = Config.all({
   pollIntervalMs: Config.schema(integerAtLeast(1), "OUTBOX_POLL_INTERVAL_MS").pipe(Config.withDefault(1_000))
 })
 
+export interface AdminSettings {
+  /** Loopback port of `/health/live` and `/metrics`; none when ADMIN_PORT is unset. 0: any free port. */
+  readonly port: number | undefined
+  /** `/health/live` fails once the receive or claim loop has completed no turn for this long. */
+  readonly livenessTimeoutMs: number
+}
+
+export const AdminSettingsConfig: Config.Config<AdminSettings> = Config.all({
+  port: Config.schema(
+    Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65_535 }, { message: "must be a port from 0 to 65535" })),
+    "ADMIN_PORT"
+  ).pipe(Config.option, Config.map(Option.getOrUndefined)),
+  livenessTimeoutMs: Config.schema(integerAtLeast(1), "WORKER_LIVENESS_TIMEOUT_SECONDS").pipe(
+    Config.withDefault(120),
+    Config.map((seconds) => seconds * 1000)
+  )
+})
+
 export type WorkerConfiguration =
-  | { readonly mode: "outbox"; readonly settings: WorkerSettings }
+  | { readonly mode: "outbox"; readonly settings: WorkerSettings; readonly admin: AdminSettings }
   | {
     readonly mode: "sqs-consumer"
     readonly settings: WorkerSettings
+    readonly admin: AdminSettings
     readonly queue: SqsQueueSettings
     readonly polling: SqsPollingSettings
   }
@@ -50,8 +69,10 @@ export const loadWorkerConfiguration: Effect.Effect<
 > = Effect.gen(function*() {
   const mode = yield* WorkerModeConfig
   const settings = yield* WorkerSettingsConfig
-  if (mode === "outbox") return { mode, settings }
+  const admin = yield* AdminSettingsConfig
+  yield* MetricsConfig
+  if (mode === "outbox") return { mode, settings, admin }
   const queue = yield* SqsQueueConfig
   const polling = yield* SqsPollingConfig
-  return { mode, settings, queue, polling }
+  return { mode, settings, admin, queue, polling }
 })

@@ -1,6 +1,14 @@
-import { jsonLoggerLayer, makeJsonLogger, RetryPolicy, SimulatedOrderProcessor } from "@order-platform/domain"
-import { OutboxSignalPgLive, PgClientLive, PostgresLayer } from "@order-platform/postgres"
+import {
+  emfExportLayer,
+  jsonLoggerLayer,
+  makeJsonLogger,
+  OrderMetrics,
+  RetryPolicy,
+  SimulatedOrderProcessor
+} from "@order-platform/domain"
+import { OutboxBacklogMetrics, OutboxSignalPgLive, PgClientLive, PostgresLayer } from "@order-platform/postgres"
 import { Cause, Effect, Exit, Layer, Logger, References } from "effect"
+import { LoopHeartbeatLive, WorkerLiveness } from "./Liveness.ts"
 import { OutboxMode } from "./OutboxMode.ts"
 import { SchemaWait } from "./SchemaWait.ts"
 import { SqsConsumerMode } from "./SqsConsumerMode.ts"
@@ -31,6 +39,26 @@ const deliveryFor = (configuration: WorkerConfiguration) =>
     ? OutboxMode(configuration.settings)
     : SqsConsumerMode(configuration.settings, configuration)
 
+// Loaded only when asked for: the HTTP modules are a sixth of a bare start's CPU.
+const adminServer = (port: number) =>
+  Layer.unwrap(Effect.map(Effect.promise(() => import("./AdminServer.ts")), ({ AdminServer }) => AdminServer(port)))
+
+/**
+ * What the worker tells about itself: EMF lines (METRICS_*), the outbox backlog gauges, the loops'
+ * heartbeat, and the admin server when ADMIN_PORT is set. Built before the delivery, so the last
+ * flush comes after the drain.
+ */
+const monitoringFor = ({ admin }: WorkerConfiguration) =>
+  Layer.mergeAll(
+    emfExportLayer({
+      service: "worker",
+      counters: [OrderMetrics.ordersProcessed, OrderMetrics.ordersRetried, OrderMetrics.ordersFailed]
+    }),
+    OutboxBacklogMetrics,
+    LoopHeartbeatLive,
+    admin.port === undefined ? Layer.empty : adminServer(admin.port)
+  ).pipe(Layer.provide(WorkerLiveness.layer(admin.livenessTimeoutMs)))
+
 /**
  * The worker without a logger: everything from the environment, the mode chosen by WORKER_MODE.
  * Configuration is read and checked first, then the database is connected, then the worker waits
@@ -39,6 +67,7 @@ const deliveryFor = (configuration: WorkerConfiguration) =>
 export const WorkerCore = Layer.unwrap(
   Effect.map(loadWorkerConfiguration, (configuration) =>
     deliveryFor(configuration).pipe(
+      Layer.provide(monitoringFor(configuration)),
       Layer.provide(Storage),
       Layer.provide(Business),
       Layer.provide(Lifecycle)

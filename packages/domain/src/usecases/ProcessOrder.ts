@@ -1,8 +1,9 @@
-import { Cause, Clock, Effect, Exit } from "effect"
+import { Cause, Clock, Effect, Exit, Metric } from "effect"
 import { DeliveryOutcome } from "../DeliveryOutcome.ts"
 import { DlqEntry } from "../DlqEntry.ts"
 import { DlqRepository } from "../DlqRepository.ts"
 import type { PersistenceError } from "../InfrastructureErrors.ts"
+import { orderProcessingDuration, ordersFailed, ordersProcessed, ordersRetried } from "../metrics/OrderMetrics.ts"
 import type { Order, OrderId } from "../Order.ts"
 import type { EventId, OrderEvent } from "../OrderEvent.ts"
 import { OrderProcessor } from "../OrderProcessor.ts"
@@ -327,8 +328,28 @@ export const processOrders = Effect.fn("ProcessOrders")(function*(
   yield* releasedOnInterrupt(settle(succeeded, finishSucceeded(succeeded, finishedAt)))
   yield* releasedOnInterrupt(settle(rejected, finishRejected(rejected, finishedAt)))
   if (outcomes.some((outcome) => outcome?._tag === "RetryScheduled")) yield* wakeOutboxRelay
+  yield* countFinished(outcomes, now)
   return outcomes.map((outcome) => outcome!)
 })
+
+const counterOf: Partial<Record<DeliveryOutcome["_tag"], Metric.Counter<number>>> = {
+  Processed: ordersProcessed,
+  RetryScheduled: ordersRetried,
+  DeadLettered: ordersFailed
+}
+
+// Counted once the outcomes are committed; each finished order's attempt took its batch's time,
+// from the claim to the last write.
+const countFinished = (outcomes: ReadonlyArray<DeliveryOutcome | undefined>, claimedAt: Date) =>
+  Effect.gen(function*() {
+    const seconds = ((yield* Clock.currentTimeMillis) - claimedAt.getTime()) / 1000
+    for (const outcome of outcomes) {
+      const counter = outcome === undefined ? undefined : counterOf[outcome._tag]
+      if (counter === undefined) continue
+      yield* Metric.update(counter, 1)
+      yield* Metric.update(orderProcessingDuration, seconds)
+    }
+  })
 
 /**
  * Runs one delivery of an order event: claim → business step → PROCESSED, or a retry scheduled

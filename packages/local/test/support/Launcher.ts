@@ -22,7 +22,8 @@ export const scratchFolder = (prefix: string) => {
 export const freePorts = async () => ({
   PORT: String(await findFreePort()),
   LOCAL_POSTGRES_PORT: String(await findFreePort()),
-  LOCAL_SQS_PORT: String(await findFreePort())
+  LOCAL_SQS_PORT: String(await findFreePort()),
+  ADMIN_PORT: String(await findFreePort())
 })
 
 export interface Launch {
