@@ -126,15 +126,16 @@ describe.concurrent("worker start-up on a database the API has not migrated yet"
       const database = await platform.emptyDatabase()
       const worker = spawnWorker(outboxWorkerEnv(database))
       spawned.push(worker)
-      // The third wait is 2 s long: a SIGTERM that waited it out would show.
-      await vi.waitFor(() => expect(worker.logs.filter(waiting).length).toBeGreaterThanOrEqual(3), {
+      // The fourth wait is 4 s long: a SIGTERM that waited it out would show, with room left for a
+      // loaded machine's slow exit.
+      await vi.waitFor(() => expect(worker.logs.filter(waiting).length).toBeGreaterThanOrEqual(4), {
         timeout: 20_000,
         interval: 50
       })
       const sent = performance.now()
       worker.kill("SIGTERM")
       expect(await worker.exited).toStrictEqual({ code: 0, signal: null })
-      expect(performance.now() - sent).toBeLessThan(1_000)
+      expect(performance.now() - sent).toBeLessThan(3_000)
       expect(linesWith(worker.logs, { event: "worker.start_failed" })).toHaveLength(0)
       expect(worker.logs.at(-1)?.["event"]).toBe("worker.stopped")
     })

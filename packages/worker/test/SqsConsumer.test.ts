@@ -264,7 +264,8 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       )
       yield* Effect.sleep("300 millis")
       const [took] = yield* Effect.timed(consumer.stop)
-      expect(Duration.toMillis(took)).toBeLessThan(1_000)
+      // Waiting the poll out would take 20 s; the margin is for a loaded machine, not a goal.
+      expect(Duration.toMillis(took)).toBeLessThan(10_000)
     }))
 
   it.effect("does not spin on an empty queue, even without long polling", () =>
