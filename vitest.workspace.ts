@@ -3,6 +3,7 @@ export default [
   "packages/postgres",
   "packages/sqs",
   "packages/contract",
+  "packages/observability",
   "packages/api",
   "packages/worker",
   "packages/cli",

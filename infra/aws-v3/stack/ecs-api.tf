@@ -37,6 +37,7 @@ locals {
     name      = local.api_container_name
     image     = "${aws_ecr_repository.program["api"].repository_url}:${var.image_tag}"
     essential = true
+    dependsOn = local.tracing_depends_on
 
     portMappings = [
       {
@@ -61,6 +62,12 @@ locals {
       { name = "DATABASE_POOL_SIZE", value = tostring(var.api_database_pool_size) },
       { name = "SQS_QUEUE_URL", value = aws_sqs_queue.orders.url },
       { name = "AWS_REGION", value = var.aws_region },
+      { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = local.otel_exporter_endpoint },
+      { name = "OTEL_EXPORTER_OTLP_PROTOCOL", value = "http/protobuf" },
+      { name = "OTEL_SERVICE_NAME", value = "${var.name_prefix}-api" },
+      { name = "OTEL_RESOURCE_ATTRIBUTES", value = local.otel_resource_attribute },
+      { name = "OTEL_TRACES_SAMPLER", value = "parentbased_traceidratio" },
+      { name = "OTEL_TRACES_SAMPLER_ARG", value = local.otel_sampler_ratio },
       { name = "SHUTDOWN_DRAIN_MS", value = tostring(var.api_shutdown_drain_ms) },
       { name = "METRICS_NAMESPACE", value = var.metrics_namespace },
       { name = "LOG_LEVEL", value = var.log_level },
@@ -102,7 +109,7 @@ resource "aws_ecs_task_definition" "api" {
   memory                   = var.api_memory
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.api_task.arn
-  container_definitions    = jsonencode([local.api_container])
+  container_definitions    = jsonencode(concat([local.api_container], local.api_sidecars))
 
   runtime_platform {
     operating_system_family = "LINUX"

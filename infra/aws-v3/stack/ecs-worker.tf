@@ -9,6 +9,7 @@ locals {
     name      = local.worker_container_name
     image     = "${aws_ecr_repository.program["worker"].repository_url}:${var.image_tag}"
     essential = true
+    dependsOn = local.tracing_depends_on
 
     environment = [
       { name = "WORKER_MODE", value = "sqs-consumer" },
@@ -24,6 +25,12 @@ locals {
       { name = "SQS_VISIBILITY_TIMEOUT_SECONDS", value = tostring(var.sqs_visibility_timeout_seconds) },
       { name = "SQS_HEARTBEAT_INTERVAL_SECONDS", value = tostring(var.sqs_heartbeat_interval_seconds) },
       { name = "AWS_REGION", value = var.aws_region },
+      { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = local.otel_exporter_endpoint },
+      { name = "OTEL_EXPORTER_OTLP_PROTOCOL", value = "http/protobuf" },
+      { name = "OTEL_SERVICE_NAME", value = "${var.name_prefix}-worker" },
+      { name = "OTEL_RESOURCE_ATTRIBUTES", value = local.otel_resource_attribute },
+      { name = "OTEL_TRACES_SAMPLER", value = "parentbased_traceidratio" },
+      { name = "OTEL_TRACES_SAMPLER_ARG", value = local.otel_sampler_ratio },
       { name = "WORKER_CONCURRENCY", value = tostring(var.worker_concurrency) },
       { name = "MAX_ATTEMPTS", value = tostring(var.max_attempts) },
       { name = "RETRY_BASE_DELAY_MS", value = tostring(var.retry_base_delay_ms) },
@@ -81,7 +88,7 @@ resource "aws_ecs_task_definition" "worker" {
   memory                   = var.worker_memory
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.worker_task.arn
-  container_definitions    = jsonencode([local.worker_container])
+  container_definitions    = jsonencode(concat([local.worker_container], local.worker_sidecars))
 
   runtime_platform {
     operating_system_family = "LINUX"

@@ -16,10 +16,11 @@ locals {
   # run 50-100 MiB lower (README, Performance). V8 reserves three semi-spaces' worth for the
   # young generation (two semi-spaces and the young large-object space), taken from the API's
   # share: --max-old-space-size=336 at 512 MiB. NODE_OPTIONS adds to the image's CMD.
+  # With tracing_enabled the collector sidecar's reservation (tracing.tf) comes off the task first.
   node_heap_share     = 0.75
   api_semi_space_mib  = 16
-  api_node_options    = "--max-old-space-size=${floor(var.api_memory * local.node_heap_share) - 3 * local.api_semi_space_mib} --max-semi-space-size=${local.api_semi_space_mib}"
-  worker_node_options = "--max-old-space-size=${floor(var.worker_memory * local.node_heap_share)}"
+  api_node_options    = "--max-old-space-size=${floor((var.api_memory - local.otel_memory_share) * local.node_heap_share) - 3 * local.api_semi_space_mib} --max-semi-space-size=${local.api_semi_space_mib}"
+  worker_node_options = "--max-old-space-size=${floor((var.worker_memory - local.otel_memory_share) * local.node_heap_share)}"
 
   tags = {
     Project     = var.name_prefix

@@ -57,7 +57,11 @@ const starResourceActions: Readonly<Record<string, string>> = {
   "ecs:DescribeTaskDefinition": "takes no resource-level permission",
   "ec2:DescribeAvailabilityZones": "takes no resource-level permission",
   "iam:ListOpenIDConnectProviders": "takes no resource-level permission",
-  "secretsmanager:GetRandomPassword": "takes no resource-level permission"
+  "secretsmanager:GetRandomPassword": "takes no resource-level permission",
+  "xray:PutTraceSegments": "takes no resource-level permission",
+  "xray:PutTelemetryRecords": "takes no resource-level permission",
+  "xray:GetSamplingRules": "takes no resource-level permission",
+  "xray:GetSamplingTargets": "takes no resource-level permission"
 }
 
 const ingressRules = (mod: TfModule): ReadonlyArray<[string, JsonObject]> => [

@@ -7,6 +7,7 @@ import {
   type Outbox,
   OutboxSignal
 } from "@order-platform/domain"
+import { tracingLayer } from "@order-platform/observability"
 import {
   DatabaseConfig,
   MigrationsLayer,
@@ -65,8 +66,8 @@ const MetricsExport = emfExportLayer({
 })
 
 /**
- * The whole API program from the environment: JSON logs (LOG_LEVEL), PostgreSQL with migrations,
- * the relay, the server, and its metrics as EMF lines on stdout (METRICS_*). The local launcher and benchmarks start it with `Layer.launch` or
+ * The whole API program from the environment: JSON logs (LOG_LEVEL), traces (OTEL_*), PostgreSQL
+ * with migrations, the relay, the server, and its metrics as EMF lines on stdout (METRICS_*). The local launcher and benchmarks start it with `Layer.launch` or
  * build it to read the bound address from `HttpServer.HttpServer`.
  */
 export const makeApiProgram = (options: ApiServerOptions = {}) =>
@@ -78,6 +79,8 @@ export const makeApiProgram = (options: ApiServerOptions = {}) =>
     Layer.provide(MetricsExport),
     Layer.provide(Lifecycle),
     Layer.provide(ConfigCheck),
+    // Released after everything above, so the last spans (the drain, the pool closing) are sent.
+    Layer.provide(tracingLayer("order-platform-api")),
     Layer.provide(jsonLoggerLayer("api", stdoutLines.write))
   )
 

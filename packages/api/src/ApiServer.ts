@@ -2,7 +2,9 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { DOCS_PATH, OPENAPI_PATH, OrdersApi } from "@order-platform/contract"
 import { Effect, Layer, Option } from "effect"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
+import * as HttpMiddleware from "effect/http/HttpMiddleware"
 import * as HttpRouter from "effect/http/HttpRouter"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as PrometheusMetrics from "effect/observability/PrometheusMetrics"
 import * as Http from "node:http"
 import { AdminAuthLive } from "./AdminAuthLive.ts"
@@ -17,7 +19,8 @@ import { HealthHandlersLive } from "./HealthHandlers.ts"
 import { OrdersHandlersLive } from "./OrdersHandlers.ts"
 import { RequestGuardLive } from "./RequestGuardLive.ts"
 import { requestLogging } from "./RequestLogging.ts"
-import { routeTable } from "./RouteTable.ts"
+import { pathOf } from "./RouteNotFound.ts"
+import { routeName, routeTable } from "./RouteTable.ts"
 
 export interface ApiServerOptions {
   /** Port to listen on; 0 lets the OS pick one (read it from `HttpServer.address`). Default: PORT. */
@@ -34,11 +37,19 @@ const ApiRoutes = HttpApiBuilder.layer(OrdersApi, { openapiPath: OPENAPI_PATH })
 /** Every metric of the process in Prometheus text, for a scraper; outside the contract, as the docs are. */
 export const METRICS_PATH = "/metrics"
 
+const routes = routeTable(OrdersApi, [OPENAPI_PATH, DOCS_PATH, METRICS_PATH])
+
 const Routes = Layer.mergeAll(
   ApiRoutes,
   DocsPageLive,
   PrometheusMetrics.layerHttp({ path: METRICS_PATH }),
-  requestLogging(routeTable(OrdersApi, [OPENAPI_PATH, DOCS_PATH, METRICS_PATH]))
+  requestLogging(routes)
+)
+
+// Read only when a request is traced (an OTLP endpoint is set): `POST /orders`, never the path.
+const SpanNames = Layer.succeed(
+  HttpMiddleware.SpanNameGenerator,
+  (request: HttpServerRequest.HttpServerRequest) => routeName(routes, request.method, pathOf(request)) ?? request.method
 )
 
 /**
@@ -63,6 +74,7 @@ export const makeApiServer = (options: ApiServerOptions = {}) =>
     // `//orders` is not `/orders`: a path is served only as written.
     const host = options.host ?? Option.getOrUndefined(settings.host)
     const serving = HttpRouter.serve(Routes, { disableLogger: true, routerConfig: { ignoreDuplicateSlashes: false } })
+      .pipe(Layer.provide(SpanNames))
     return gracefulDrain(server, settings.shutdownDrainMs).pipe(
       Layer.provide(serving),
       Layer.provideMerge(NodeHttpServer.layer(() => server, {

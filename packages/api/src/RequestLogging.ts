@@ -51,7 +51,7 @@ const answer = (routes: ReadonlyArray<Route>, request: HttpServerRequest.HttpSer
 
 /**
  * Outermost middleware of every route: resolves the correlation id, annotates every log line of
- * the request with it, echoes it on every response (errors and 404s included), and writes one
+ * the request and its span with it, echoes it on every response (errors and 404s included), and writes one
  * access line. Successes and probes log it at DEBUG: a success already has its business line at
  * INFO (such as `order.created`), and a load balancer's health checks must not drown the log. Any
  * other status (4xx, 5xx) logs it at INFO, and so does 499: the client went away before its answer.
@@ -65,6 +65,8 @@ export const requestLogging = (routes: ReadonlyArray<Route>) => {
         const request = yield* HttpServerRequest.HttpServerRequest
         const startedAt = yield* Clock.currentTimeMillis
         const { correlationId, invalidHeader } = resolveCorrelation(request.headers[CORRELATION_HEADER])
+        // The request's span when traces are exported; without one this annotates nothing.
+        yield* Effect.annotateCurrentSpan("correlationId", correlationId)
         const exit =
           yield* (Option.isSome(invalidHeader) ? Effect.succeed(invalidCorrelation(invalidHeader.value)) : app)
             .pipe(

@@ -1,4 +1,5 @@
 import { Cause, Config, Effect, Layer, Logger, LogLevel, References, Schema, SchemaTransformation } from "effect"
+import { isTracingOn } from "./TraceContext.ts"
 
 const reservedFields = new Set(["timestamp", "level", "service", "message", "cause"])
 
@@ -11,7 +12,8 @@ const renderMessage = (message: unknown): string =>
 
 /**
  * One JSON object per line: `timestamp`, `level`, `service`, `message`, every log annotation as
- * a top-level field (`correlationId`, `orderId`, `event`, …) and `cause` when there is one. The
+ * a top-level field (`correlationId`, `orderId`, `event`, …), `traceId` and `spanId` inside a span
+ * while traces are exported, and `cause` when there is one. The
  * CloudWatch metric filters match these field names, and the level names (`INFO`, `WARN`, `ERROR`…).
  */
 export const makeJsonLogger = (service: string, write: (line: string) => void = (line) => process.stdout.write(line)) =>
@@ -24,6 +26,12 @@ export const makeJsonLogger = (service: string, write: (line: string) => void = 
     }
     for (const [key, value] of Object.entries(fiber.getRef(References.CurrentLogAnnotations))) {
       if (!reservedFields.has(key)) entry[key] = value
+    }
+    // Only while traces are exported: the ids would otherwise name spans nobody can look up.
+    const span = fiber.cache.span
+    if (span !== undefined && isTracingOn(fiber)) {
+      entry.traceId = span.traceId
+      entry.spanId = span.spanId
     }
     if (cause.reasons.length > 0) entry.cause = Cause.pretty(cause)
     write(`${JSON.stringify(entry)}\n`)

@@ -19,7 +19,13 @@ export const OrderEvent = Schema.Struct({
   type: OrderEventType,
   orderId: OrderId,
   attempt: NonNegativeInt,
-  correlationId: CorrelationId
+  correlationId: CorrelationId,
+  /**
+   * The W3C trace context of the work that wrote the event (the request, or the delivery that
+   * scheduled a retry), when traces are exported: its delivery joins, or links to, that trace.
+   * Any text is accepted; one that is not a valid `traceparent` is ignored, never refused.
+   */
+  traceparent: Schema.optionalKey(Schema.String)
 }).annotate({ identifier: "OrderEvent" })
 export type OrderEvent = typeof OrderEvent.Type
 

@@ -29,14 +29,27 @@ export const toOutgoingMessage = (entry: OutboxEntry, now: Date): OutgoingMessag
   attributes: {
     correlationId: entry.event.correlationId,
     eventId: entry.event.eventId,
-    eventType: entry.event.type
+    eventType: entry.event.type,
+    ...(entry.event.traceparent === undefined ? {} : { traceparent: entry.event.traceparent })
   },
   delaySeconds: messageDelaySeconds(entry, now)
 })
 
-/** The event in the body, or why it is not one (the body is the contract; attributes are for humans and logs). */
+/**
+ * The event in the body, or why it is not one (the body is the contract; attributes are for
+ * humans, logs and tracing). A `traceparent` attribute stands in for one the body lacks, so a
+ * message sent by another producer that propagates only the attribute still joins its trace.
+ */
 export const decodeOrderEvent = (message: ReceivedMessage): Result.Result<OrderEvent, string> =>
-  Result.mapError(decodeBody(message.body), (error) => error.message)
+  Result.match(decodeBody(message.body), {
+    onFailure: (error) => Result.fail(error.message),
+    onSuccess: (event) => {
+      const traceparent = message.attributes["traceparent"]
+      return Result.succeed(
+        event.traceparent !== undefined || traceparent === undefined ? event : { ...event, traceparent }
+      )
+    }
+  })
 
 /** The correlation id attribute, if it is a valid one: lets even an undecodable message be traced. */
 export const correlationIdAttribute = (message: ReceivedMessage): string | undefined => {

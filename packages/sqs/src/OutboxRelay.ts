@@ -6,9 +6,10 @@ import {
   Outbox,
   type OutboxEntry,
   OutboxSignal,
-  type PersistenceError
+  type PersistenceError,
+  spanOfTraceParent
 } from "@order-platform/domain"
-import { Array as Arr, Cause, Clock, Config, Effect, Layer, Metric, Result, Schema } from "effect"
+import { Array as Arr, Cause, Clock, Config, Effect, Layer, Metric, Option, Result, Schema } from "effect"
 import { MAX_DELAY_SECONDS, toOutgoingMessage } from "./OrderEventMessage.ts"
 import { describePublishError } from "./PublishErrorText.ts"
 import { SqsQueue } from "./SqsQueue.ts"
@@ -46,7 +47,10 @@ const REJECTED_BACKOFF_MAX_MS = 60_000
 const sendBatch = (entries: ReadonlyArray<OutboxEntry>, now: Date) =>
   Effect.gen(function*() {
     const queue = yield* SqsQueue
-    const result = yield* Effect.result(queue.sendBatch(entries.map((entry) => toOutgoingMessage(entry, now))))
+    // The send is one span for many orders: it links to the trace each event came from.
+    const origins = entries.flatMap((entry) => Option.toArray(spanOfTraceParent(entry.event.traceparent)))
+    const send = queue.sendBatch(entries.map((entry) => toOutgoingMessage(entry, now)))
+    const result = yield* Effect.result(origins.length === 0 ? send : Effect.linkSpans(send, origins))
     if (Result.isFailure(result)) {
       const error = describePublishError(result.failure)
       return {

@@ -115,8 +115,7 @@ const makeSqsQueue = (settings: SqsQueueSettings) =>
       } satisfies BatchSendResult
     })
 
-    // Untraced: a long poll that mostly returns nothing is no useful span.
-    const receive = Effect.fnUntraced(
+    const receive = Effect.fn("SqsQueue.receive")(
       function*({ maxMessages, visibilityTimeoutSeconds, waitTimeSeconds }: ReceiveRequest) {
         const output = yield* call("ReceiveMessage", (abortSignal) =>
           client.send(
@@ -130,6 +129,7 @@ const makeSqsQueue = (settings: SqsQueueSettings) =>
             }),
             { abortSignal }
           ))
+        yield* Effect.annotateCurrentSpan("count", output.Messages?.length ?? 0)
         return (output.Messages ?? []).flatMap((message): Array<ReceivedMessage> =>
           message.ReceiptHandle === undefined ? [] : [{
             messageId: message.MessageId ?? "unknown",

@@ -6,6 +6,7 @@ import {
   RetryPolicy,
   SimulatedOrderProcessor
 } from "@order-platform/domain"
+import { tracingLayer } from "@order-platform/observability"
 import { OutboxBacklogMetrics, OutboxSignalPgLive, PgClientLive, PostgresLayer } from "@order-platform/postgres"
 import { Cause, Effect, Exit, Layer, Logger, References } from "effect"
 import { LoopHeartbeatLive, WorkerLiveness } from "./Liveness.ts"
@@ -60,9 +61,9 @@ const monitoringFor = ({ admin }: WorkerConfiguration) =>
   ).pipe(Layer.provide(WorkerLiveness.layer(admin.livenessTimeoutMs)))
 
 /**
- * The worker without a logger: everything from the environment, the mode chosen by WORKER_MODE.
- * Configuration is read and checked first, then the database is connected, then the worker waits
- * for the schema it was built for (the API migrates).
+ * The worker without a logger: everything from the environment, the mode chosen by WORKER_MODE,
+ * traces as the OTEL_* variables say. Configuration is read and checked first, then the database
+ * is connected, then the worker waits for the schema it was built for (the API migrates).
  */
 export const WorkerCore = Layer.unwrap(
   Effect.map(loadWorkerConfiguration, (configuration) =>
@@ -72,6 +73,9 @@ export const WorkerCore = Layer.unwrap(
       Layer.provide(Business),
       Layer.provide(Lifecycle)
     ))
+).pipe(
+  // Released after the drain, so the last deliveries' spans are sent.
+  Layer.provide(tracingLayer("order-platform-worker"))
 )
 
 // Reported here, in JSON whatever LOG_LEVEL says (it may be the culprit), with the reason in the message.

@@ -137,6 +137,54 @@ run "defaults" {
   }
 }
 
+run "tracing_off_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(local.api_sidecars) == 0 && length(local.worker_sidecars) == 0 && length(aws_iam_role_policy.xray) == 0
+    error_message = "Without tracing_enabled no collector sidecar runs and no task role may write to X-Ray."
+  }
+
+  assert {
+    condition     = alltrue([for container in [local.api_container, local.worker_container] : [for variable in container.environment : variable.value if variable.name == "OTEL_EXPORTER_OTLP_ENDPOINT"] == [""]])
+    error_message = "Without tracing_enabled both programs get an empty OTEL_EXPORTER_OTLP_ENDPOINT (unset: tracing off)."
+  }
+}
+
+run "tracing_enabled" {
+  command = plan
+
+  variables {
+    tracing_enabled      = true
+    tracing_sample_ratio = 0.25
+  }
+
+  assert {
+    condition     = length(local.api_sidecars) == 1 && length(local.worker_sidecars) == 1 && alltrue([for sidecar in concat(local.api_sidecars, local.worker_sidecars) : sidecar.name == "otel-collector" && sidecar.essential == false && startswith(sidecar.image, "public.ecr.aws/aws-observability/aws-otel-collector:v")])
+    error_message = "With tracing_enabled both task definitions run the ADOT collector as a non-essential sidecar."
+  }
+
+  assert {
+    condition     = strcontains(local.otel_collector_config, "awsxray") && strcontains(local.otel_collector_config, "127.0.0.1:4318")
+    error_message = "The collector receives OTLP/HTTP on the task's loopback and exports to X-Ray."
+  }
+
+  assert {
+    condition     = alltrue([for container in [local.api_container, local.worker_container] : [for variable in container.environment : variable.value if variable.name == "OTEL_EXPORTER_OTLP_ENDPOINT"] == ["http://127.0.0.1:4318"] && [for variable in container.environment : variable.value if variable.name == "OTEL_TRACES_SAMPLER_ARG"] == ["0.25"] && jsonencode(container.dependsOn) == jsonencode([{ condition = "START", containerName = "otel-collector" }])])
+    error_message = "With tracing_enabled both programs export to the sidecar at the configured ratio, and start after it."
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy.xray) == 2 && aws_iam_role_policy.xray["api"].name == "xray-traces"
+    error_message = "Both task roles may write to X-Ray."
+  }
+
+  assert {
+    condition     = startswith(local.api_node_options, "--max-old-space-size=288 ") && local.worker_node_options == "--max-old-space-size=336"
+    error_message = "The collector's 64 MiB come off the task before Node's 75 % heap share: 336 MiB of 512 (the API's young generation then takes 48 more)."
+  }
+}
+
 run "https_with_certificate" {
   command = plan
 

@@ -24,8 +24,14 @@ export type Program = "api" | "worker"
 export const programPackages: Readonly<
   Record<Program, { readonly own: string; readonly shared: ReadonlyArray<string> }>
 > = {
-  api: { own: "packages/api", shared: ["packages/domain", "packages/postgres", "packages/sqs", "packages/contract"] },
-  worker: { own: "packages/worker", shared: ["packages/domain", "packages/postgres", "packages/sqs"] }
+  api: {
+    own: "packages/api",
+    shared: ["packages/domain", "packages/postgres", "packages/sqs", "packages/contract", "packages/observability"]
+  },
+  worker: {
+    own: "packages/worker",
+    shared: ["packages/domain", "packages/postgres", "packages/sqs", "packages/observability"]
+  }
 }
 
 /**

@@ -417,13 +417,18 @@ export interface ContainerVariable {
 export const containersOf = (mod: TfModule, taskDefinitionName: string): ReadonlyArray<JsonObject> => {
   const taskDefinition = resource(mod, "aws_ecs_task_definition", taskDefinitionName)
   const encoded = bareExpression(taskDefinition["container_definitions"])
-  const match = encoded === undefined ? null : /^jsonencode\(\[(.*)\]\)$/s.exec(encoded)
-  if (match === null || match[1] === undefined) {
+  // The program's own containers are listed; optional sidecars (tracing.tf) may follow as one
+  // `concat` with a local list, which depends on variables and is checked by the plan tests.
+  const match = encoded === undefined
+    ? null
+    : /^jsonencode\((?:\[(.*)\]|concat\(\[(.*)\],\s*local\.[A-Za-z0-9_]+\))\)$/s.exec(encoded)
+  const listed = match?.[1] ?? match?.[2]
+  if (listed === undefined) {
     throw new Error(
-      `aws_ecs_task_definition.${taskDefinitionName}: container_definitions must be jsonencode([local.*, ...])`
+      `aws_ecs_task_definition.${taskDefinitionName}: container_definitions must be jsonencode([local.*, ...]) or jsonencode(concat([local.*, ...], local.*))`
     )
   }
-  return match[1]
+  return listed
     .split(",")
     .map((item) => item.trim())
     .filter((item) => item !== "")

@@ -8,6 +8,7 @@ import type { Order, OrderId } from "../Order.ts"
 import type { EventId } from "../OrderEvent.ts"
 import { OrderRepository } from "../OrderRepository.ts"
 import { newOrder } from "../OrderStateMachine.ts"
+import { currentTraceParent } from "../TraceContext.ts"
 
 export interface CreateOrderRequest {
   readonly input: CreateOrderInput
@@ -43,6 +44,8 @@ export const createOrder = Effect.fn("CreateOrder")(function*(request: CreateOrd
   const orderId = crypto.randomUUID() as OrderId
   const order = newOrder(orderId, request.input, now)
   const { idempotency } = request
+  // Read here, in the request's fiber: the group commit writes the event from another one.
+  const traceparent = yield* currentTraceParent
   const outcome = yield* batcher.write({
     order,
     event: {
@@ -50,7 +53,8 @@ export const createOrder = Effect.fn("CreateOrder")(function*(request: CreateOrd
       type: "OrderCreated",
       orderId,
       attempt: 0,
-      correlationId: request.correlationId
+      correlationId: request.correlationId,
+      ...(traceparent === undefined ? {} : { traceparent })
     },
     idempotency
   })

@@ -1,4 +1,4 @@
-import { Cause, Clock, Effect, Exit, Metric } from "effect"
+import { Cause, Clock, Effect, Exit, Metric, Option, type Tracer } from "effect"
 import { DeliveryOutcome } from "../DeliveryOutcome.ts"
 import { DlqEntry } from "../DlqEntry.ts"
 import { DlqRepository } from "../DlqRepository.ts"
@@ -12,6 +12,7 @@ import { markFailed, markProcessed, scheduleRetry } from "../OrderStateMachine.t
 import { Outbox } from "../Outbox.ts"
 import { wakeOutboxRelay } from "../OutboxSignal.ts"
 import { decideRetry, RetryPolicy } from "../RetryPolicy.ts"
+import { currentTraceParent, isTracingOn, spanOfTraceParent } from "../TraceContext.ts"
 import { transactionally } from "../Transactor.ts"
 
 export const DEFAULT_LEASE_MS = 5 * 60_000
@@ -102,6 +103,37 @@ const infrastructureFailed = (error: PersistenceError, deliveries: ReadonlyArray
 
 const superseded = DeliveryOutcome.Skipped({ reason: "superseded" })
 
+/**
+ * An attempt's place in the trace of the work that wrote its event: a new order's or a
+ * reprocessed one's attempt continues the request's trace; a retry, which may run minutes later,
+ * starts its own trace and links back to the attempt that scheduled it.
+ */
+const attemptSpan = (event: OrderEvent): Tracer.SpanOptionsNoTrace => {
+  const attributes = {
+    correlationId: event.correlationId,
+    orderId: event.orderId,
+    eventId: event.eventId,
+    eventType: event.type,
+    attempt: event.attempt
+  }
+  const origin = Option.getOrUndefined(spanOfTraceParent(event.traceparent))
+  if (origin === undefined) return { kind: "consumer", attributes }
+  return event.type === "OrderRetryScheduled"
+    ? { kind: "consumer", attributes, root: true, links: [{ span: origin, attributes: { "link.reason": "retry" } }] }
+    : { kind: "consumer", attributes, parent: origin }
+}
+
+// The batch's own span (its set-based statements) links to the trace of every order it carries.
+const linkToOrigins = (events: ReadonlyArray<OrderEvent>) =>
+  Effect.withFiber((fiber) => {
+    const span = fiber.cache.span
+    if (span === undefined || span._tag !== "Span" || !isTracingOn(fiber)) return Effect.void
+    span.addLinks(events.flatMap((event) =>
+      Option.toArray(Option.map(spanOfTraceParent(event.traceparent), (origin) => ({ span: origin, attributes: {} })))
+    ))
+    return Effect.void
+  })
+
 interface Claimed {
   readonly index: number
   readonly event: OrderEvent
@@ -111,6 +143,8 @@ interface Claimed {
 
 interface Rejected extends Claimed {
   readonly reason: string
+  /** The trace context of this order's attempt: its retry links back to it. */
+  readonly traceparent: string | undefined
 }
 
 // The successes of a batch: one conditional write for all of them.
@@ -172,12 +206,14 @@ const finishRejected = Effect.fnUntraced(function*(rejections: ReadonlyArray<Rej
           })
         )
       } else {
+        const { traceparent } = plan.rejected
         yield* outbox.append({
           eventId: crypto.randomUUID() as EventId,
           type: "OrderRetryScheduled",
           orderId: plan.order.id,
           attempt: plan.order.attempts,
-          correlationId: event.correlationId
+          correlationId: event.correlationId,
+          ...(traceparent === undefined ? {} : { traceparent })
         }, new Date(now.getTime() + plan.delayMs))
       }
     }
@@ -224,6 +260,7 @@ export const processOrders = Effect.fn("ProcessOrders")(function*(
   const outcomes: Array<DeliveryOutcome | undefined> = events.map(() => undefined)
   if (events.length === 0) return []
   yield* Effect.annotateCurrentSpan("count", events.length)
+  yield* linkToOrigins(events)
   const tags: ReadonlyArray<LogTags> = events.map((event, index) => ({
     ...options.logAnnotations?.[index],
     orderId: event.orderId,
@@ -279,16 +316,20 @@ export const processOrders = Effect.fn("ProcessOrders")(function*(
         options.leaseReleaseMs ?? DEFAULT_LEASE_RELEASE_MS
       ))))
 
+  // Each order's attempt is a span of that order's trace (see `attemptSpan`), so the trace of a
+  // request shows its processing although the batch's statements serve many orders.
   const steps = yield* releasedOnInterrupt(Effect.forEach(claimed, (entry) =>
     Effect.logInfo("order processing").pipe(
       Effect.annotateLogs({ event: "order.processing", attempt: entry.order.attempts + 1 }),
       Effect.andThen(Effect.exit(processor.process(entry.order))),
-      annotated(entry.tags)
+      Effect.zip(currentTraceParent),
+      annotated(entry.tags),
+      Effect.withSpan("ProcessOrder.attempt", attemptSpan(entry.event))
     ), { concurrency: "unbounded" }))
   const finishedAt = new Date(yield* Clock.currentTimeMillis)
   const succeeded: Array<Claimed> = []
   const rejected: Array<Rejected> = []
-  for (const [position, step] of steps.entries()) {
+  for (const [position, [step, traceparent]] of steps.entries()) {
     const entry = claimed[position]!
     if (Exit.isSuccess(step)) {
       succeeded.push(entry)
@@ -296,7 +337,7 @@ export const processOrders = Effect.fn("ProcessOrders")(function*(
     }
     const rejection = Cause.findErrorOption(step.cause)
     if (rejection._tag === "Some") {
-      rejected.push({ ...entry, reason: rejection.value.reason })
+      rejected.push({ ...entry, reason: rejection.value.reason, traceparent })
       continue
     }
     if (Cause.hasInterruptsOnly(step.cause)) return yield* Effect.failCause(step.cause as Cause.Cause<never>)

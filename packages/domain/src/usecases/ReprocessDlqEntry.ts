@@ -8,6 +8,7 @@ import { OrderRepository } from "../OrderRepository.ts"
 import { reprocess } from "../OrderStateMachine.ts"
 import { Outbox } from "../Outbox.ts"
 import { wakeOutboxRelay } from "../OutboxSignal.ts"
+import { currentTraceParent } from "../TraceContext.ts"
 import { transactionally } from "../Transactor.ts"
 
 /** Removes the DLQ entry, resets the order to PENDING with fresh attempts, and announces it: atomically. */
@@ -31,12 +32,14 @@ export const reprocessDlqEntry = Effect.fn("ReprocessDlqEntry")(function*(
     )
     const pending = yield* Effect.fromResult(reprocess(failed, now))
     yield* orders.update(pending)
+    const traceparent = yield* currentTraceParent
     yield* outbox.append({
       eventId: crypto.randomUUID() as EventId,
       type: "OrderReprocessed",
       orderId,
       attempt: pending.attempts,
-      correlationId
+      correlationId,
+      ...(traceparent === undefined ? {} : { traceparent })
     }, now)
     return pending
   }))

@@ -1,0 +1,3 @@
+export * from "./Sampler.ts"
+export * from "./Tracing.ts"
+export * from "./TracingConfig.ts"
