@@ -1,3 +1,4 @@
+import { tracingConfig, type TracingSettings } from "@order-platform/observability"
 import { Effect, Option } from "effect"
 import { connect } from "node:net"
 import { networkInterfaces } from "node:os"
@@ -35,6 +36,17 @@ const networkUrl = (settings: Settings) =>
       : Option.none<string>()
   })
 
+/**
+ * Where the API and the worker send their spans, as they read the same OTEL_* variables (the
+ * launcher's environment is theirs): nothing when no endpoint is set, and then nothing is sent.
+ */
+const tracesRow = (settings: Option.Option<TracingSettings>, worker: Option.Option<TracingSettings>) =>
+  Option.flatMap(settings, (api) =>
+    Option.map(api.tracesUrl, (url): readonly [string, string] => {
+      const services = [api.serviceName, ...Option.toArray(Option.map(worker, (each) => each.serviceName))]
+      return ["Traces", `${url.href} (OTLP ${api.protocol}; services ${[...new Set(services)].join(", ")})`]
+    }))
+
 export interface BannerFacts {
   readonly settings: Settings
   readonly apiUrl: string
@@ -47,6 +59,11 @@ export const bannerLines = (facts: BannerFacts) =>
   Effect.gen(function*() {
     const { apiUrl, settings } = facts
     const elsewhere = yield* networkUrl(settings)
+    // A bad OTEL_* value has already stopped the programs, which name it: none here.
+    const traces = tracesRow(
+      yield* Effect.option(tracingConfig("order-platform-api")),
+      yield* Effect.option(tracingConfig("order-platform-worker"))
+    )
     const rows: ReadonlyArray<readonly [string, string]> = [
       [
         "API",
@@ -69,6 +86,7 @@ export const bannerLines = (facts: BannerFacts) =>
       ["Queue", facts.queue],
       ["Worker mode", settings.workerMode],
       ["Programs", settings.bundled ? "bundles (dist/api/main.mjs, dist/worker/main.mjs)" : "TypeScript sources"],
+      ...Option.toArray(traces),
       ["Data folder", settings.dataDir]
     ]
     const width = Math.max(...rows.map(([label]) => label.length))
