@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util"
 
-export const SCENARIOS = ["startup", "ingest", "ceiling", "drain", "e2e", "scaling"] as const
+export const SCENARIOS = ["startup", "ingest", "ceiling", "drain", "e2e", "scaling", "tracing"] as const
 export type ScenarioId = (typeof SCENARIOS)[number]
 
 export type WorkerMode = "outbox" | "sqs-consumer"

@@ -9,6 +9,7 @@ import { runEndToEnd } from "./scenarios/EndToEnd.ts"
 import { type IngestResult, runIngest } from "./scenarios/Ingest.ts"
 import { runScaling } from "./scenarios/Scaling.ts"
 import { type MemoryAfterLoad, runStartup } from "./scenarios/Startup.ts"
+import { runTracing } from "./scenarios/Tracing.ts"
 import { round } from "./Stats.ts"
 
 const TITLES: Record<ScenarioId, string> = {
@@ -17,12 +18,13 @@ const TITLES: Record<ScenarioId, string> = {
   drain: "3 worker drain vs sqs-consumer + pg",
   e2e: "4 end-to-end latency",
   startup: "5 start-up and memory",
-  scaling: "6 scaling with worker processes"
+  scaling: "6 scaling with worker processes",
+  tracing: "7 tracing off vs on (100 %)"
 }
 
 /** Run order: start-up last, so that it can report the memory read at the end of 1 and 3. */
-const RUN_ORDER: ReadonlyArray<ScenarioId> = ["ingest", "ceiling", "drain", "e2e", "scaling", "startup"]
-const REPORT_ORDER: ReadonlyArray<ScenarioId> = ["ingest", "ceiling", "drain", "e2e", "startup", "scaling"]
+const RUN_ORDER: ReadonlyArray<ScenarioId> = ["ingest", "ceiling", "drain", "e2e", "scaling", "tracing", "startup"]
+const REPORT_ORDER: ReadonlyArray<ScenarioId> = ["ingest", "ceiling", "drain", "e2e", "startup", "scaling", "tracing"]
 
 /**
  * Migrates an empty database by starting our API on it (the first start, with migrations, is
@@ -124,6 +126,11 @@ export const runSuite = async (options: BenchOptions, hooks: SuiteHooks = {}): P
           }
           case "scaling": {
             const { rows, ...details } = await runScaling(ctx)
+            finish("ok", rows, details)
+            break
+          }
+          case "tracing": {
+            const { rows, ...details } = await runTracing(ctx)
             finish("ok", rows, details)
             break
           }

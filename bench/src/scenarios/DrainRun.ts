@@ -35,6 +35,8 @@ export interface DrainRunSpec {
   readonly processes: number
   readonly orders: number
   readonly label: string
+  /** Added to our worker's environment (e.g. the OTEL_* variables of the tracing scenario). */
+  readonly env?: NodeJS.ProcessEnv | undefined
 }
 
 /**
@@ -63,7 +65,7 @@ export const drainRun = async (ctx: BenchContext, spec: DrainRunSpec): Promise<D
   for (let index = 0; index < spec.processes; index++) {
     programs.push(
       spec.impl === "ours"
-        ? await ctx.startWorker(database.url, spec.mode, `${spec.label}-${index + 1}`, queue)
+        ? await ctx.startWorker(database.url, spec.mode, `${spec.label}-${index + 1}`, queue, spec.env)
         : await ctx.startBaselineWorker(database.url, queue!)
     )
   }

@@ -18,6 +18,7 @@ const exporting = (settings: TracingSettings, url: URL) =>
       OtlpTracer.make({
         url: url.href,
         resource: { serviceName: settings.serviceName },
+        headers: settings.headers,
         exportInterval: settings.exportIntervalMs
       }),
       (tracer) =>

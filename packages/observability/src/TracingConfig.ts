@@ -24,6 +24,8 @@ export interface TracingSettings {
   readonly samplerRatio: number
   /** How often buffered spans are sent (OTEL_BSP_SCHEDULE_DELAY, ms). */
   readonly exportIntervalMs: number
+  /** Sent with every export (a vendor's API key, say). */
+  readonly headers: Readonly<Record<string, string>>
 }
 
 // An empty value means unset, as the OpenTelemetry specification says for every OTEL_* variable.
@@ -76,6 +78,17 @@ const resourceServiceName = (attributes: string): Option.Option<string> => {
   return name
 }
 
+// `key=value,key=value`, percent-decoded, as the OpenTelemetry specification writes headers.
+const headersOf = (text: string): Record<string, string> => {
+  const headers: Record<string, string> = {}
+  for (const entry of text.split(",")) {
+    const at = entry.indexOf("=")
+    const key = safeDecode(entry.slice(0, at).trim())
+    if (at > 0 && key !== "") headers[key.toLowerCase()] = safeDecode(entry.slice(at + 1).trim())
+  }
+  return headers
+}
+
 const safeDecode = (text: string): string => {
   try {
     return decodeURIComponent(text)
@@ -101,7 +114,9 @@ export const tracingConfig = (defaultServiceName: string): Config.Config<Tracing
     resourceAttributes: Config.String("OTEL_RESOURCE_ATTRIBUTES").pipe(Config.withDefault("")),
     sampler: Config.schema(Sampler, "OTEL_TRACES_SAMPLER").pipe(Config.withDefault("parentbased_always_on")),
     samplerRatio: Config.schema(Ratio, "OTEL_TRACES_SAMPLER_ARG").pipe(Config.withDefault(1)),
-    exportIntervalMs: Config.schema(PositiveMs, "OTEL_BSP_SCHEDULE_DELAY").pipe(Config.withDefault(5_000))
+    exportIntervalMs: Config.schema(PositiveMs, "OTEL_BSP_SCHEDULE_DELAY").pipe(Config.withDefault(5_000)),
+    headers: Config.String("OTEL_EXPORTER_OTLP_HEADERS").pipe(Config.withDefault("")),
+    tracesHeaders: Config.String("OTEL_EXPORTER_OTLP_TRACES_HEADERS").pipe(Config.withDefault(""))
   }).pipe(
     Config.map((read): TracingSettings => ({
       tracesUrl: read.disabled ? Option.none() : tracesUrlOf(read.base, read.traces),
@@ -112,6 +127,7 @@ export const tracingConfig = (defaultServiceName: string): Config.Config<Tracing
       ),
       sampler: read.sampler,
       samplerRatio: read.samplerRatio,
-      exportIntervalMs: read.exportIntervalMs
+      exportIntervalMs: read.exportIntervalMs,
+      headers: { ...headersOf(read.headers), ...headersOf(read.tracesHeaders) }
     }))
   )

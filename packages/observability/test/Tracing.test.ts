@@ -56,6 +56,17 @@ describe("tracing from the OTEL_* variables", () => {
     ])
   })
 
+  it("sends OTEL_EXPORTER_OTLP_HEADERS with every export (OTEL_EXPORTER_OTLP_TRACES_HEADERS wins)", async () => {
+    const { traceId } = await traced("with-headers", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=base,x-team=orders%20team",
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-api-key=traces"
+    })
+    const span = receiver.spans().find((each) => each.traceId === traceId)
+    expect(span?.headers["x-api-key"]).toBe("traces")
+    expect(span?.headers["x-team"]).toBe("orders team")
+  })
+
   it("exports nothing with OTEL_TRACES_SAMPLER=always_off, and keeps the native tracer with no endpoint", async () => {
     const before = receiver.spans().length
     const off = await traced("sampled-out", {

@@ -13,6 +13,8 @@ export interface ReceivedSpan {
   readonly links: ReadonlyArray<{ readonly traceId: string; readonly spanId: string }>
   /** `application/x-protobuf` or `application/json`. */
   readonly contentType: string
+  /** The headers of the export that carried it. */
+  readonly headers: Readonly<Record<string, string | Array<string> | undefined>>
 }
 
 export interface OtlpReceiver {
@@ -100,7 +102,7 @@ const protobufAttributes = (fields: ReadonlyArray<Field>, number: number): Recor
     })
   )
 
-const decodeProtobuf = (body: Uint8Array, contentType: string): Array<ReceivedSpan> =>
+const decodeProtobuf = (body: Uint8Array, contentType: string): Array<Omit<ReceivedSpan, "headers">> =>
   all(fieldsOf(body), 1).flatMap((resourceSpans) => {
     const fields = fieldsOf(resourceSpans.bytes!)
     const resource = one(fields, 1)
@@ -108,7 +110,7 @@ const decodeProtobuf = (body: Uint8Array, contentType: string): Array<ReceivedSp
       protobufAttributes(resource === undefined ? [] : fieldsOf(resource.bytes!), 1)["service.name"] ?? ""
     )
     return all(fields, 2).flatMap((scopeSpans) =>
-      all(fieldsOf(scopeSpans.bytes!), 2).map((spanField): ReceivedSpan => {
+      all(fieldsOf(scopeSpans.bytes!), 2).map((spanField): Omit<ReceivedSpan, "headers"> => {
         const span = fieldsOf(spanField.bytes!)
         return {
           serviceName,
@@ -164,11 +166,11 @@ interface JsonTraces {
   }>
 }
 
-const decodeJson = (body: Uint8Array, contentType: string): Array<ReceivedSpan> =>
+const decodeJson = (body: Uint8Array, contentType: string): Array<Omit<ReceivedSpan, "headers">> =>
   (JSON.parse(Buffer.from(body).toString("utf8")) as JsonTraces).resourceSpans.flatMap((resourceSpans) => {
     const serviceName = String(jsonAttributes(resourceSpans.resource?.attributes)["service.name"] ?? "")
     return resourceSpans.scopeSpans.flatMap((scope) =>
-      scope.spans.map((span): ReceivedSpan => ({
+      scope.spans.map((span): Omit<ReceivedSpan, "headers"> => ({
         serviceName,
         traceId: span.traceId,
         spanId: span.spanId,
@@ -204,9 +206,10 @@ export const startOtlpReceiver = async (): Promise<OtlpReceiver> => {
         return
       }
       try {
-        received.push(
-          ...(contentType === "application/json" ? decodeJson(body, contentType) : decodeProtobuf(body, contentType))
-        )
+        const spans = contentType === "application/json"
+          ? decodeJson(body, contentType)
+          : decodeProtobuf(body, contentType)
+        received.push(...spans.map((span) => ({ ...span, headers: request.headers })))
         response.writeHead(200, { "content-type": contentType }).end(contentType === "application/json" ? "{}" : "")
       } catch (error) {
         response.writeHead(400).end(String(error))
