@@ -136,9 +136,10 @@ describe("api: young generation", () => {
     const imageFlag = /"--max-semi-space-size=(\d+)"/.exec(readFileSync(join(repoRoot, "Dockerfile.api"), "utf8"))
     expect(imageFlag?.[1]).toBeDefined()
     expect(String(stack.locals.get("api_semi_space_mib"))).toBe(imageFlag?.[1])
+    // The tracing sidecar's reservation (0 unless tracing_enabled) comes off the task first.
     expect(stack.locals.get("api_node_options")).toBe(
-      "--max-old-space-size=${floor(var.api_memory * local.node_heap_share) - 3 * local.api_semi_space_mib}" +
-        " --max-semi-space-size=${local.api_semi_space_mib}"
+      "--max-old-space-size=${floor((var.api_memory - local.otel_memory_share) * local.node_heap_share)" +
+        " - 3 * local.api_semi_space_mib} --max-semi-space-size=${local.api_semi_space_mib}"
     )
   })
 })
