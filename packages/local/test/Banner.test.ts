@@ -16,6 +16,8 @@ const settings: Settings = {
   adminTokenGenerated: false,
   logLevel: "Info",
   bundled: false,
+  workerAdminPort: 9090,
+  metricsInterval: Option.none(),
   apiDrain: Duration.seconds(20),
   workerDrain: Duration.seconds(20)
 }
