@@ -16,6 +16,8 @@ export interface ListDlqQuery {
 export class DlqRepository extends Context.Service<DlqRepository, {
   /** Records the entry, replacing an earlier one for the same order. */
   readonly add: (entry: DlqEntry) => Effect.Effect<void, PersistenceError>
+  /** `add` for each entry, in order, as one write. */
+  readonly addMany: (entries: ReadonlyArray<DlqEntry>) => Effect.Effect<void, PersistenceError>
   readonly find: (orderId: OrderId) => Effect.Effect<Option.Option<DlqEntry>, PersistenceError>
   /** Newest failure first. */
   readonly list: (query: ListDlqQuery) => Effect.Effect<ReadonlyArray<DlqEntry>, PersistenceError>

@@ -12,12 +12,19 @@ export interface ClaimOutboxRequest {
   readonly leaseMs: number
 }
 
+export interface OutboxAppend {
+  readonly event: OrderEvent
+  readonly availableAt: Date
+}
+
 /**
  * Port: the transactional outbox. `append` joins the enclosing transaction, so an event exists
  * exactly when the state change it announces was committed.
  */
 export class Outbox extends Context.Service<Outbox, {
   readonly append: (event: OrderEvent, availableAt: Date) => Effect.Effect<void, PersistenceError>
+  /** `append` for each entry, in order, as one write. */
+  readonly appendMany: (entries: ReadonlyArray<OutboxAppend>) => Effect.Effect<void, PersistenceError>
   /** Oldest available first; concurrent claimers never receive the same entry. */
   readonly claimReady: (request: ClaimOutboxRequest) => Effect.Effect<ReadonlyArray<OutboxEntry>, PersistenceError>
   readonly markSent: (eventIds: ReadonlyArray<EventId>, now: Date) => Effect.Effect<void, PersistenceError>

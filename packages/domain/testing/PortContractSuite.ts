@@ -285,6 +285,31 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         expect(yield* dlq.find(first.id)).toStrictEqual(Option.none())
       }))
 
+    test("dead-letter entries added together: each stored, an earlier one replaced, a rollback keeps none", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const dlq = yield* DlqRepository
+        const transactor = yield* Transactor
+        const first = sampleOrder(at("2026-01-01T10:00:00Z"))
+        const second = sampleOrder(at("2026-01-01T10:00:00Z"))
+        const third = sampleOrder(at("2026-01-01T10:00:00Z"))
+        for (const order of [first, second, third]) yield* orders.insert(order)
+        const entry = (id: typeof first.id, failedAt: string, reason: string) =>
+          new DlqEntry({ orderId: id, reason, attempts: 3, correlationId: correlationId(), failedAt: at(failedAt) })
+        yield* dlq.add(entry(first.id, "2026-01-01T11:00:00Z", "old"))
+        yield* dlq.addMany([])
+        const replaced = entry(first.id, "2026-01-01T12:00:00Z", "replaced")
+        const added = entry(second.id, "2026-01-01T13:00:00Z", "new")
+        yield* dlq.addMany([replaced, added])
+        expect(yield* dlq.list({ limit: 10 })).toStrictEqual([added, replaced])
+
+        const exit = yield* Effect.exit(transactor.withTransaction(
+          Effect.andThen(dlq.addMany([entry(third.id, "2026-01-01T14:00:00Z", "discarded")]), Effect.fail(new Boom()))
+        ))
+        expect(Exit.isFailure(exit)).toBe(true)
+        expect(yield* dlq.find(third.id)).toStrictEqual(Option.none())
+      }))
+
     test("dead-letter listing: cursor pages without overlap or gap, reason filter ignoring case", () =>
       Effect.gen(function*() {
         const orders = yield* OrderRepository
@@ -431,6 +456,44 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         const afterLease = at("2026-01-01T10:00:31Z")
         const again = yield* outbox.claimReady({ now: afterLease, limit: 10, horizonMs: 0, leaseMs: 30_000 })
         expect(again.map((entry) => [entry.event.eventId, entry.deliveryAttempts])).toStrictEqual([[second.eventId, 2]])
+      }))
+
+    test("outbox entries appended together: each with its own availability, in order; a re-append starts afresh", () =>
+      Effect.gen(function*() {
+        const orders = yield* OrderRepository
+        const outbox = yield* Outbox
+        const transactor = yield* Transactor
+        const now = at("2026-01-01T10:00:00Z")
+        const order = sampleOrder(now)
+        yield* orders.insert(order)
+        const [first, second, later] = [1, 2, 3].map((attempt) => sampleEvent(order.id, attempt))
+        yield* outbox.appendMany([])
+        yield* outbox.appendMany([
+          { event: first!, availableAt: now },
+          { event: later!, availableAt: at("2026-01-01T10:01:00Z") },
+          { event: second!, availableAt: now }
+        ])
+        const claimed = yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        expect(claimed).toStrictEqual([
+          { event: first, availableAt: now, deliveryAttempts: 1 },
+          { event: second, availableAt: now, deliveryAttempts: 1 }
+        ])
+        yield* outbox.markSent([first!.eventId], now)
+        yield* outbox.appendMany([{ event: first!, availableAt: now }])
+        const again = yield* outbox.claimReady({ now, limit: 10, horizonMs: 60_000, leaseMs: 30_000 })
+        expect(again.map((entry) => [entry.event.eventId, entry.deliveryAttempts])).toStrictEqual([
+          [first!.eventId, 1],
+          [later!.eventId, 1]
+        ])
+
+        const discarded = sampleEvent(order.id, 4)
+        const exit = yield* Effect.exit(transactor.withTransaction(
+          Effect.andThen(outbox.appendMany([{ event: discarded, availableAt: now }]), Effect.fail(new Boom()))
+        ))
+        expect(Exit.isFailure(exit)).toBe(true)
+        const afterLease = at("2026-01-01T10:05:00Z")
+        const rest = yield* outbox.claimReady({ now: afterLease, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        expect(rest.map((entry) => entry.event.eventId)).not.toContain(discarded.eventId)
       }))
 
     test("an idempotency key binds once; later claims see the first record", () =>

@@ -5,6 +5,17 @@ import * as SqlSchema from "effect/sql/SqlSchema"
 import { orPersistenceError } from "./Persistence.ts"
 import { DlqEntryFromRow } from "./Rows.ts"
 
+// One JSON document, so the statement's text is the same for any number of entries. An order
+// added twice keeps its last entry, as adding one after the other would.
+const entriesJson = (entries: ReadonlyArray<DlqEntry>): string =>
+  JSON.stringify([...new Map(entries.map((entry) => [entry.orderId, entry])).values()].map((entry) => ({
+    order_id: entry.orderId,
+    reason: entry.reason,
+    attempts: entry.attempts,
+    correlation_id: entry.correlationId,
+    failed_at: entry.failedAt
+  })))
+
 export const DlqRepositoryPg = Layer.effect(
   DlqRepository,
   Effect.gen(function*() {
@@ -25,6 +36,20 @@ export const DlqRepositoryPg = Layer.effect(
           reason = excluded.reason, attempts = excluded.attempts,
           correlation_id = excluded.correlation_id, failed_at = excluded.failed_at
       `.pipe(orPersistenceError("DlqRepository.add"))
+    })
+
+    const addMany = Effect.fn("DlqRepositoryPg.addMany")(function*(entries: ReadonlyArray<DlqEntry>) {
+      if (entries.length === 0) return
+      yield* sql`
+        INSERT INTO dlq_entries (order_id, reason, attempts, correlation_id, failed_at)
+        SELECT order_id, reason, attempts, correlation_id, failed_at
+        FROM jsonb_to_recordset(${entriesJson(entries)}::jsonb) AS t(
+          order_id uuid, reason text, attempts integer, correlation_id text, failed_at timestamptz
+        )
+        ON CONFLICT (order_id) DO UPDATE SET
+          reason = excluded.reason, attempts = excluded.attempts,
+          correlation_id = excluded.correlation_id, failed_at = excluded.failed_at
+      `.pipe(orPersistenceError("DlqRepository.addMany"))
     })
 
     const find = Effect.fn("DlqRepositoryPg.find")(function*(orderId: OrderId) {
@@ -55,6 +80,6 @@ export const DlqRepositoryPg = Layer.effect(
       return removed.length > 0
     })
 
-    return DlqRepository.of({ add, find, list, remove })
+    return DlqRepository.of({ add, addMany, find, list, remove })
   })
 )

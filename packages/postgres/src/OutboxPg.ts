@@ -1,8 +1,34 @@
-import { type ClaimOutboxRequest, type EventId, type OrderEvent, Outbox } from "@order-platform/domain"
+import {
+  type ClaimOutboxRequest,
+  type EventId,
+  type OrderEvent,
+  Outbox,
+  type OutboxAppend
+} from "@order-platform/domain"
 import { Effect, Layer, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { orPersistenceError } from "./Persistence.ts"
-import { encodeEventJson, OutboxEntryFromRow } from "./Rows.ts"
+import { encodeEventJson, encodeEventPayload, OutboxEntryFromRow } from "./Rows.ts"
+
+// One JSON document, so the statement's text is the same for any number of entries. An event id
+// appended twice keeps its last entry, as appending one after the other would; `position` keeps
+// the given order in the sequence.
+const appendJson = (entries: ReadonlyArray<OutboxAppend>): string => {
+  const latest = new Map<EventId, OutboxAppend>()
+  for (const entry of entries) {
+    latest.delete(entry.event.eventId)
+    latest.set(entry.event.eventId, entry)
+  }
+  return JSON.stringify([...latest.values()].map(({ availableAt, event }, position) => ({
+    position,
+    event_id: event.eventId,
+    order_id: event.orderId,
+    type: event.type,
+    payload: encodeEventPayload(event),
+    correlation_id: event.correlationId,
+    available_at: availableAt
+  })))
+}
 
 export const OutboxPg = Layer.effect(
   Outbox,
@@ -23,6 +49,24 @@ export const OutboxPg = Layer.effect(
           correlation_id = excluded.correlation_id, status = 'PENDING', delivery_attempts = 0,
           available_at = excluded.available_at, claimed_until = NULL, sent_at = NULL, last_error = NULL
       `.pipe(orPersistenceError("Outbox.append"))
+    })
+
+    const appendMany = Effect.fn("OutboxPg.appendMany")(function*(entries: ReadonlyArray<OutboxAppend>) {
+      if (entries.length === 0) return
+      yield* sql`
+        INSERT INTO outbox (event_id, order_id, type, payload, correlation_id, status, available_at)
+        SELECT event_id, order_id, type, payload, correlation_id, 'PENDING', available_at
+        FROM jsonb_to_recordset(${appendJson(entries)}::jsonb) AS t(
+          position integer, event_id uuid, order_id uuid, type text, payload jsonb, correlation_id text,
+          available_at timestamptz
+        )
+        ORDER BY position
+        ON CONFLICT (event_id) DO UPDATE SET
+          sequence = nextval(pg_get_serial_sequence('outbox', 'sequence')),
+          order_id = excluded.order_id, type = excluded.type, payload = excluded.payload,
+          correlation_id = excluded.correlation_id, status = 'PENDING', delivery_attempts = 0,
+          available_at = excluded.available_at, claimed_until = NULL, sent_at = NULL, last_error = NULL
+      `.pipe(orPersistenceError("Outbox.appendMany"))
     })
 
     // SKIP LOCKED: concurrent claimers pass over each other's rows instead of waiting for them.
@@ -77,6 +121,6 @@ export const OutboxPg = Layer.effect(
       `.pipe(orPersistenceError("Outbox.release"))
     })
 
-    return Outbox.of({ append, claimReady, markSent, release })
+    return Outbox.of({ append, appendMany, claimReady, markSent, release })
   })
 )

@@ -101,6 +101,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
         Outbox,
         Outbox.of({
           append: () => Effect.void,
+          appendMany: () => Effect.void,
           claimReady: () =>
             Effect.suspend(() =>
               ++claims === 1

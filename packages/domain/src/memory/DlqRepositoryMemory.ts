@@ -10,6 +10,11 @@ export const DlqRepositoryMemory = Layer.effect(
     return DlqRepository.of({
       add: (entry) =>
         store.modify((state) => [undefined, { ...state, dlq: HashMap.set(state.dlq, entry.orderId, entry) }]),
+      addMany: (entries) =>
+        store.modify((state) => [
+          undefined,
+          { ...state, dlq: entries.reduce((dlq, entry) => HashMap.set(dlq, entry.orderId, entry), state.dlq) }
+        ]),
       find: (orderId) => Effect.map(store.read, (state) => HashMap.get(state.dlq, orderId)),
       list: ({ after, limit, reasonContains }) =>
         Effect.map(store.read, (state) =>

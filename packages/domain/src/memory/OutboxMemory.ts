@@ -16,6 +16,11 @@ export const OutboxMemory = Layer.effect(
     const store = yield* MemoryStore
     return Outbox.of({
       append: (event, availableAt) => store.modify((state) => [undefined, appendOutboxRow(state, event, availableAt)]),
+      appendMany: (entries) =>
+        store.modify((state) => [
+          undefined,
+          entries.reduce((next, { availableAt, event }) => appendOutboxRow(next, event, availableAt), state)
+        ]),
       claimReady: ({ horizonMs, leaseMs, limit, now }) =>
         store.modify((state) => {
           const horizon = now.getTime() + horizonMs
