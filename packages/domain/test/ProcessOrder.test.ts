@@ -1,12 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import {
   createOrder,
+  DlqRepository,
   InMemory,
   MemoryStore,
   type OrderId,
   OrderRepository,
   Outbox,
   processOrder,
+  processOrders,
   SimulatedOrderProcessor
 } from "@order-platform/domain"
 import { at, correlationId, sampleInput } from "@order-platform/domain/testing"
@@ -148,4 +150,56 @@ describe("ProcessOrder", () => {
       const [retry] = yield* claimNow(60_000)
       expect(retry?.event).toMatchObject({ type: "OrderRetryScheduled", attempt: 1, correlationId: "trace-42" })
     }).pipe(Effect.provide(InMemory.make({ processor: alwaysRejects }))))
+
+  it.effect("a batch's rejections write their retry events in one write and their DLQ entries in another", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const created = yield* Effect.forEach(
+        [1, 2, 3, 4],
+        () => Effect.andThen(createOrder({ input: sampleInput(), correlationId: correlationId() }), claimNow())
+      )
+      const firstEvents = created.map(([entry]) => entry!.event)
+      // The last two are on their last attempt (2 of 2) when the batch comes.
+      yield* processOrders(firstEvents.slice(2))
+      const retryEvents = (yield* claimNow(60_000)).map((entry) => entry.event)
+      expect(retryEvents).toHaveLength(2)
+
+      const outbox = yield* Outbox
+      const dlq = yield* DlqRepository
+      const writes: Array<string> = []
+      const recordingOutbox = Outbox.of({
+        ...outbox,
+        append: (event, availableAt) =>
+          Effect.andThen(Effect.sync(() => writes.push("append")), outbox.append(event, availableAt)),
+        appendMany: (entries) =>
+          Effect.andThen(Effect.sync(() => writes.push(`appendMany ${entries.length}`)), outbox.appendMany(entries))
+      })
+      const recordingDlq = DlqRepository.of({
+        ...dlq,
+        add: (entry) => Effect.andThen(Effect.sync(() => writes.push("add")), dlq.add(entry)),
+        addMany: (entries) =>
+          Effect.andThen(Effect.sync(() => writes.push(`addMany ${entries.length}`)), dlq.addMany(entries))
+      })
+      const outcomes = yield* processOrders([...firstEvents.slice(0, 2), ...retryEvents]).pipe(
+        Effect.provideService(Outbox, recordingOutbox),
+        Effect.provideService(DlqRepository, recordingDlq)
+      )
+      expect(outcomes.map((outcome) => outcome._tag)).toStrictEqual([
+        "RetryScheduled",
+        "RetryScheduled",
+        "DeadLettered",
+        "DeadLettered"
+      ])
+      expect(writes.toSorted()).toStrictEqual(["addMany 2", "appendMany 2"])
+      const retries = (yield* claimNow(60_000)).map((entry) => [entry.event.orderId, entry.event.attempt])
+      expect(retries).toStrictEqual(firstEvents.slice(0, 2).map((event) => [event.orderId, 1]))
+      const deadLettered = yield* dlq.list({ limit: 10 })
+      expect(deadLettered.map((entry) => entry.orderId).toSorted()).toStrictEqual(
+        retryEvents.map((event) => event.orderId).toSorted()
+      )
+    }).pipe(
+      Effect.provide(
+        InMemory.make({ processor: alwaysRejects, retry: { maxAttempts: 2, baseDelayMs: 1_000, maxDelayMs: 1_000 } })
+      )
+    ))
 })

@@ -9,7 +9,7 @@ import type { EventId, OrderEvent } from "../OrderEvent.ts"
 import { OrderProcessor } from "../OrderProcessor.ts"
 import { OrderRepository } from "../OrderRepository.ts"
 import { markFailed, markProcessed, scheduleRetry } from "../OrderStateMachine.ts"
-import { Outbox } from "../Outbox.ts"
+import { Outbox, type OutboxAppend } from "../Outbox.ts"
 import { wakeOutboxRelay } from "../OutboxSignal.ts"
 import { decideRetry, RetryPolicy } from "../RetryPolicy.ts"
 import { currentTraceParent, isTracingOn, spanOfTraceParent } from "../TraceContext.ts"
@@ -173,7 +173,8 @@ type RejectionPlan =
   | { readonly _tag: "Exhausted"; readonly rejected: Rejected; readonly order: Order }
 
 // The rejections of a batch, retries and exhaustions alike: one transaction, the orders' changes in
-// one write, then the retry events and DLQ entries of the orders whose change was stored.
+// one write, then the DLQ entries and the retry events of the orders whose change was stored, one
+// write each.
 const finishRejected = Effect.fnUntraced(function*(rejections: ReadonlyArray<Rejected>, now: Date) {
   const orders = yield* OrderRepository
   const outbox = yield* Outbox
@@ -192,31 +193,37 @@ const finishRejected = Effect.fnUntraced(function*(rejections: ReadonlyArray<Rej
   })
   const stored = yield* transactionally(Effect.gen(function*() {
     const stored = new Set<OrderId>(plans.length === 0 ? [] : yield* orders.updateMany(plans.map((plan) => plan.order)))
-    for (const plan of plans) {
-      if (!stored.has(plan.order.id)) continue
-      const { event } = plan.rejected
-      if (plan._tag === "Exhausted") {
-        yield* dlq.add(
+    const applied = plans.filter((plan) => stored.has(plan.order.id))
+    const deadLetters = applied.flatMap((plan) =>
+      plan._tag === "Exhausted"
+        ? [
           new DlqEntry({
             orderId: plan.order.id,
             reason: plan.rejected.reason,
             attempts: plan.order.attempts,
-            correlationId: event.correlationId,
+            correlationId: plan.rejected.event.correlationId,
             failedAt: now
           })
-        )
-      } else {
-        const { traceparent } = plan.rejected
-        yield* outbox.append({
+        ]
+        : []
+    )
+    const retries = applied.flatMap((plan): Array<OutboxAppend> => {
+      if (plan._tag !== "Retry") return []
+      const { event, traceparent } = plan.rejected
+      return [{
+        event: {
           eventId: crypto.randomUUID() as EventId,
           type: "OrderRetryScheduled",
           orderId: plan.order.id,
           attempt: plan.order.attempts,
           correlationId: event.correlationId,
           ...(traceparent === undefined ? {} : { traceparent })
-        }, new Date(now.getTime() + plan.delayMs))
-      }
-    }
+        },
+        availableAt: new Date(now.getTime() + plan.delayMs)
+      }]
+    })
+    if (deadLetters.length > 0) yield* dlq.addMany(deadLetters)
+    if (retries.length > 0) yield* outbox.appendMany(retries)
     return stored
   }))
   const planFor = new Map(plans.map((plan) => [plan.order.id, plan]))
