@@ -11,7 +11,6 @@ import {
   findOrStartPostgres,
   startSqsEmulator
 } from "@order-platform/test-support"
-import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { SourceMap } from "node:module"
@@ -19,59 +18,19 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bundle, type BundledProgram, PROGRAMS, repositoryRoot } from "../../scripts/bundle.ts"
-
-interface Started {
-  readonly child: ChildProcess
-  readonly output: Array<string>
-  readonly exited: Promise<number | null>
-}
+import { startBundled, type Started, waitFor } from "./BundledPrograms.ts"
 
 const cleanups: Array<() => Promise<unknown>> = []
 const outDir = mkdtempSync(join(tmpdir(), "order-platform-bundles-"))
+
+const start = (program: BundledProgram, env: Record<string, string>): Started =>
+  startBundled(program, env, { outDir, cwd: outDir, nodeFlags: ["--enable-source-maps"], cleanups })
 
 const noNodeModulesAbove = (folder: string): boolean => {
   for (let current = folder; current !== dirname(current); current = dirname(current)) {
     if (existsSync(join(current, "node_modules"))) return false
   }
   return true
-}
-
-const start = (program: BundledProgram, env: Record<string, string>): Started => {
-  const child = spawn(process.execPath, ["--enable-source-maps", join(outDir, program, "main.mjs")], {
-    cwd: outDir,
-    env: { PATH: process.env["PATH"] ?? "", HOME: outDir, ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  const output: Array<string> = []
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => output.push(chunk))
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => output.push(chunk))
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-  cleanups.unshift(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-    await exited
-  })
-  return { child, output, exited }
-}
-
-const waitFor = async <A>(what: string, programs: ReadonlyArray<Started>, probe: () => Promise<A | undefined>) => {
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    for (const program of programs) {
-      if (program.child.exitCode !== null) {
-        throw new Error(`${what}: a program exited (${program.child.exitCode}):\n${program.output.join("")}`)
-      }
-    }
-    try {
-      const value = await probe()
-      if (value !== undefined) return value
-    } catch {
-      // not there yet
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within 20 s\n${programs.map((program) => program.output.join("")).join("\n---\n")}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
 }
 
 const stop = async (program: Started): Promise<number | null> => {

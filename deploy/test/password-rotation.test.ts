@@ -24,13 +24,13 @@ import {
   startSqsEmulator
 } from "@order-platform/test-support"
 import { Effect, Redacted } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bundle, type BundledProgram, repositoryRoot } from "../../scripts/bundle.ts"
+import { startBundled, type Started, waitFor as waitForPrograms } from "./BundledPrograms.ts"
 
 const APP_ROLE = "orders_app"
 const APP_ROLE_SQL = readFileSync(join(repositoryRoot, "infra/aws-v3/stack/sql/app-role.sql"), "utf8")
@@ -54,58 +54,19 @@ const runSql = (url: string, statements: ReadonlyArray<string>): Promise<Readonl
     }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })))
   )
 
-interface Started {
-  readonly child: ChildProcess
-  readonly output: Array<string>
-}
+const start = (program: BundledProgram, env: Record<string, string>): Started =>
+  startBundled(program, env, { outDir, cwd: folder, cleanups })
 
-const start = (program: BundledProgram, env: Record<string, string>): Started => {
-  const child = spawn(process.execPath, [join(outDir, program, "main.mjs")], {
-    cwd: folder,
-    env: { PATH: process.env["PATH"] ?? "", HOME: folder, ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  const output: Array<string> = []
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => output.push(chunk))
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => output.push(chunk))
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
-  cleanups.unshift(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-    await exited
-  })
-  return { child, output }
-}
-
-const logEvents = (program: Started, event: string) =>
-  program.output.join("").split("\n").filter((line) => line.includes(`"event":"${event}"`)).length
-
-const waitFor = async <A>(
+// Logins are slower to come back than in the bundle test: the pool reconnects after a rotation.
+const waitFor = <A>(
   what: string,
   programs: ReadonlyArray<Started>,
   probe: () => Promise<A | undefined>,
   seconds = 30
-) => {
-  const deadline = Date.now() + seconds * 1000
-  for (;;) {
-    for (const program of programs) {
-      if (program.child.exitCode !== null) {
-        throw new Error(`${what}: a program exited (${program.child.exitCode}):\n${program.output.join("")}`)
-      }
-    }
-    try {
-      const value = await probe()
-      if (value !== undefined) return value
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${what}: not within ${seconds} s\n${programs.map((program) => program.output.join("")).join("\n---\n")}`
-      )
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+) => waitForPrograms(what, programs, probe, seconds)
+
+const logEvents = (program: Started, event: string) =>
+  program.output.join("").split("\n").filter((line) => line.includes(`"event":"${event}"`)).length
 
 interface Outcome {
   readonly status: number
