@@ -131,8 +131,9 @@ describe("iamAuthToken (RDS IAM authentication, offline presigning)", () => {
           region: "eu-west-1",
           credentials
         })
-        // The test server trusts local connections, so it never asks for the token; the pool still
-        // runs the password Effect once per connection it opens, which is what is counted here.
+        // The test server is no RDS: it takes its own password (the embedded one checks it), or
+        // none. Each connection the pool opens still signs a token first, which is what is counted.
+        const loginPassword = Redacted.make(decodeURIComponent(target.password))
         const pids = yield* Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
           const slow = sql<{ pid: number }>`SELECT pg_backend_pid() AS pid, pg_sleep(0.2)`
@@ -143,7 +144,11 @@ describe("iamAuthToken (RDS IAM authentication, offline presigning)", () => {
           yield* sql`SELECT 1`
           expect(counter.signed).toBe(signedAfterLoad)
           return new Set(rows.flat().map((row) => row.pid))
-        }).pipe(Effect.provide(pgClientLayer(settingsFor(url, { poolSize: POOL_SIZE }), token)))
+        }).pipe(
+          Effect.provide(
+            pgClientLayer(settingsFor(url, { poolSize: POOL_SIZE }), Effect.as(token, loginPassword))
+          )
+        )
         expect(pids.size).toBe(POOL_SIZE)
         expect(counter.signed).toBe(POOL_SIZE)
       }))
