@@ -125,18 +125,19 @@ export const consumeOrderEvents = <R>(
         )
       )
 
+    // The first extension comes one interval in (the receive itself hid the messages); a failed
+    // one is logged and the next comes on time.
     const heartbeat = (messages: ReadonlyArray<ReceivedMessage>) =>
-      Effect.sleep(settings.heartbeatIntervalSeconds * 1000).pipe(
-        Effect.andThen(changeVisibility(
-          messages.map(({ receiptHandle }) => ({ receiptHandle, seconds: settings.visibilityTimeoutSeconds }))
-        )),
+      changeVisibility(
+        messages.map(({ receiptHandle }) => ({ receiptHandle, seconds: settings.visibilityTimeoutSeconds }))
+      ).pipe(
         Effect.tap(() =>
           Effect.logDebug("message visibility extended").pipe(
             Effect.annotateLogs({ event: "sqs.heartbeat", messages: messages.length })
           )
         ),
         Effect.catch((error) => warn("could not extend message visibility", "sqs.heartbeat_failed", error)),
-        Effect.forever
+        Effect.schedule(Schedule.spaced(Duration.seconds(settings.heartbeatIntervalSeconds)))
       )
 
     // Only the entries SQS refused are tried again: the others are gone already.
