@@ -1,5 +1,5 @@
 import { expect, it, layer } from "@effect/vitest"
-import { DeliveryOutcome, type OrderEvent } from "@order-platform/domain"
+import { DeliveryOutcome, type OrderEvent, PublishError } from "@order-platform/domain"
 import { type ReceivedMessage, SqsQueue } from "@order-platform/sqs"
 import {
   counts,
@@ -199,6 +199,36 @@ layer(Emulator.layer, { excludeTestServices: true })("consumeOrderEvents", (it) 
       yield* consumer.stop
       // Without the heartbeat the message would have come back, to the second free slot, after 2 s.
       expect(yield* Ref.get(deliveries)).toBe(1)
+    }))
+
+  it.effect("a failed heartbeat does not end the heartbeats: the next one keeps the message hidden", () =>
+    Effect.gen(function*() {
+      const queue = yield* freshQueue({ visibilityTimeoutSeconds: 3 })
+      const sqs = Context.get(yield* Layer.build(queue.layer), SqsQueue)
+      const extensions = yield* Ref.make(0)
+      const firstFails = SqsQueue.of({
+        ...sqs,
+        changeVisibilityBatch: (changes) =>
+          Effect.flatMap(
+            Ref.updateAndGet(extensions, (n) => n + 1),
+            (n) =>
+              n === 1
+                ? Effect.fail(new PublishError({ operation: "ChangeMessageVisibilityBatch", cause: "throttled" }))
+                : sqs.changeVisibilityBatch(changes)
+          )
+      })
+      const deliveries = yield* Ref.make(0)
+      yield* send(queue, [orderEvent()])
+      const consumer = yield* startConsumer(
+        Layer.succeed(SqsQueue, firstFails),
+        settings({ concurrency: 2, visibilityTimeoutSeconds: 3, heartbeatIntervalSeconds: 1 }),
+        () => Effect.as(Effect.andThen(Ref.update(deliveries, (n) => n + 1), Effect.sleep("4 seconds")), done)
+      )
+      yield* waitFor(isEmpty(queue))
+      yield* consumer.stop
+      // The message would have come back after 3 s had the first failure stopped the heartbeats.
+      expect(yield* Ref.get(deliveries)).toBe(1)
+      expect(yield* Ref.get(extensions)).toBeGreaterThanOrEqual(3)
     }))
 
   it.effect("leaves a message it is told to redeliver, and it comes back after the requested delay", () =>
