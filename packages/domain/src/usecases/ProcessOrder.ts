@@ -313,15 +313,15 @@ export const processOrders = Effect.fn("ProcessOrders")(function*(
     }
   }
 
-  // Detached, so it runs alongside the transport's own give-back (messages or outbox rows) instead
-  // of before it: a stopping worker's deadline pays one round trip, not two. Best effort: should
-  // the process end first, the leases simply expire.
+  // Awaited, before the transport's own give-back: detached, it raced the worker's exit and a
+  // loaded machine ended the process first, leaving the leases to run out after all. Bounded, so a
+  // slow database costs the stopping worker at most that long.
   const releasedOnInterrupt = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     claimed.length === 0 ? effect : Effect.onInterrupt(effect, () =>
-      Effect.asVoid(Effect.forkDetach(releaseLeases(
+      releaseLeases(
         claimed.map((entry) => entry.order),
         options.leaseReleaseMs ?? DEFAULT_LEASE_RELEASE_MS
-      ))))
+      ))
 
   // Each order's attempt is a span of that order's trace (see `attemptSpan`), so the trace of a
   // request shows its processing although the batch's statements serve many orders.
