@@ -7,7 +7,7 @@ export default [
   "packages/api",
   "packages/worker",
   "packages/cli",
-  "packages/test-support",
+  "packages/dev-services",
   "packages/local",
   "infra/aws-v3",
   "bench",

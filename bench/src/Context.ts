@@ -10,7 +10,7 @@ import {
   redactUrl,
   startEmbeddedPostgres,
   TEST_SERVER_SETTINGS
-} from "@order-platform/test-support"
+} from "@order-platform/dev-services"
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os"

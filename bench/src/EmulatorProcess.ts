@@ -1,4 +1,4 @@
-import { startSqsEmulator } from "@order-platform/test-support"
+import { startSqsEmulator } from "@order-platform/dev-services"
 
 // The SQS emulator in a process of its own, so that its CPU shows up on its own line and it
 // never shares an event loop with the load generator. Prints one JSON line when it listens.

@@ -30,7 +30,7 @@ import {
   type SqsEmulator,
   startSqsEmulator,
   type TestPostgres
-} from "@order-platform/test-support"
+} from "@order-platform/dev-services"
 import { randomBytes, randomUUID } from "node:crypto"
 import { chmod, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"

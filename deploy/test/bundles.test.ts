@@ -10,7 +10,7 @@ import {
   findFreePort,
   findOrStartPostgres,
   startSqsEmulator
-} from "@order-platform/test-support"
+} from "@order-platform/dev-services"
 import { randomBytes, randomUUID } from "node:crypto"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { SourceMap } from "node:module"

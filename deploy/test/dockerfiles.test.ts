@@ -26,7 +26,7 @@ import {
 
 const context = openBuildContext(repoRoot)
 const workspaces = readWorkspaces(repoRoot)
-const DEV_ONLY_WORKSPACES = ["packages/test-support", "packages/local", "bench", "infra/aws-v3"]
+const DEV_ONLY_WORKSPACES = ["packages/dev-services", "packages/local", "bench", "infra/aws-v3"]
 const NODE_24_SLIM = /^24\.\d+\.\d+-(bookworm|trixie)-slim$/
 /** SHA-256 of truststore.pki.rds.amazonaws.com/global/global-bundle.pem (108 CAs, 165408 bytes). */
 const RDS_BUNDLE_SHA256 = "sha256:e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3"
@@ -210,7 +210,7 @@ describe.each(images)("$file", (spec) => {
       expect(step.origin.kind, `line ${step.line}: the runtime stage copies from build stages only`).toBe("stage")
       for (const source of step.sources) {
         const segments = source.split("/")
-        for (const forbidden of ["src", "test", "tests", "testing", "test-support", "local", "bench", "infra"]) {
+        for (const forbidden of ["src", "test", "tests", "testing", "dev-services", "local", "bench", "infra"]) {
           expect(segments, `line ${step.line}: ${source}`).not.toContain(forbidden)
         }
       }
@@ -250,8 +250,8 @@ describe(".dockerignore", () => {
     "packages/domain/testing/index.ts",
     "packages/domain/vitest.config.ts",
     "packages/api/src/Server.test.ts",
-    "packages/test-support/src/index.ts",
-    "packages/test-support/package.json",
+    "packages/dev-services/src/index.ts",
+    "packages/dev-services/package.json",
     "packages/local/src/main.ts",
     "infra/aws-v3/stack/main.tf",
     "infra/aws-v3/stack/.terraform/providers/x",

@@ -22,7 +22,7 @@ import {
   type SqsEmulator,
   startEmbeddedPostgres,
   startSqsEmulator
-} from "@order-platform/test-support"
+} from "@order-platform/dev-services"
 import { Effect, Redacted } from "effect"
 import { randomBytes, randomUUID } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"

@@ -3,5 +3,5 @@ import { sharedProject } from "../../vitest.shared.ts"
 
 // Every command runs against the real stack: the API over PostgreSQL, and the SQS emulator.
 export default mergeConfig(sharedProject("cli"), {
-  test: { globalSetup: ["../test-support/src/postgresGlobalSetup.ts"] }
+  test: { globalSetup: ["../dev-services/src/postgresGlobalSetup.ts"] }
 })

@@ -3,5 +3,5 @@ import { sharedProject } from "../../vitest.shared.ts"
 
 // The client example runs against the real API: one PostgreSQL server per run, a database per file.
 export default mergeConfig(sharedProject("contract"), {
-  test: { globalSetup: ["../test-support/src/postgresGlobalSetup.ts"] }
+  test: { globalSetup: ["../dev-services/src/postgresGlobalSetup.ts"] }
 })

@@ -3,5 +3,5 @@ import { sharedProject } from "../../vitest.shared.ts"
 
 // One PostgreSQL server per run (DATABASE_URL, else embedded); each test file creates its own database.
 export default mergeConfig(sharedProject("sqs"), {
-  test: { globalSetup: ["../test-support/src/postgresGlobalSetup.ts"] }
+  test: { globalSetup: ["../dev-services/src/postgresGlobalSetup.ts"] }
 })

@@ -1,5 +1,4 @@
 import type { SQSClient } from "@aws-sdk/client-sqs"
-import { makeQueueInspector, type QueueInspector } from "@order-platform/sqs/testing"
 import {
   createQueuePair,
   createSqsClient,
@@ -8,7 +7,8 @@ import {
   type QueuePair,
   startEmbeddedPostgres,
   TEST_SERVER_SETTINGS
-} from "@order-platform/test-support"
+} from "@order-platform/dev-services"
+import { makeQueueInspector, type QueueInspector } from "@order-platform/sqs/testing"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"

@@ -1,4 +1,4 @@
-import { startSqsEmulator } from "@order-platform/test-support"
+import { startSqsEmulator } from "@order-platform/dev-services"
 
 // The SQS emulator as the chaos suite runs it: on a fixed port, with queues and messages kept on
 // disk, so that stopping and starting this process again is an SQS outage, not a new, empty SQS.

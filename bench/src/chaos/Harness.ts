@@ -1,4 +1,4 @@
-import type { QueuePair } from "@order-platform/test-support"
+import type { QueuePair } from "@order-platform/dev-services"
 import type { BenchContext } from "../Context.ts"
 import { query } from "../Db.ts"
 import { round, sleep } from "../Stats.ts"

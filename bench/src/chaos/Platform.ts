@@ -1,4 +1,4 @@
-import type { QueuePair } from "@order-platform/test-support"
+import type { QueuePair } from "@order-platform/dev-services"
 import type { BenchContext } from "../Context.ts"
 import { failOnExit, type Program, waitForOk } from "../Programs.ts"
 import { round } from "../Stats.ts"

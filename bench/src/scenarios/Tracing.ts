@@ -1,4 +1,4 @@
-import { startOtlpReceiver } from "@order-platform/test-support"
+import { startOtlpReceiver } from "@order-platform/dev-services"
 import type { BenchContext } from "../Context.ts"
 import { postOrders } from "../Load.ts"
 import { cpuMsPer, type CpuUsage, measureCpu, mergeCpu } from "../Proc.ts"

@@ -7,7 +7,7 @@ import { join } from "node:path"
 
 /** Packages that must never be in a runtime image (under node_modules, at any depth). */
 export const FORBIDDEN_PACKAGES: ReadonlyArray<string> = [
-  "@order-platform/test-support",
+  "@order-platform/dev-services",
   "@order-platform/local",
   "@order-platform/bench",
   "@order-platform/infra-aws-v3",

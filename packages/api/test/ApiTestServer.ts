@@ -1,7 +1,7 @@
 import { makeApiClient } from "@order-platform/contract"
+import { createTestDatabase } from "@order-platform/dev-services"
 import { makeJsonLogger, OutboxSignal } from "@order-platform/domain"
 import { pgClientLayer, PostgresLayer } from "@order-platform/postgres"
-import { createTestDatabase } from "@order-platform/test-support"
 import { ConfigProvider, Context, Effect, Layer, Logger, Redacted, References } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpServer from "effect/http/HttpServer"

@@ -1,5 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { parsePrometheusText, type PrometheusSample } from "@order-platform/test-support"
+import { parsePrometheusText, type PrometheusSample } from "@order-platform/dev-services"
 import { Effect, Schedule } from "effect"
 import { apiTestServer, ApiUnderTest, client } from "./ApiTestServer.ts"
 import { sampleInput } from "./Seed.ts"

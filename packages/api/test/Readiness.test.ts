@@ -1,7 +1,7 @@
 import { expect, layer } from "@effect/vitest"
+import { testDatabaseAdminUrl } from "@order-platform/dev-services"
 import { pgClientLayer } from "@order-platform/postgres"
 import { EXPECTED_SCHEMA_VERSION } from "@order-platform/postgres"
-import { testDatabaseAdminUrl } from "@order-platform/test-support"
 import { Effect, Redacted } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { apiTestServer, ApiUnderTest, client, rawRequest, rowCounts } from "./ApiTestServer.ts"

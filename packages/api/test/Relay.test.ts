@@ -1,6 +1,6 @@
 import { expect, layer } from "@effect/vitest"
+import { createQueuePair, EMULATOR_REGION, startSqsEmulator } from "@order-platform/dev-services"
 import { SqsQueue } from "@order-platform/sqs"
-import { createQueuePair, EMULATOR_REGION, startSqsEmulator } from "@order-platform/test-support"
 import { Effect, Layer, Schedule } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { apiTestServer, rawRequest } from "./ApiTestServer.ts"

@@ -1,5 +1,5 @@
+import { createTestDatabase, findFreePort, type FreshDatabase } from "@order-platform/dev-services"
 import { pgClientLayer } from "@order-platform/postgres"
-import { createTestDatabase, findFreePort, type FreshDatabase } from "@order-platform/test-support"
 import { Effect, Redacted } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Http from "node:http"

@@ -1,6 +1,6 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs"
 import { describe, expect, it } from "@effect/vitest"
-import { createQueuePair, createSqsClient, startSqsEmulator } from "@order-platform/test-support"
+import { createQueuePair, createSqsClient, startSqsEmulator } from "@order-platform/dev-services"
 import { Deferred, Effect, Fiber } from "effect"
 import { jsonOf, runOps } from "./CliHarness.ts"
 

@@ -1,4 +1,4 @@
-import { postgresUrl, redactUrl } from "@order-platform/test-support"
+import { postgresUrl, redactUrl } from "@order-platform/dev-services"
 import { Context, Duration, Effect, Layer, Option } from "effect"
 import { join } from "node:path"
 import { awaitStart, type ChildProgram, startChild } from "./ChildProgram.ts"

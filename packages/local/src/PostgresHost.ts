@@ -1,6 +1,6 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { type EmbeddedPostgresServer, startEmbeddedPostgres } from "@order-platform/dev-services"
 import { jsonLoggerLayer } from "@order-platform/domain"
-import { type EmbeddedPostgresServer, startEmbeddedPostgres } from "@order-platform/test-support"
 import { Config, Effect } from "effect"
 import pg from "pg"
 import { interruptIsCleanExit } from "./CleanExit.ts"

@@ -5,7 +5,7 @@ import {
   isRoot,
   lookupOsUser,
   runningPostmasterPid
-} from "@order-platform/test-support"
+} from "@order-platform/dev-services"
 import { Effect, Layer, Option } from "effect"
 import { constants } from "node:fs"
 import { access, mkdir } from "node:fs/promises"

@@ -1,6 +1,6 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { createQueuePair, startSqsEmulator } from "@order-platform/dev-services"
 import { jsonLoggerLayer } from "@order-platform/domain"
-import { createQueuePair, startSqsEmulator } from "@order-platform/test-support"
 import { Config, Effect } from "effect"
 import { interruptIsCleanExit } from "./CleanExit.ts"
 import { HostFailed, reasonOf, reportHostFailure } from "./HostFailed.ts"

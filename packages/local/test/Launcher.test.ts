@@ -1,4 +1,4 @@
-import { isPortFree } from "@order-platform/test-support"
+import { isPortFree } from "@order-platform/dev-services"
 import { readFileSync, rmSync } from "node:fs"
 import { networkInterfaces } from "node:os"
 import { join } from "node:path"

@@ -1,4 +1,4 @@
-import { startOtlpReceiver } from "@order-platform/test-support"
+import { startOtlpReceiver } from "@order-platform/dev-services"
 import { ConfigProvider, Effect, Layer, Tracer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { tracingLayer } from "../src/Tracing.ts"

@@ -1,7 +1,7 @@
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { describe, expect, it } from "@effect/vitest"
+import { testDatabaseAdminUrl } from "@order-platform/dev-services"
 import { type CustomerId, OrderRepository, Transactor } from "@order-platform/domain"
-import { testDatabaseAdminUrl } from "@order-platform/test-support"
 import { Deferred, Effect, Fiber, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { createServer } from "node:net"

@@ -1,5 +1,5 @@
+import { createTestDatabase } from "@order-platform/dev-services"
 import { OutboxSignal } from "@order-platform/domain"
-import { createTestDatabase } from "@order-platform/test-support"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import type { DatabaseSettings } from "../src/DatabaseConfig.ts"

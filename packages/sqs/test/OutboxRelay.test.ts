@@ -1,4 +1,5 @@
 import { expect, layer } from "@effect/vitest"
+import { EMULATOR_REGION } from "@order-platform/dev-services"
 import {
   InMemory,
   makeJsonLogger,
@@ -9,7 +10,6 @@ import {
   PersistenceError,
   wakeOutboxRelay
 } from "@order-platform/domain"
-import { EMULATOR_REGION } from "@order-platform/test-support"
 import { Effect, HashMap, Layer, Logger, Schedule } from "effect"
 import { OutboxRelay, relayOnce } from "../src/OutboxRelay.ts"
 import { SqsQueue } from "../src/SqsQueue.ts"

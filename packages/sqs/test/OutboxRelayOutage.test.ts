@@ -1,6 +1,6 @@
 import { expect, layer } from "@effect/vitest"
+import { EMULATOR_REGION } from "@order-platform/dev-services"
 import { InMemory, makeJsonLogger, MemoryStore, type OrderEvent, Outbox, wakeOutboxRelay } from "@order-platform/domain"
-import { EMULATOR_REGION } from "@order-platform/test-support"
 import { type Duration, Effect, HashMap, Layer, Logger, Schedule } from "effect"
 import { OutboxRelay, relayOnce } from "../src/OutboxRelay.ts"
 import { SqsQueue } from "../src/SqsQueue.ts"

@@ -5,8 +5,8 @@
  */
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs"
 import { describe, expect, it, layer } from "@effect/vitest"
+import { createSqsClient } from "@order-platform/dev-services"
 import { InMemory, type OrderEvent, Outbox } from "@order-platform/domain"
-import { createSqsClient } from "@order-platform/test-support"
 import { Effect, Layer } from "effect"
 import { decodeOrderEvent, toOutgoingMessage } from "../src/OrderEventMessage.ts"
 import { relayOnce } from "../src/OutboxRelay.ts"

@@ -1,11 +1,11 @@
-import { type CorrelationId, type EventId, type OrderEvent, type OrderId } from "@order-platform/domain"
 import {
   createQueuePair,
   EMULATOR_REGION,
   type QueuePair,
   type SqsEmulator,
   sqsEmulatorScoped
-} from "@order-platform/test-support"
+} from "@order-platform/dev-services"
+import { type CorrelationId, type EventId, type OrderEvent, type OrderId } from "@order-platform/domain"
 import { Context, Effect, Layer, Logger } from "effect"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"

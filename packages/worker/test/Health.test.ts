@@ -1,4 +1,4 @@
-import { parsePrometheusText } from "@order-platform/test-support"
+import { parsePrometheusText } from "@order-platform/dev-services"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { startTestPlatform, type TestPlatform } from "./support/TestPlatform.ts"

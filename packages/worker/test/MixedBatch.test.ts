@@ -1,4 +1,5 @@
 import { expect, layer } from "@effect/vitest"
+import { freshDatabaseScoped, testDatabaseAdminUrl } from "@order-platform/dev-services"
 import {
   type CorrelationId,
   createOrder,
@@ -16,7 +17,6 @@ import { sampleInput } from "@order-platform/domain/testing"
 import { pgClientLayer, PostgresLayer, runMigrations } from "@order-platform/postgres"
 import { type ReceivedMessage, SqsQueue } from "@order-platform/sqs"
 import { counts, Emulator, freshQueue, sendRaw } from "@order-platform/sqs/testing/SqsTestKit"
-import { freshDatabaseScoped, testDatabaseAdminUrl } from "@order-platform/test-support"
 import { Context, Effect, Exit, Layer, Option, Ref, Schedule, Scope } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { deliverEvents } from "../src/Delivery.ts"

@@ -1,7 +1,7 @@
+import { EMULATOR_REGION } from "@order-platform/dev-services"
 import { OutboxSignal } from "@order-platform/domain"
 import { pgClientLayer, PostgresLayer } from "@order-platform/postgres"
 import { OutboxRelay, SqsQueue } from "@order-platform/sqs"
-import { EMULATOR_REGION } from "@order-platform/test-support"
 import { Layer, Logger, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { databaseSettings, startTestPlatform, type TestPlatform } from "./support/TestPlatform.ts"

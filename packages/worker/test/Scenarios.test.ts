@@ -1,5 +1,5 @@
+import { startSqsEmulator } from "@order-platform/dev-services"
 import type { Order } from "@order-platform/domain"
-import { startSqsEmulator } from "@order-platform/test-support"
 import { Option } from "effect"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"

@@ -1,3 +1,4 @@
+import type { FreshDatabase } from "@order-platform/dev-services"
 import { type CorrelationId, createOrder, type Order, OrderRepository, OutboxSignal } from "@order-platform/domain"
 import { sampleInput } from "@order-platform/domain/testing"
 import {
@@ -7,7 +8,6 @@ import {
   PostgresLayer,
   runMigrations
 } from "@order-platform/postgres"
-import type { FreshDatabase } from "@order-platform/test-support"
 import { Effect, Layer } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"

@@ -1,4 +1,5 @@
 import { expect, it, layer } from "@effect/vitest"
+import { EMULATOR_REGION } from "@order-platform/dev-services"
 import { DeliveryOutcome, type OrderEvent, PublishError } from "@order-platform/domain"
 import { type ReceivedMessage, SqsQueue } from "@order-platform/sqs"
 import {
@@ -9,7 +10,6 @@ import {
   sendRaw,
   type TestQueue
 } from "@order-platform/sqs/testing/SqsTestKit"
-import { EMULATOR_REGION } from "@order-platform/test-support"
 import { Context, Deferred, Duration, Effect, Exit, Layer, Ref, Schedule, Scope } from "effect"
 import { consumeOrderEvents, receiveBackoff, type SqsConsumerSettings } from "../src/SqsConsumer.ts"
 

@@ -3,7 +3,7 @@
  * the real worker composition processes the order, and both export to an in-process OTLP receiver.
  * The outbox mode exports OTLP/JSON, the SQS mode OTLP/protobuf, so both protocols are decoded.
  */
-import { findFreePort, type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "@order-platform/test-support"
+import { findFreePort, type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "@order-platform/dev-services"
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"

@@ -1,4 +1,4 @@
-import { findFreePort, processesWithEnvironment } from "@order-platform/test-support"
+import { findFreePort, processesWithEnvironment } from "@order-platform/dev-services"
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { chmodSync, mkdtempSync } from "node:fs"

@@ -1,4 +1,4 @@
-import { LOOPBACK_HOST } from "@order-platform/test-support"
+import { LOOPBACK_HOST } from "@order-platform/dev-services"
 import { Effect } from "effect"
 import * as Net from "node:net"
 

@@ -1,4 +1,14 @@
 import {
+  createFreshDatabase,
+  createQueuePair,
+  EMULATOR_REGION,
+  type FreshDatabase,
+  type QueuePair,
+  type SqsEmulator,
+  startSqsEmulator,
+  testDatabaseAdminUrl
+} from "@order-platform/dev-services"
+import {
   type CorrelationId,
   createOrder,
   type DlqEntry,
@@ -15,16 +25,6 @@ import { sampleInput } from "@order-platform/domain/testing"
 import { type DatabaseSettings, pgClientLayer, PostgresLayer, runMigrations } from "@order-platform/postgres"
 import { OutboxRelay, SqsQueue } from "@order-platform/sqs"
 import { makeQueueInspector, type QueueInspector } from "@order-platform/sqs/testing"
-import {
-  createFreshDatabase,
-  createQueuePair,
-  EMULATOR_REGION,
-  type FreshDatabase,
-  type QueuePair,
-  type SqsEmulator,
-  startSqsEmulator,
-  testDatabaseAdminUrl
-} from "@order-platform/test-support"
 import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { expect, vi } from "vitest"

@@ -35,7 +35,7 @@ const deadPid = async (): Promise<number> => {
 
 let scratch: string
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), "test-support-pg-"))
+  scratch = await mkdtemp(join(tmpdir(), "dev-services-pg-"))
   // mkdtemp creates 0700; as root the server runs as "postgres", which must be able to enter it.
   await chmod(scratch, 0o755)
 })

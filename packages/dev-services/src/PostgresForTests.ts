@@ -150,7 +150,7 @@ export const testDatabaseAdminUrl = (env: Readonly<Record<string, string | undef
   if (url === undefined || url === "") {
     throw new Error(
       `${TEST_DATABASE_ADMIN_URL_ENV} is not set: add ` +
-        `globalSetup: ["../test-support/src/postgresGlobalSetup.ts"] to this package's vitest project ` +
+        `globalSetup: ["../dev-services/src/postgresGlobalSetup.ts"] to this package's vitest project ` +
         `(or call findOrStartPostgres() yourself).`
     )
   }

@@ -1,3 +1,3 @@
 import { sharedProject } from "../../vitest.shared.ts"
 
-export default sharedProject("test-support")
+export default sharedProject("dev-services")

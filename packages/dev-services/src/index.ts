@@ -1,5 +1,5 @@
 /**
- * @order-platform/test-support: finds or starts PostgreSQL and the SQS emulator for tests, the
+ * @order-platform/dev-services: finds or starts PostgreSQL and the SQS emulator for tests, the
  * local launcher and benchmarks. Nothing starts and no process hook is installed on import.
  * The vitest globalSetup lives in `./postgresGlobalSetup.ts` (referenced by path, not exported here).
  */

@@ -4,7 +4,7 @@
  * env var `TEST_DATABASE_ADMIN_URL`. Each test file then creates its own database:
  *
  * ```ts
- * // packages/postgres/vitest.config.ts: globalSetup: ["../test-support/src/postgresGlobalSetup.ts"]
+ * // packages/postgres/vitest.config.ts: globalSetup: ["../dev-services/src/postgresGlobalSetup.ts"]
  * const db = await createTestDatabase("orders")   // in beforeAll; db.drop() in afterAll
  * ```
  *
@@ -25,7 +25,7 @@ interface SharedServer {
   readonly server: Promise<TestPostgres>
 }
 
-const SHARED = Symbol.for("@order-platform/test-support/postgresGlobalSetup")
+const SHARED = Symbol.for("@order-platform/dev-services/postgresGlobalSetup")
 const registry = globalThis as { [SHARED]?: SharedServer }
 
 /** Starts (or joins) the shared test server and returns the teardown that stops it after its last user. */
