@@ -1,5 +1,6 @@
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { DOCS_PATH, OPENAPI_PATH, OrdersApi } from "@order-platform/contract"
+import { untracedPaths } from "@order-platform/observability"
 import { Effect, Layer, Option } from "effect"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import * as HttpMiddleware from "effect/http/HttpMiddleware"
@@ -74,7 +75,7 @@ export const makeApiServer = (options: ApiServerOptions = {}) =>
     // `//orders` is not `/orders`: a path is served only as written.
     const host = options.host ?? Option.getOrUndefined(settings.host)
     const serving = HttpRouter.serve(Routes, { disableLogger: true, routerConfig: { ignoreDuplicateSlashes: false } })
-      .pipe(Layer.provide(SpanNames))
+      .pipe(Layer.provide([SpanNames, untracedPaths(["/health/live", "/health/ready", METRICS_PATH])]))
     return gracefulDrain(server, settings.shutdownDrainMs).pipe(
       Layer.provide(serving),
       Layer.provideMerge(NodeHttpServer.layer(() => server, {

@@ -3,6 +3,7 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as OtlpExporter from "effect/observability/OtlpExporter"
 import * as OtlpSerialization from "effect/observability/OtlpSerialization"
 import * as OtlpTracer from "effect/observability/OtlpTracer"
+import { withIdleRoundsDropped } from "./IdleRounds.ts"
 import { makeSampler, withSampler } from "./Sampler.ts"
 import { tracingConfig, type TracingSettings } from "./TracingConfig.ts"
 
@@ -22,7 +23,9 @@ const exporting = (settings: TracingSettings, url: URL) =>
         exportInterval: settings.exportIntervalMs
       }),
       (tracer) =>
-        keepsEverything(settings) ? tracer : withSampler(tracer, makeSampler(settings.sampler, settings.samplerRatio))
+        withIdleRoundsDropped(
+          keepsEverything(settings) ? tracer : withSampler(tracer, makeSampler(settings.sampler, settings.samplerRatio))
+        )
     )
   ).pipe(
     Layer.provideMerge(OtlpExporter.layerFlusher),
@@ -34,7 +37,7 @@ const exporting = (settings: TracingSettings, url: URL) =>
 
 /**
  * Spans exported over OTLP/HTTP as the OTEL_* variables say (see `tracingConfig`), flushed when
- * the layer is released. With no endpoint it provides nothing: the native tracer stays, which
+ * the layer is released; polling rounds that found nothing are not exported (`pollingRoundSpan`). With no endpoint it provides nothing: the native tracer stays, which
  * exports nothing and which the HTTP server skips altogether.
  */
 export const tracingLayer = (defaultServiceName: string) =>

@@ -1,3 +1,6 @@
+export * from "./IdleRounds.ts"
+export * from "./PollingRound.ts"
 export * from "./Sampler.ts"
 export * from "./Tracing.ts"
 export * from "./TracingConfig.ts"
+export * from "./UntracedPaths.ts"

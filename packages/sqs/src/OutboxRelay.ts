@@ -9,6 +9,7 @@ import {
   type PersistenceError,
   spanOfTraceParent
 } from "@order-platform/domain"
+import { pollingRoundSpan, roundFoundNothing } from "@order-platform/observability"
 import { Array as Arr, Cause, Clock, Config, Effect, Layer, Metric, Option, Result, Schema } from "effect"
 import { MAX_DELAY_SECONDS, toOutgoingMessage } from "./OrderEventMessage.ts"
 import { describePublishError } from "./PublishErrorText.ts"
@@ -111,8 +112,9 @@ const release = (entry: OutboxEntry, error: string, transportDown: boolean) =>
  * One relay round: claim what is due within SQS's 15-minute delay horizon, send it in batches of
  * 10 (a retry with its remaining delay as DelaySeconds, anything else at once), mark what SQS
  * accepted as sent and give the rest back with a back-off. Claims are exclusive, so any number of relays may run side by side.
+ * A round that claimed nothing is not traced.
  */
-export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
+export const relayOnce = Effect.fn("OutboxRelay.relayOnce", pollingRoundSpan)(
   function*(options: { readonly limit: number; readonly leaseMs: number }) {
     const outbox = yield* Outbox
     const now = new Date(yield* Clock.currentTimeMillis)
@@ -122,7 +124,11 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
       horizonMs: MAX_DELAY_SECONDS * 1000,
       leaseMs: options.leaseMs
     })
-    if (entries.length === 0) return { claimed: 0, sent: 0, failed: 0, transportDown: false } satisfies RelayRound
+    if (entries.length === 0) {
+      yield* roundFoundNothing
+      return { claimed: 0, sent: 0, failed: 0, transportDown: false } satisfies RelayRound
+    }
+    yield* Effect.annotateCurrentSpan("count", entries.length)
     yield* Metric.update(OrderMetrics.outboxRelayBatchSize, entries.length)
     // Read again: a retry's remaining delay is counted from the send, not from before the claim.
     const sendingAt = new Date(yield* Clock.currentTimeMillis)

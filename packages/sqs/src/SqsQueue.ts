@@ -9,6 +9,7 @@ import {
   SQSClient
 } from "@aws-sdk/client-sqs"
 import { PublishError } from "@order-platform/domain"
+import { pollingRoundSpan, roundFoundNothing } from "@order-platform/observability"
 import { Context, Effect, Layer } from "effect"
 import { SqsQueueConfig, type SqsQueueSettings } from "./SqsQueueConfig.ts"
 
@@ -115,7 +116,8 @@ const makeSqsQueue = (settings: SqsQueueSettings) =>
       } satisfies BatchSendResult
     })
 
-    const receive = Effect.fn("SqsQueue.receive")(
+    // An empty long poll is not traced: one every 20 s from every worker says nothing.
+    const receive = Effect.fn("SqsQueue.receive", pollingRoundSpan)(
       function*({ maxMessages, visibilityTimeoutSeconds, waitTimeSeconds }: ReceiveRequest) {
         const output = yield* call("ReceiveMessage", (abortSignal) =>
           client.send(
@@ -128,8 +130,12 @@ const makeSqsQueue = (settings: SqsQueueSettings) =>
               MessageSystemAttributeNames: ["ApproximateReceiveCount"]
             }),
             { abortSignal }
-          ))
+          )).pipe(
+            // Aborted (at shutdown): it received nothing.
+            Effect.onInterrupt(() => roundFoundNothing)
+          )
         yield* Effect.annotateCurrentSpan("count", output.Messages?.length ?? 0)
+        if ((output.Messages ?? []).length === 0) yield* roundFoundNothing
         return (output.Messages ?? []).flatMap((message): Array<ReceivedMessage> =>
           message.ReceiptHandle === undefined ? [] : [{
             messageId: message.MessageId ?? "unknown",

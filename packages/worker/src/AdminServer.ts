@@ -1,4 +1,5 @@
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { untracedPaths } from "@order-platform/observability"
 import { Effect, Layer } from "effect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServer from "effect/http/HttpServer"
@@ -29,6 +30,7 @@ const Routes = Layer.mergeAll(LivenessRoute, PrometheusMetrics.layerHttp({ path:
  */
 export const AdminServer = (port: number) =>
   HttpRouter.serve(Routes, { disableLogger: true, disableListenLog: true }).pipe(
+    Layer.provide(untracedPaths(["/health/live", "/metrics"])),
     Layer.provide(
       Layer.effectDiscard(
         Effect.flatMap(HttpServer.HttpServer, ({ address }) =>

@@ -8,6 +8,7 @@ import {
   OutboxSignal,
   PersistenceError
 } from "@order-platform/domain"
+import { asPollingRound } from "@order-platform/observability"
 import { Cause, DateTime, Duration, Effect, Layer, Schedule } from "effect"
 import { deliverEvents } from "./Delivery.ts"
 import { giveBackBudgetMs, runDeliveryEngine } from "./DeliveryEngine.ts"
@@ -115,7 +116,8 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
       drainMs
     }, {
       fetch: (max) =>
-        Effect.flatMap(now, (at) => outbox.claimReady({ now: at, limit: max, horizonMs: 0, leaseMs: claimLeaseMs })),
+        Effect.flatMap(now, (at) => outbox.claimReady({ now: at, limit: max, horizonMs: 0, leaseMs: claimLeaseMs }))
+          .pipe(asPollingRound("OutboxMode.claim", (entries) => entries.length)),
       process: processBatch,
       giveBack: releaseAtShutdown,
       fetchRetry: cappedExponential(

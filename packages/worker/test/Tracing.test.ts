@@ -62,6 +62,7 @@ describe.each(CASES)("%s mode, OTLP %s", (mode, protocol) => {
     const api = await startApi(env)
     const worker = await startInProcessWorker(env)
     try {
+      expect((await fetch(`${api.url}/metrics`)).status).toBe(200)
       const correlationId = `trace-${mode}-${Date.now()}`
       const response = await fetch(`${api.url}/orders`, {
         method: "POST",
@@ -117,6 +118,11 @@ describe.each(CASES)("%s mode, OTLP %s", (mode, protocol) => {
         )
       ).toBe(true)
 
+      // Health checks (startApi waited on /health/ready) and scrapes are not traced.
+      expect(
+        receiver.spans().filter((span) => span.serviceName === "order-platform-api" && /health|metrics/.test(span.name))
+      ).toEqual([])
+
       const retry = deliveries().find((span) => span.attributes["eventType"] === "OrderRetryScheduled")!
       expect(retry.traceId).not.toBe(traceId)
       expect(retry.parentSpanId).toBeUndefined()
@@ -135,5 +141,65 @@ describe.each(CASES)("%s mode, OTLP %s", (mode, protocol) => {
       await Promise.all([api.stop(), worker.stop()])
       await scenario.close()
     }
+  })
+})
+
+const POLLING_ROUNDS = ["OutboxMode.claim", "SqsQueue.receive", "OutboxRelay.relayOnce"]
+
+const liveness = async (port: number) =>
+  ((await (await fetch(`http://127.0.0.1:${port}/health/live`)).json()) as { sinceLastTurnMs: number }).sinceLastTurnMs
+
+describe.each(["outbox", "sqs-consumer"] as const)("%s mode, idle", (mode) => {
+  it("exports no span for a claim, sweep or receive that found nothing, nor for health checks and scrapes", async () => {
+    const scenario = await platform.scenario(mode)
+    const serviceName = `idle-${mode}-${Date.now()}`
+    const worker = await startInProcessWorker(scenario.workerEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_SERVICE_NAME: serviceName,
+      OTEL_BSP_SCHEDULE_DELAY: "100",
+      OUTBOX_POLL_INTERVAL_MS: "20",
+      ADMIN_PORT: "0"
+    }))
+    try {
+      const port = await vi.waitFor(() => {
+        const line = worker.logs.find((log) => log["event"] === "worker.admin_listening")
+        expect(line).toBeDefined()
+        return Number(line!["port"])
+      })
+      // Idle turns seen from outside: the time since the loop's last turn falls back each time.
+      let turns = 0
+      let since = await liveness(port)
+      await vi.waitFor(async () => {
+        const now = await liveness(port)
+        if (now < since) turns++
+        since = now
+        expect(turns).toBeGreaterThanOrEqual(3)
+      }, { timeout: 30_000, interval: 20 })
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200)
+
+      const [order] = await scenario.createOrders(1)
+      await vi.waitFor(() =>
+        expect(
+          receiver.spans().some((span) =>
+            span.serviceName === serviceName && span.name === "ProcessOrder.attempt" &&
+            span.attributes["orderId"] === order!.id
+          )
+        ).toBe(true), { timeout: 30_000, interval: 100 })
+    } finally {
+      await worker.stop()
+      await scenario.close()
+    }
+    const spans = receiver.spans().filter((span) => span.serviceName === serviceName)
+    expect(spans.filter((span) => span.kind === 2).map((span) => span.name)).toEqual([])
+    const rounds = spans.filter((span) => POLLING_ROUNDS.includes(span.name))
+    // The round that found the order is traced, and only rounds that found something are.
+    expect(rounds.some((span) => span.name === (mode === "outbox" ? "OutboxMode.claim" : "SqsQueue.receive"))).toBe(
+      true
+    )
+    expect(rounds.filter((span) => !(Number(span.attributes["count"]) > 0)).map((span) => span.name)).toEqual([])
+    const roundIds = new Set(rounds.map((span) => span.spanId))
+    expect(
+      spans.filter((span) => span.name === "OutboxPg.claimReady" && !roundIds.has(span.parentSpanId ?? ""))
+    ).toEqual([])
   })
 })
