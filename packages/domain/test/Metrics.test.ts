@@ -152,4 +152,40 @@ describe("metrics from the code, as CloudWatch Embedded Metric Format", () => {
       }))
       expect(valuesOf(parse(lines.slice(-1)))).toEqual({ orders_processed_total: 1 })
     })))
+
+  it("the order counters keep the names, descriptions and unit that Terraform's alarms and dashboard use", () => {
+    const counters = [
+      OrderMetrics.ordersCreated,
+      OrderMetrics.ordersProcessed,
+      OrderMetrics.ordersRetried,
+      OrderMetrics.ordersFailed
+    ]
+    expect(counters.map(({ attributes, description, id, type }) => ({ id, type, description, attributes })))
+      .toStrictEqual([
+        {
+          id: "orders_created_total",
+          type: "Counter",
+          description: "orders stored by POST /orders",
+          attributes: { unit: "Count" }
+        },
+        {
+          id: "orders_processed_total",
+          type: "Counter",
+          description: "orders that reached PROCESSED",
+          attributes: { unit: "Count" }
+        },
+        {
+          id: "orders_retried_total",
+          type: "Counter",
+          description: "order attempts rejected by the business step with a retry scheduled",
+          attributes: { unit: "Count" }
+        },
+        {
+          id: "orders_failed_total",
+          type: "Counter",
+          description: "orders that reached FAILED (retries exhausted, business DLQ)",
+          attributes: { unit: "Count" }
+        }
+      ])
+  })
 })

@@ -1,36 +1,28 @@
-import { Effect, Metric } from "effect"
+import { Effect, Metric, Record as Rec } from "effect"
 
 // Names follow Prometheus conventions (`_total` counters, base units); the same names reach
 // CloudWatch through the Embedded Metric Format, where Terraform alarms and graphs them. The
 // `unit` attribute is the CloudWatch unit: the Prometheus formatter leaves it out of the labels.
 
-/** Orders stored by a create (an idempotent replay creates nothing and is not counted). */
-export const ordersCreated = Metric.counter("orders_created_total", {
-  description: "orders stored by POST /orders",
-  incremental: true,
-  attributes: { unit: "Count" }
-})
+/**
+ * The order counters, one row each: its name (what EMF, `/metrics`, and Terraform's alarms and
+ * dashboard use) and its description. All count orders (unit Count) and start from zero.
+ */
+const orderCounterTable = {
+  /** Orders stored by a create (an idempotent replay creates nothing and is not counted). */
+  ordersCreated: ["orders_created_total", "orders stored by POST /orders"],
+  /** Deliveries that ended with the order PROCESSED. */
+  ordersProcessed: ["orders_processed_total", "orders that reached PROCESSED"],
+  /** Business rejections that scheduled another attempt. */
+  ordersRetried: ["orders_retried_total", "order attempts rejected by the business step with a retry scheduled"],
+  /** Orders that exhausted their retries and went to the business DLQ. */
+  ordersFailed: ["orders_failed_total", "orders that reached FAILED (retries exhausted, business DLQ)"]
+} as const satisfies Record<string, readonly [name: string, description: string]>
 
-/** Deliveries that ended with the order PROCESSED. */
-export const ordersProcessed = Metric.counter("orders_processed_total", {
-  description: "orders that reached PROCESSED",
-  incremental: true,
-  attributes: { unit: "Count" }
-})
-
-/** Business rejections that scheduled another attempt. */
-export const ordersRetried = Metric.counter("orders_retried_total", {
-  description: "order attempts rejected by the business step with a retry scheduled",
-  incremental: true,
-  attributes: { unit: "Count" }
-})
-
-/** Orders that exhausted their retries and went to the business DLQ. */
-export const ordersFailed = Metric.counter("orders_failed_total", {
-  description: "orders that reached FAILED (retries exhausted, business DLQ)",
-  incremental: true,
-  attributes: { unit: "Count" }
-})
+export const { ordersCreated, ordersFailed, ordersProcessed, ordersRetried } = Rec.map(
+  orderCounterTable,
+  ([name, description]) => Metric.counter(name, { description, incremental: true, attributes: { unit: "Count" } })
+)
 
 /** From the claim of an order to the write that records how its attempt ended. */
 export const orderProcessingDuration = Metric.histogram("order_processing_duration_seconds", {
