@@ -110,8 +110,8 @@ resource "aws_cloudwatch_metric_alarm" "worker_not_running" {
 
 # ---------------------------------------------------------------------------------------------
 # Relay stuck: orders are accepted (the API answers 202) but their events never leave the outbox.
-# The programs' own gauge (EMF, without dimensions: every api and worker task samples the same
-# table, so Maximum is right whichever of them reports).
+# The programs' own gauge (EMF, without dimensions: one elected api or worker task samples the
+# table, the others report nothing or 0, so Maximum is the sampler's figure).
 # ---------------------------------------------------------------------------------------------
 
 resource "aws_cloudwatch_metric_alarm" "relay_stuck" {

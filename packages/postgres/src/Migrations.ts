@@ -1,6 +1,4 @@
-import * as PgClient from "@effect/sql-pg/PgClient"
 import { Effect, Layer } from "effect"
-import * as Reactivity from "effect/reactivity/Reactivity"
 import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
 import CreateOrders from "./migrations/0001_create_orders.ts"
@@ -8,6 +6,7 @@ import CreateOutbox from "./migrations/0002_create_outbox.ts"
 import CreateDlqEntries from "./migrations/0003_create_dlq_entries.ts"
 import CreateIdempotencyKeys from "./migrations/0004_create_idempotency_keys.ts"
 import NotifyOutbox from "./migrations/0005_notify_outbox.ts"
+import { reservedSession } from "./ReservedSession.ts"
 
 /**
  * Explicit imports, not a glob: the compiled image has no migration folder to scan. Each
@@ -42,13 +41,7 @@ const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations), tab
  * pool of one, and the unlock reaches the session that holds the lock.
  */
 export const runMigrations = Effect.gen(function*() {
-  const connection = yield* (yield* SqlClient.SqlClient).reserve
-  const session = yield* SqlClient.make({
-    acquirer: Effect.succeed(connection),
-    compiler: PgClient.makeCompiler(),
-    driver: "pg",
-    spanAttributes: [["db.system.name", "postgresql"]]
-  }).pipe(Effect.provide(Reactivity.layer))
+  const session = yield* reservedSession
   yield* session`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`
   return yield* migrate.pipe(
     Effect.provideService(SqlClient.SqlClient, session),
