@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { OrderRepository, Outbox, PlatformStats } from "@order-platform/domain"
-import { Context, Effect, Exit, Layer, Metric, Schedule, Scope } from "effect"
+import { Context, type Duration, Effect, Exit, Layer, Metric, Schedule, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { BACKLOG_SAMPLER_LOCK_KEY, outboxBacklogSampler } from "../src/OutboxBacklogMetrics.ts"
 import { dueOutboxSummary } from "../src/OutboxDue.ts"
@@ -38,11 +38,11 @@ const backlogIn = (registry: Map<string, unknown>) =>
     }
   )
 
-const eventually = <A>(self: Effect.Effect<A>, until: (value: A) => boolean) =>
+const eventually = <A, E>(self: Effect.Effect<A, E>, until: (value: A) => boolean) =>
   self.pipe(Effect.repeat({ until, schedule: Schedule.spaced("20 millis") }), Effect.timeout("30 seconds"))
 
 /** A process's sampler: its own pool and its own metric registry, started in a scope the test can close. */
-const startSampler = (url: string, interval: string) =>
+const startSampler = (url: string, interval: Duration.Input) =>
   Effect.gen(function*() {
     const registry = new Map<string, unknown>()
     const scope = yield* Scope.make()
