@@ -37,6 +37,13 @@ export const endpoint = Flag.String("endpoint").pipe(
   Flag.withFallbackConfig(Config.option(Config.String("SQS_ENDPOINT")).pipe(Config.map(Option.getOrUndefined)))
 )
 
+export const cloudwatchEndpoint = Flag.String("cloudwatch-endpoint").pipe(
+  Flag.withDescription(
+    "CloudWatch endpoint override (env CLOUDWATCH_ENDPOINT); with --endpoint set and this not, oldest ages are not looked up"
+  ),
+  Flag.withFallbackConfig(Config.option(Config.String("CLOUDWATCH_ENDPOINT")).pipe(Config.map(Option.getOrUndefined)))
+)
+
 export const region = Flag.String("region").pipe(
   Flag.withDescription("AWS region (env AWS_REGION; default us-east-1)"),
   Flag.withFallbackConfig(Config.String("AWS_REGION").pipe(Config.withDefault("us-east-1")))

@@ -3,6 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { createQueuePair, createSqsClient, startSqsEmulator } from "@order-platform/dev-services"
 import { Deferred, Effect, Fiber } from "effect"
 import { jsonOf, runOps } from "./CliHarness.ts"
+import { startCloudWatchStub } from "./CloudWatchStub.ts"
 
 // The SDK's default credential chain reads these from the process environment.
 process.env["AWS_ACCESS_KEY_ID"] ??= "test"
@@ -103,6 +104,83 @@ describe("order-platform queue commands against the SQS emulator", () => {
       expect(table.stdout.join("\n")).toContain("<not json>\\nsecond line")
       expect(table.stdout.at(-1)).toBe("2 message(s); none consumed")
       expect(yield* stats(env)).toMatchObject({ dlq: { visible: 2, inFlight: 0 } })
+    }))
+
+  it.live("queue stats: the oldest message's age from CloudWatch, or unknown (with why) when it cannot be had", () =>
+    Effect.gen(function*() {
+      const { env, pair } = yield* queueEnv("cli-age")
+      const mainName = pair.queueUrl.split("/").at(-1)!
+      const dlqName = pair.dlqUrl.split("/").at(-1)!
+      const now = Date.now()
+      const cloudWatch = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          startCloudWatchStub({
+            // Oldest first, as they may come: the latest minute counts.
+            [mainName]: [{ at: new Date(now - 120_000), value: 30 }, { at: new Date(now - 60_000), value: 42 }]
+          })
+        ),
+        (stub) => Effect.promise(stub.close)
+      )
+      const withCloudWatch = { ...env, CLOUDWATCH_ENDPOINT: cloudWatch.endpoint }
+
+      const json = yield* runOps(["queue", "stats", "--json"], withCloudWatch)
+      expect(json.exitCode).toBe(0)
+      const answer = jsonOf(json)
+      expect(answer.queues.map((queue: { queue: string; oldestAgeSeconds: number | null }) => [
+        queue.queue,
+        queue.oldestAgeSeconds
+      ])).toEqual([["main", 42], ["dlq", null]])
+      expect(answer.oldestAge.source).toMatch(/ApproximateAgeOfOldestMessage/)
+      const [request] = cloudWatch.requests
+      expect(request!.headers["authorization"]).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=\w+\/\d+\/us-east-1\/monitoring\//
+      )
+      expect(request!.body.MetricDataQueries.map((query) => query.MetricStat)).toEqual(
+        [mainName, dlqName].map((name) => ({
+          Metric: {
+            Namespace: "AWS/SQS",
+            MetricName: "ApproximateAgeOfOldestMessage",
+            Dimensions: [{ Name: "QueueName", Value: name }]
+          },
+          Period: 60,
+          Stat: "Maximum"
+        }))
+      )
+      expect(request!.body.EndTime - request!.body.StartTime).toBe(15 * 60)
+
+      const table = yield* runOps(["queue", "stats"], withCloudWatch)
+      expect(table.stdout[0]).toMatch(/^QUEUE\s+VISIBLE\s+IN FLIGHT\s+DELAYED\s+OLDEST\s+URL$/)
+      expect(table.stdout[1]).toMatch(/^main\s+0\s+0\s+0\s+42 s\s+http/)
+      expect(table.stdout[2]).toMatch(/^dlq\s+0\s+0\s+0\s+no data\s+http/)
+      expect(table.stderr).toEqual([])
+
+      const refusing = yield* Effect.acquireRelease(
+        Effect.promise(() => startCloudWatchStub({}, { refuse: true })),
+        (stub) => Effect.promise(stub.close)
+      )
+      const cases: Array<[Record<string, string>, RegExp]> = [
+        // Against the emulator, CloudWatch is not asked unless named.
+        [env, /no --cloudwatch-endpoint/],
+        [
+          { ...env, CLOUDWATCH_ENDPOINT: refusing.endpoint },
+          /GetMetricData failed: AccessDeniedException: .*cloudwatch:GetMetricData/
+        ],
+        [{ ...env, CLOUDWATCH_ENDPOINT: "http://127.0.0.1:9" }, /GetMetricData failed: /]
+      ]
+      for (const [runEnv, reason] of cases) {
+        const unknown = yield* runOps(["queue", "stats"], runEnv)
+        expect(unknown.exitCode).toBe(0)
+        expect(unknown.stdout[1]).toMatch(/^main\s+0\s+0\s+0\s+unknown\s+http/)
+        expect(unknown.stderr).toHaveLength(1)
+        expect(unknown.stderr[0]).toMatch(/^oldest message age unknown: /)
+        expect(unknown.stderr[0]).toMatch(reason)
+        const unknownJson = jsonOf(yield* runOps(["queue", "stats", "--json"], runEnv))
+        expect(unknownJson.queues.map((queue: { oldestAgeSeconds: unknown }) => queue.oldestAgeSeconds)).toEqual([
+          null,
+          null
+        ])
+        expect(unknownJson.oldestAge.unknownBecause).toMatch(reason)
+      }
     }))
 
   it.live("queue redrive interrupted midway and rerun: every message on the main queue exactly once, attributes kept", () =>

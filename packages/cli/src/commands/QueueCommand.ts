@@ -1,10 +1,11 @@
 import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { queueFlags } from "../Flags.ts"
+import { cloudwatchEndpoint, queueFlags } from "../Flags.ts"
 import { usageError } from "../OpsFailure.ts"
 import { Output } from "../Output.ts"
 import { progressLine } from "../Progress.ts"
 import { peek } from "../queue/DlqMessages.ts"
+import { type CloudWatchTarget, type OldestAges, oldestMessageAges, queueNameOf } from "../queue/OldestMessageAge.ts"
 import { openQueues, queueAttributes, type QueueTarget } from "../queue/QueueAccess.ts"
 import { redrive } from "../queue/Redrive.ts"
 import { oneLine, renderTable } from "../Table.ts"
@@ -28,9 +29,29 @@ const counts = [
   "ApproximateNumberOfMessagesDelayed"
 ] as const
 
+// Against an emulator (--endpoint) the default CloudWatch would be AWS's own, with the emulator's
+// credentials: not asked unless an endpoint for it is given too.
+const cloudWatchTarget = (flags: {
+  readonly endpoint: string | undefined
+  readonly cloudwatchEndpoint: string | undefined
+  readonly region: string
+}): CloudWatchTarget =>
+  flags.cloudwatchEndpoint === undefined && flags.endpoint !== undefined
+    ? {
+      _tag: "Unavailable",
+      reason: "SQS is at --endpoint / SQS_ENDPOINT and no --cloudwatch-endpoint / CLOUDWATCH_ENDPOINT is set"
+    }
+    : { _tag: "Endpoint", region: flags.region, endpoint: flags.cloudwatchEndpoint }
+
+const ageText = (ages: OldestAges, name: string) => {
+  if (ages._tag === "Unknown") return "unknown"
+  const seconds = ages.seconds.get(name)
+  return seconds === undefined || seconds === null ? "no data" : `${Math.round(seconds)} s`
+}
+
 const stats = Command.make(
   "stats",
-  queueFlags,
+  { ...queueFlags, cloudwatchEndpoint },
   Effect.fn(function*(flags) {
     const output = yield* Output
     const queues = yield* openQueues(targetOf(flags))
@@ -42,15 +63,42 @@ const stats = Command.make(
         inFlight: Number(attributes["ApproximateNumberOfMessagesNotVisible"] ?? 0),
         delayed: Number(attributes["ApproximateNumberOfMessagesDelayed"] ?? 0)
       }))
-    const rows = [yield* read("main", queues.queueUrl), yield* read("dlq", queues.dlqUrl)]
-    if (flags.json) return yield* output.out(JSON.stringify({ queues: rows }))
+    const [main, dlq, ages] = yield* Effect.all([
+      read("main", queues.queueUrl),
+      read("dlq", queues.dlqUrl),
+      oldestMessageAges(cloudWatchTarget(flags), [queueNameOf(queues.queueUrl), queueNameOf(queues.dlqUrl)])
+    ], { concurrency: "unbounded" })
+    const rows = [main, dlq].map((row) => ({
+      ...row,
+      oldestAgeSeconds: ages._tag === "Known" ? ages.seconds.get(queueNameOf(row.url)) ?? null : null
+    }))
+    if (flags.json) {
+      return yield* output.out(JSON.stringify({
+        queues: rows,
+        oldestAge: ages._tag === "Known"
+          ? { source: "CloudWatch ApproximateAgeOfOldestMessage, latest minute" }
+          : { source: null, unknownBecause: ages.reason }
+      }))
+    }
     const table = renderTable(
-      ["QUEUE", "VISIBLE", "IN FLIGHT", "DELAYED", "URL"],
-      rows.map((row) => [row.queue, String(row.visible), String(row.inFlight), String(row.delayed), row.url])
+      ["QUEUE", "VISIBLE", "IN FLIGHT", "DELAYED", "OLDEST", "URL"],
+      rows.map((row) => [
+        row.queue,
+        String(row.visible),
+        String(row.inFlight),
+        String(row.delayed),
+        ageText(ages, queueNameOf(row.url)),
+        row.url
+      ])
     )
     for (const line of table) yield* output.out(line)
+    if (ages._tag === "Unknown") yield* output.err(`oldest message age unknown: ${ages.reason}`)
   }, Effect.scoped)
-).pipe(Command.withDescription("Main queue and SQS dead-letter queue: visible, in flight, delayed"))
+).pipe(
+  Command.withDescription(
+    "Main queue and SQS dead-letter queue: visible, in flight, delayed, oldest message's age (CloudWatch)"
+  )
+)
 
 const peekDlq = Command.make(
   "peek-dlq",
