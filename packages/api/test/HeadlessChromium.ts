@@ -1,11 +1,13 @@
+import { CHROMIUM_FIX } from "@order-platform/dev-services"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
+import { inject } from "vitest"
 
-/** Debian's package (`apt-get install --no-install-recommends chromium`), or CHROMIUM_PATH. */
-export const chromiumPath = process.env["CHROMIUM_PATH"] ?? "chromium"
+/** Found or installed by dev-services' chromiumGlobalSetup (CHROMIUM_PATH, PATH, or Debian's package). */
+const chromiumPath = () => inject("chromiumPath")
 
 export interface BrowserPage {
   /** Evaluates an expression in the page and returns its value (awaited when it is a promise). */
@@ -38,7 +40,7 @@ const devToolsUrl = (child: ChildProcess) =>
     child.once("error", (error) => {
       clearTimeout(timer)
       reject(
-        new Error(`cannot start ${chromiumPath} (${error.message}): apt-get install --no-install-recommends chromium`)
+        new Error(`cannot start ${chromiumPath()} (${error.message}): ${CHROMIUM_FIX}`)
       )
     })
     child.once("exit", (code) => {
@@ -53,13 +55,17 @@ const devToolsUrl = (child: ChildProcess) =>
  */
 export const openBrowserPage = async (): Promise<BrowserPage> => {
   const profile = mkdtempSync(join(tmpdir(), "order-platform-chromium-"))
-  const child = spawn(chromiumPath, [
+  const child = spawn(chromiumPath(), [
     "--headless",
     // As root (CI, containers) Chromium refuses its sandbox.
     "--no-sandbox",
     "--disable-gpu",
     "--disable-dev-shm-usage",
     "--no-first-run",
+    // Without a network, its calls home are refused over and over.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--remote-debugging-port=0",
     `--user-data-dir=${profile}`,
     "about:blank"

@@ -1,8 +1,10 @@
 /**
  * @order-platform/dev-services: finds or starts PostgreSQL and the SQS emulator for tests, the
  * local launcher and benchmarks. Nothing starts and no process hook is installed on import.
- * The vitest globalSetup lives in `./postgresGlobalSetup.ts` (referenced by path, not exported here).
+ * The vitest globalSetups live in `./postgresGlobalSetup.ts` and `./chromiumGlobalSetup.ts` (referenced
+ * by path, not exported here).
  */
+export * from "./Chromium.ts"
 export {
   assertTraversable,
   type DataDirectoryState,
@@ -21,4 +23,5 @@ export * from "./PostgresForTests.ts"
 export * from "./PostgresUrl.ts"
 export * from "./ProcessTable.ts"
 export * from "./PrometheusText.ts"
+export * from "./RunCommand.ts"
 export * from "./SqsEmulator.ts"
