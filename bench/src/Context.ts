@@ -12,19 +12,21 @@ import {
   TEST_SERVER_SETTINGS
 } from "@order-platform/dev-services"
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs"
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import pg from "pg"
 import { query } from "./Db.ts"
 import { type DatabaseInfo, durabilityOf, DURABLE_SERVER_SETTINGS } from "./Durability.ts"
 import { imageNodeFlags } from "./ImageNodeFlags.ts"
+import { diagnosticNodeArgs } from "./MemoryDiagnostics.ts"
 import type { BenchOptions, WorkerMode } from "./Options.ts"
 import { parentPid, type ProcessGroup, processTree, singleProcess } from "./Proc.ts"
 import { baseEnv, benchSource, type Program, repositoryRoot, startProgram } from "./Programs.ts"
 import type { Progress } from "./Progress.ts"
 import type { StatementStat } from "./SentStatements.ts"
 import { sleep } from "./Stats.ts"
+import { apiTaskNodeOptions } from "./TaskNodeOptions.ts"
 
 /** The PostgreSQL server every scenario runs against. */
 export interface BenchPostgres {
@@ -44,6 +46,12 @@ export interface Emulator {
   readonly region: string
   readonly program: Program
   readonly client: SQSClient
+}
+
+/** What the API's task runs: its NODE_OPTIONS, then its image's CMD flags (a flag both set appears once). */
+const productionApiNodeFlags = (): Array<string> => {
+  const image = imageNodeFlags("Dockerfile.api")
+  return [...apiTaskNodeOptions().filter((flag) => !image.includes(flag)), ...image]
 }
 
 const SETTINGS_SHOWN = [
@@ -287,6 +295,13 @@ export class BenchContext {
       : ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`]
   }
 
+  private diagnosticArgs(): Array<string> {
+    const dir = this.options.heapSnapshotDir
+    if (dir === undefined) return []
+    mkdirSync(dir, { recursive: true })
+    return diagnosticNodeArgs(resolve(dir))
+  }
+
   private ourEnv(): NodeJS.ProcessEnv {
     return { ...baseEnv(), DATABASE_POOL_SIZE: String(this.options.poolSize), SHUTDOWN_DRAIN_MS: "1000" }
   }
@@ -306,8 +321,9 @@ export class BenchContext {
       name: `api (${label})`,
       entryPoint: this.options.apiEntry,
       nodeArgs: [
-        ...(this.options.apiNodeFlags ?? imageNodeFlags("Dockerfile.api")),
-        ...this.ourNodeArgs(`api-${label}`)
+        ...(this.options.apiNodeFlags ?? productionApiNodeFlags()),
+        ...this.ourNodeArgs(`api-${label}`),
+        ...this.diagnosticArgs()
       ],
       env: {
         ...this.ourEnv(),
@@ -351,7 +367,7 @@ export class BenchContext {
     const program = startProgram({
       name: "baseline server",
       entryPoint: benchSource("./baseline/Server.ts"),
-      nodeArgs: this.ourNodeArgs("baseline-server"),
+      nodeArgs: [...this.ourNodeArgs("baseline-server"), ...this.diagnosticArgs()],
       env: {
         ...baseEnv(),
         PORT: String(port),

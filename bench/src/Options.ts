@@ -38,6 +38,8 @@ export interface BenchOptions {
   readonly pgStats: boolean
   /** Write V8 CPU profiles of every program (ours and the baselines) to this folder. */
   readonly cpuProfDir: string | undefined
+  /** Ingest: after the run, where our API's and the baseline's memory is (RSS split, V8 report, heap snapshot) into this folder. */
+  readonly heapSnapshotDir: string | undefined
   /** LOG_LEVEL of our API (default: its own, Info). Workers keep Info: the bench reads their worker.polling line. */
   readonly logLevel: string | undefined
   /** Run our programs compiled (`npm run build`, then each package's dist/main.js): tsc's output, unbundled. */
@@ -47,7 +49,7 @@ export interface BenchOptions {
   /** Entry points run as "ours" (default: the packages' main.ts): to measure a candidate fix. */
   readonly apiEntry: string
   readonly workerEntry: string
-  /** V8 flags of our API (default: its image's CMD, Dockerfile.api): to measure another memory setting. */
+  /** V8 flags of our API (default: its task's NODE_OPTIONS and its image's CMD): to measure another memory setting. */
   readonly apiNodeFlags: ReadonlyArray<string> | undefined
   /** Folder for the JSON results. */
   readonly outDir: string | undefined
@@ -112,10 +114,13 @@ to bench/results/<timestamp>.json.
                          both on, as in production); not with DATABASE_URL / --database-url
   --pg-stats             top statements per run (pg_stat_statements: always loaded on the embedded server)
   --cpu-prof DIR         V8 CPU profiles of every program (ours, baselines) into DIR
+  --heap-snapshot DIR    ingest: after the run, a V8 report and a heap snapshot of our API and the
+                         baseline into DIR, and where their RSS is (bench/src/HeapSummary.ts reads one)
   --log-level LEVEL      LOG_LEVEL of our API, e.g. Warn (default Info; workers keep Info, the bench reads their logs)
   --api-entry FILE       run this entry point as our API (default packages/api/src/main.ts)
-  --api-node-flags="F"   V8 flags of our API, space-separated, empty for none (default: its image's
-                         CMD in Dockerfile.api, --max-semi-space-size=16)
+  --api-node-flags="F"   V8 flags of our API, space-separated, empty for none (default: as its ECS task
+                         runs it: the task's NODE_OPTIONS at the default 512 MiB, --max-old-space-size=336,
+                         and its image's CMD in Dockerfile.api, --max-semi-space-size=16)
   --worker-entry FILE    run this entry point as our worker (default packages/worker/src/main.ts)
   --bundled              bundle first (npm run bundle) and run our programs' bundles, dist/<program>/main.mjs
                          with --enable-source-maps, as the images do (default: from the TypeScript
@@ -169,6 +174,7 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
       "fast-db": { type: "boolean" },
       "pg-stats": { type: "boolean" },
       "cpu-prof": { type: "string" },
+      "heap-snapshot": { type: "string" },
       "log-level": { type: "string" },
       "api-entry": { type: "string" },
       "api-node-flags": { type: "string" },
@@ -217,6 +223,7 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
     fastDb: values["fast-db"] === true,
     pgStats: values["pg-stats"] === true,
     cpuProfDir: values["cpu-prof"],
+    heapSnapshotDir: values["heap-snapshot"],
     logLevel: values["log-level"],
     compiled: values.compiled === true,
     bundled: values.bundled === true,

@@ -45,4 +45,9 @@ describe("bench options", () => {
     expect(parseOptions(["--connections", "8, 32"])).toMatchObject({ connections: [8, 32] })
     expect(() => parseOptions(["--connections", "8,x"])).toThrow(/--connections/)
   })
+
+  it("take no heap snapshot unless --heap-snapshot names a folder", () => {
+    expect(parseOptions([])).toMatchObject({ heapSnapshotDir: undefined })
+    expect(parseOptions(["--heap-snapshot", "/tmp/snapshots"])).toMatchObject({ heapSnapshotDir: "/tmp/snapshots" })
+  })
 })

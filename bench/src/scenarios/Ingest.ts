@@ -1,9 +1,11 @@
+import { resolve } from "node:path"
 import { describeBaselineCreate } from "../baseline/CreateOrderSql.ts"
 import type { BenchContext } from "../Context.ts"
 import { countOrders, withoutOutboxNotify } from "../Db.ts"
 import type { Durability } from "../Durability.ts"
 import { ingestRows, type LevelFigures, type MemoryFigures, type SideFigures, targetSummary } from "../IngestTargets.ts"
 import { type LoadResult, postOrders } from "../Load.ts"
+import { captureMemory, describeMemory, type MemoryBreakdown } from "../MemoryDiagnostics.ts"
 import { cpuMsPer, type CpuUsage, measureCpu, mergeCpu, nameBottleneck, peakRssMiB } from "../Proc.ts"
 import { failOnExit, type Program, waitForOk } from "../Programs.ts"
 import type { Row } from "../Results.ts"
@@ -25,6 +27,8 @@ export interface IngestSide {
   readonly memory: MemoryFigures
   /** RSS after the whole scenario (what scenario 5 reports). */
   readonly rssAfterMiB: number | undefined
+  /** With --heap-snapshot: where that RSS is (kernel split, V8 heap, a snapshot). */
+  readonly memoryBreakdown: MemoryBreakdown | undefined
   readonly ordersStored: number
   readonly sent: SentToDatabase
   readonly topStatements: ReadonlyArray<Record<string, unknown>> | undefined
@@ -168,6 +172,14 @@ export const runIngest = async (ctx: BenchContext): Promise<IngestResult> => {
     })
     const memoryOurs = memory(targets[0]!)
     const memoryBaseline = memory(targets[1]!)
+    const snapshotDir = options.heapSnapshotDir
+    const breakdowns: Array<MemoryBreakdown | undefined> = [undefined, undefined]
+    if (snapshotDir !== undefined) {
+      for (const [index, target] of targets.entries()) {
+        progress.update(`${target.label}: report and heap snapshot`)
+        breakdowns[index] = await captureMemory(target.program, resolve(snapshotDir))
+      }
+    }
     const statements = await Promise.all(targets.map((target) => ctx.sentStatements(target.database.url)))
     const topStatements = await Promise.all(targets.map((target) => ctx.topStatements(target.database.url)))
     const stored = await Promise.all(targets.map((target) => countOrders(target.database.url)))
@@ -179,6 +191,7 @@ export const runIngest = async (ctx: BenchContext): Promise<IngestResult> => {
     const side = (index: 0 | 1, described: string, memoryFigures: MemoryFigures): IngestSide => ({
       memory: memoryFigures,
       rssAfterMiB: memoryFigures.afterMiB,
+      memoryBreakdown: breakdowns[index],
       ordersStored: stored[index]!,
       sent: {
         described,
@@ -219,7 +232,10 @@ export const runIngest = async (ctx: BenchContext): Promise<IngestResult> => {
       `ours sends: ${oursSide.sent.described}`,
       `  measured per order: ${describeMeasured(oursSide.sent)}`,
       `baseline sends: ${baselineSide.sent.described}`,
-      `  measured per order: ${describeMeasured(baselineSide.sent)}`
+      `  measured per order: ${describeMeasured(baselineSide.sent)}`,
+      ...targets.flatMap((target, index) =>
+        breakdowns[index] === undefined ? [] : [describeMemory(target.label, breakdowns[index])]
+      )
     ]
     return { durability, levels, ours: oursSide, baseline: baselineSide, rows, summary }
   } finally {
