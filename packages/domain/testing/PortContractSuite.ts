@@ -6,7 +6,7 @@ import { CreateOrderBatcher, createOrderBatchSizes } from "../src/CreateOrderBat
 import { DlqEntry } from "../src/DlqEntry.ts"
 import { DlqRepository } from "../src/DlqRepository.ts"
 import { IdempotencyKeys } from "../src/IdempotencyKeys.ts"
-import type { OrderStatus } from "../src/Order.ts"
+import type { Order, OrderId, OrderStatus } from "../src/Order.ts"
 import { type NewOrderWrite, OrderBatchStore } from "../src/OrderBatchStore.ts"
 import { OrderRepository } from "../src/OrderRepository.ts"
 import { markFailed, startProcessing } from "../src/OrderStateMachine.ts"
@@ -41,6 +41,34 @@ const newOrderWrite = (createdAt: Date, idempotency?: NewOrderWrite["idempotency
   const order = sampleOrder(createdAt)
   return { order, event: sampleEvent(order.id), idempotency }
 }
+
+/** One order per creation time, each inserted; in the same order. */
+const insertedOrders = <const Times extends ReadonlyArray<Date>>(...createdAt: Times) =>
+  Effect.gen(function*() {
+    const orders = yield* OrderRepository
+    const inserted = createdAt.map((time) => sampleOrder(time))
+    for (const order of inserted) yield* orders.insert(order)
+    return inserted as { -readonly [K in keyof Times]: Order }
+  })
+
+/** A business dead letter after three attempts. */
+const dlqEntry = (id: OrderId, failedAt: Date, reason: string) =>
+  new DlqEntry({ orderId: id, reason, attempts: 3, correlationId: correlationId(), failedAt })
+
+/** Runs `writes` in a transaction that fails after them, and checks the caller saw the failure. */
+const rolledBack = <A, E, R>(writes: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const transactor = yield* Transactor
+    const exit = yield* Effect.exit(transactor.withTransaction(Effect.andThen(writes, Effect.fail(new Boom()))))
+    expect(Exit.isFailure(exit)).toBe(true)
+  })
+
+/** A relay's claim at `now`: by default only rows due by then, at most ten, leased for 30 s. */
+const claimAt = (
+  now: Date,
+  options: { readonly horizonMs?: number; readonly leaseMs?: number; readonly limit?: number } = {}
+) =>
+  Effect.flatMap(Outbox, (outbox) => outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 30_000, ...options }))
 
 /** Runs `self` with a metric registry of its own; returns its result and the group-commit batch sizes it caused. */
 const withBatchSizes = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -86,8 +114,6 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
     test("insertWithEvent stores the order and its event at once; an existing id writes neither", () =>
       Effect.gen(function*() {
         const orders = yield* OrderRepository
-        const outbox = yield* Outbox
-        const transactor = yield* Transactor
         const now = at("2026-01-01T10:00:00Z")
         const order = sampleOrder(now)
         const event = sampleEvent(order.id)
@@ -101,13 +127,10 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
 
         // Inside a transaction it joins it: a rollback discards both rows.
         const discarded = sampleOrder(now)
-        const exit = yield* Effect.exit(transactor.withTransaction(
-          Effect.andThen(orders.insertWithEvent(discarded, sampleEvent(discarded.id), now), Effect.fail(new Boom()))
-        ))
-        expect(Exit.isFailure(exit)).toBe(true)
+        yield* rolledBack(orders.insertWithEvent(discarded, sampleEvent(discarded.id), now))
         expect(yield* orders.findById(discarded.id)).toStrictEqual(Option.none())
 
-        const claimed = yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        const claimed = yield* claimAt(now)
         expect(claimed).toStrictEqual([{ event, availableAt: now, deliveryAttempts: 1 }])
       }))
 
@@ -156,8 +179,7 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
       Effect.gen(function*() {
         const orders = yield* OrderRepository
         const created = at("2026-01-01T10:00:00Z")
-        const order = sampleOrder(created)
-        yield* orders.insert(order)
+        const [order] = yield* insertedOrders(created)
         const now = at("2026-01-01T10:00:01Z")
         const lease = at("2026-01-01T10:05:01Z")
         expect(yield* orders.claim({ orderId: order.id, attempt: 1, now, leaseExpiresAt: lease })).toStrictEqual(
@@ -254,8 +276,7 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
       Effect.gen(function*() {
         const orders = yield* OrderRepository
         const now = at("2026-01-01T10:00:00Z")
-        const order = sampleOrder(now)
-        yield* orders.insert(order)
+        const [order] = yield* insertedOrders(now)
         const processing = Result.getOrThrow(startProcessing(order, now, now))
         yield* orders.update(processing)
         expect(Option.map(yield* orders.findById(order.id), (o) => o.version)).toStrictEqual(Option.some(2))
@@ -265,19 +286,13 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
 
     test("dead-letter entries: add, find, newest first, replace, remove", () =>
       Effect.gen(function*() {
-        const orders = yield* OrderRepository
         const dlq = yield* DlqRepository
-        const first = sampleOrder(at("2026-01-01T10:00:00Z"))
-        const second = sampleOrder(at("2026-01-01T10:00:00Z"))
-        yield* orders.insert(first)
-        yield* orders.insert(second)
-        const entry = (id: typeof first.id, failedAt: string, reason: string) =>
-          new DlqEntry({ orderId: id, reason, attempts: 3, correlationId: correlationId(), failedAt: at(failedAt) })
-        yield* dlq.add(entry(first.id, "2026-01-01T11:00:00Z", "old"))
-        yield* dlq.add(entry(second.id, "2026-01-01T12:00:00Z", "new"))
+        const [first, second] = yield* insertedOrders(at("2026-01-01T10:00:00Z"), at("2026-01-01T10:00:00Z"))
+        yield* dlq.add(dlqEntry(first.id, at("2026-01-01T11:00:00Z"), "old"))
+        yield* dlq.add(dlqEntry(second.id, at("2026-01-01T12:00:00Z"), "new"))
         expect((yield* dlq.list({ limit: 10 })).map((e) => e.orderId)).toStrictEqual([second.id, first.id])
         expect((yield* dlq.list({ limit: 1 })).map((e) => e.orderId)).toStrictEqual([second.id])
-        yield* dlq.add(entry(first.id, "2026-01-01T13:00:00Z", "replaced"))
+        yield* dlq.add(dlqEntry(first.id, at("2026-01-01T13:00:00Z"), "replaced"))
         expect(Option.map(yield* dlq.find(first.id), (e) => e.reason)).toStrictEqual(Option.some("replaced"))
         expect(yield* dlq.list({ limit: 10 })).toHaveLength(2)
         expect(yield* dlq.remove(first.id)).toBe(true)
@@ -287,44 +302,29 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
 
     test("dead-letter entries added together: each stored, an earlier one replaced, a rollback keeps none", () =>
       Effect.gen(function*() {
-        const orders = yield* OrderRepository
         const dlq = yield* DlqRepository
-        const transactor = yield* Transactor
-        const first = sampleOrder(at("2026-01-01T10:00:00Z"))
-        const second = sampleOrder(at("2026-01-01T10:00:00Z"))
-        const third = sampleOrder(at("2026-01-01T10:00:00Z"))
-        for (const order of [first, second, third]) yield* orders.insert(order)
-        const entry = (id: typeof first.id, failedAt: string, reason: string) =>
-          new DlqEntry({ orderId: id, reason, attempts: 3, correlationId: correlationId(), failedAt: at(failedAt) })
-        yield* dlq.add(entry(first.id, "2026-01-01T11:00:00Z", "old"))
+        const created = at("2026-01-01T10:00:00Z")
+        const [first, second, third] = yield* insertedOrders(created, created, created)
+        yield* dlq.add(dlqEntry(first.id, at("2026-01-01T11:00:00Z"), "old"))
         yield* dlq.addMany([])
-        const replaced = entry(first.id, "2026-01-01T12:00:00Z", "replaced")
-        const added = entry(second.id, "2026-01-01T13:00:00Z", "new")
+        const replaced = dlqEntry(first.id, at("2026-01-01T12:00:00Z"), "replaced")
+        const added = dlqEntry(second.id, at("2026-01-01T13:00:00Z"), "new")
         yield* dlq.addMany([replaced, added])
         expect(yield* dlq.list({ limit: 10 })).toStrictEqual([added, replaced])
 
-        const exit = yield* Effect.exit(transactor.withTransaction(
-          Effect.andThen(dlq.addMany([entry(third.id, "2026-01-01T14:00:00Z", "discarded")]), Effect.fail(new Boom()))
-        ))
-        expect(Exit.isFailure(exit)).toBe(true)
+        yield* rolledBack(dlq.addMany([dlqEntry(third.id, at("2026-01-01T14:00:00Z"), "discarded")]))
         expect(yield* dlq.find(third.id)).toStrictEqual(Option.none())
       }))
 
     test("dead-letter listing: cursor pages without overlap or gap, reason filter ignoring case", () =>
       Effect.gen(function*() {
-        const orders = yield* OrderRepository
         const dlq = yield* DlqRepository
-        const ids: Array<string> = []
-        for (let i = 0; i < 7; i++) {
-          const order = sampleOrder(at("2026-01-01T10:00:00Z"))
-          yield* orders.insert(order)
+        const inserted = yield* insertedOrders(...Arr.replicate(at("2026-01-01T10:00:00Z"), 7))
+        const ids = inserted.map((order) => order.id)
+        for (const [i, order] of inserted.entries()) {
           // Two entries share each failure time, so the order id breaks ties across pages.
           const failedAt = at(`2026-01-01T11:00:0${Math.floor(i / 2)}Z`)
-          const reason = i % 3 === 0 ? "Payment DECLINED by bank" : "stock exhausted"
-          yield* dlq.add(
-            new DlqEntry({ orderId: order.id, reason, attempts: 3, correlationId: correlationId(), failedAt })
-          )
-          ids.push(order.id)
+          yield* dlq.add(dlqEntry(order.id, failedAt, i % 3 === 0 ? "Payment DECLINED by bank" : "stock exhausted"))
         }
         const everything = (yield* dlq.list({ limit: 100 })).map((entry) => entry.orderId)
         const paged: Array<string> = []
@@ -353,25 +353,15 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
       Effect.gen(function*() {
         const orders = yield* OrderRepository
         const dlq = yield* DlqRepository
-        const outbox = yield* Outbox
         const now = at("2026-01-01T10:00:00Z")
         const failedIds: Array<ReturnType<typeof orderId>> = []
         for (let i = 0; i < 3; i++) {
-          const order = sampleOrder(now)
-          yield* orders.insert(order)
+          const [order] = yield* insertedOrders(now)
           const processing = Result.getOrThrow(startProcessing(order, now, now))
           yield* orders.update(processing)
           const failed = Result.getOrThrow(markFailed(processing, "boom", now))
           yield* orders.update(failed)
-          yield* dlq.add(
-            new DlqEntry({
-              orderId: order.id,
-              reason: "boom",
-              attempts: 3,
-              correlationId: correlationId(),
-              failedAt: now
-            })
-          )
+          yield* dlq.add(dlqEntry(order.id, now, "boom"))
           failedIds.push(order.id)
         }
         const stranger = orderId()
@@ -384,12 +374,7 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         ])
         const second = yield* reprocessDlqEntries(failedIds, correlationId("bulk-2"))
         expect(second.map((outcome) => outcome.outcome)).toStrictEqual(["not-in-dlq", "not-in-dlq", "not-in-dlq"])
-        const announced = yield* outbox.claimReady({
-          now: at("2026-01-02T00:00:00Z"),
-          limit: 100,
-          horizonMs: 0,
-          leaseMs: 1_000
-        })
+        const announced = yield* claimAt(at("2026-01-02T00:00:00Z"), { leaseMs: 1_000, limit: 100 })
         expect(announced.filter((entry) => entry.event.type === "OrderReprocessed")).toHaveLength(3)
         for (const id of failedIds) {
           expect(Option.map(yield* orders.findById(id), (order) => order.status)).toStrictEqual(Option.some("PENDING"))
@@ -408,16 +393,12 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
           outbox: { pending: 0, due: 0, oldestDueAgeMs: null },
           dlq: { size: 0 }
         })
-        const [a, b] = [sampleOrder(now), sampleOrder(now)]
-        yield* orders.insert(a)
-        yield* orders.insert(b)
+        const [a, b] = yield* insertedOrders(now, now)
         yield* orders.update(Result.getOrThrow(startProcessing(b, now, now)))
         yield* outbox.append(sampleEvent(a.id), at("2026-01-01T09:59:58Z"))
         yield* outbox.append(sampleEvent(a.id, 1), at("2026-01-01T09:59:59.500Z"))
         yield* outbox.append(sampleEvent(b.id, 2), at("2026-01-01T10:05:00Z"))
-        yield* dlq.add(
-          new DlqEntry({ orderId: a.id, reason: "x", attempts: 3, correlationId: correlationId(), failedAt: now })
-        )
+        yield* dlq.add(dlqEntry(a.id, now, "x"))
         expect(yield* stats.read(now)).toStrictEqual({
           ordersByStatus: { PENDING: 1, PROCESSING: 1, PROCESSED: 0, FAILED: 0 },
           outbox: { pending: 3, due: 2, oldestDueAgeMs: 2_000 },
@@ -427,11 +408,9 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
 
     test("outbox: oldest available first, horizon, lease, sent and released entries", () =>
       Effect.gen(function*() {
-        const orders = yield* OrderRepository
         const outbox = yield* Outbox
         const now = at("2026-01-01T10:00:00Z")
-        const order = sampleOrder(now)
-        yield* orders.insert(order)
+        const [order] = yield* insertedOrders(now)
         const late = sampleEvent(order.id, 2)
         const first = sampleEvent(order.id)
         const second = sampleEvent(order.id, 1)
@@ -439,33 +418,29 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         yield* outbox.append(first, now)
         yield* outbox.append(second, now)
 
-        const claimed = yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        const claimed = yield* claimAt(now)
         expect(claimed.map((entry) => entry.event)).toStrictEqual([first, second])
         expect(claimed.map((entry) => entry.deliveryAttempts)).toStrictEqual([1, 1])
-        expect(yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 30_000 })).toStrictEqual([])
+        expect(yield* claimAt(now)).toStrictEqual([])
 
-        const withHorizon = yield* outbox.claimReady({ now, limit: 10, horizonMs: 60_000, leaseMs: 30_000 })
+        const withHorizon = yield* claimAt(now, { horizonMs: 60_000 })
         expect(withHorizon.map((entry) => [entry.event.eventId, entry.availableAt.toISOString()])).toStrictEqual([
           [late.eventId, "2026-01-01T10:01:00.000Z"]
         ])
 
         yield* outbox.markSent([first.eventId], now)
         yield* outbox.release(second.eventId, { error: "queue unreachable", retryAt: at("2026-01-01T10:00:10Z") })
-        expect(yield* outbox.claimReady({ now: at("2026-01-01T10:00:09Z"), limit: 10, horizonMs: 0, leaseMs: 30_000 }))
-          .toStrictEqual([])
+        expect(yield* claimAt(at("2026-01-01T10:00:09Z"))).toStrictEqual([])
         const afterLease = at("2026-01-01T10:00:31Z")
-        const again = yield* outbox.claimReady({ now: afterLease, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        const again = yield* claimAt(afterLease)
         expect(again.map((entry) => [entry.event.eventId, entry.deliveryAttempts])).toStrictEqual([[second.eventId, 2]])
       }))
 
     test("outbox entries appended together: each with its own availability, in order; a re-append starts afresh", () =>
       Effect.gen(function*() {
-        const orders = yield* OrderRepository
         const outbox = yield* Outbox
-        const transactor = yield* Transactor
         const now = at("2026-01-01T10:00:00Z")
-        const order = sampleOrder(now)
-        yield* orders.insert(order)
+        const [order] = yield* insertedOrders(now)
         const [first, second, later] = [1, 2, 3].map((attempt) => sampleEvent(order.id, attempt))
         yield* outbox.appendMany([])
         yield* outbox.appendMany([
@@ -473,26 +448,23 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
           { event: later!, availableAt: at("2026-01-01T10:01:00Z") },
           { event: second!, availableAt: now }
         ])
-        const claimed = yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        const claimed = yield* claimAt(now)
         expect(claimed).toStrictEqual([
           { event: first, availableAt: now, deliveryAttempts: 1 },
           { event: second, availableAt: now, deliveryAttempts: 1 }
         ])
         yield* outbox.markSent([first!.eventId], now)
         yield* outbox.appendMany([{ event: first!, availableAt: now }])
-        const again = yield* outbox.claimReady({ now, limit: 10, horizonMs: 60_000, leaseMs: 30_000 })
+        const again = yield* claimAt(now, { horizonMs: 60_000 })
         expect(again.map((entry) => [entry.event.eventId, entry.deliveryAttempts])).toStrictEqual([
           [first!.eventId, 1],
           [later!.eventId, 1]
         ])
 
         const discarded = sampleEvent(order.id, 4)
-        const exit = yield* Effect.exit(transactor.withTransaction(
-          Effect.andThen(outbox.appendMany([{ event: discarded, availableAt: now }]), Effect.fail(new Boom()))
-        ))
-        expect(Exit.isFailure(exit)).toBe(true)
+        yield* rolledBack(outbox.appendMany([{ event: discarded, availableAt: now }]))
         const afterLease = at("2026-01-01T10:05:00Z")
-        const rest = yield* outbox.claimReady({ now: afterLease, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        const rest = yield* claimAt(afterLease)
         expect(rest.map((entry) => entry.event.eventId)).not.toContain(discarded.eventId)
       }))
 
@@ -528,7 +500,7 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         })))
         expect(Exit.isFailure(exit)).toBe(true)
         expect(yield* orders.findById(order.id)).toStrictEqual(Option.none())
-        expect(yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 1_000 })).toStrictEqual([])
+        expect(yield* claimAt(now, { leaseMs: 1_000 })).toStrictEqual([])
       }))
 
     test("a failed nested transaction rolls back to its savepoint only", () =>
@@ -550,11 +522,10 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
 
     test("create → deliver → process ends PROCESSED; the outbox holds the one event", () =>
       Effect.gen(function*() {
-        const outbox = yield* Outbox
         const { order } = yield* createOrder({ input: sampleInput(), correlationId: correlationId("flow-1") })
         expect(order.totalCents).toBe(2 * 1250 + 99)
         const now = at("2026-01-01T00:00:00Z")
-        const [entry, ...rest] = yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 1_000 })
+        const [entry, ...rest] = yield* claimAt(now, { leaseMs: 1_000 })
         expect(rest).toStrictEqual([])
         expect(entry?.event).toMatchObject({
           type: "OrderCreated",
@@ -577,12 +548,7 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         const { order } = yield* createOrder({ input: sampleInput(), correlationId: correlationId("flow-2") })
         const delays: Array<number> = []
         for (let attempt = 0; attempt < 3; attempt++) {
-          const [entry] = yield* outbox.claimReady({
-            now: at("2026-01-01T00:00:00Z"),
-            limit: 10,
-            horizonMs: 3_600_000,
-            leaseMs: 1_000
-          })
+          const [entry] = yield* claimAt(at("2026-01-01T00:00:00Z"), { horizonMs: 3_600_000, leaseMs: 1_000 })
           const outcome = yield* processOrder(entry!.event).pipe(Effect.provide([failingProcessor(99), retry]))
           if (outcome._tag === "RetryScheduled") delays.push(outcome.delayMs)
           else expect(outcome._tag).toBe("DeadLettered")
@@ -599,12 +565,7 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         const reset = yield* reprocessDlqEntry(order.id, correlationId("operator-1"))
         expect([reset.status, reset.attempts, reset.failureReason]).toStrictEqual(["PENDING", 0, null])
         expect(yield* listDlqEntries({ limit: 10 })).toStrictEqual({ entries: [], nextCursor: null })
-        const [next] = yield* outbox.claimReady({
-          now: at("2026-01-01T00:00:00Z"),
-          limit: 10,
-          horizonMs: 0,
-          leaseMs: 1_000
-        })
+        const [next] = yield* claimAt(at("2026-01-01T00:00:00Z"), { leaseMs: 1_000 })
         expect(next?.event).toMatchObject({ type: "OrderReprocessed", attempt: 0, correlationId: "operator-1" })
         const missing = yield* Effect.flip(reprocessDlqEntry(order.id, correlationId()))
         expect(missing._tag).toBe("DlqEntryNotFound")
@@ -633,7 +594,6 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
       Effect.gen(function*() {
         const batches = yield* OrderBatchStore
         const orders = yield* OrderRepository
-        const outbox = yield* Outbox
         const keys = yield* IdempotencyKeys
         const now = at("2026-01-01T10:00:00Z")
         const earlier = newOrderWrite(now, { key: "batch-key-1", requestFingerprint: "body-a" })
@@ -651,7 +611,7 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
           expect(yield* orders.findById(write.order.id)).toStrictEqual(Option.some(write.order))
         }
         expect(yield* orders.findById(taken.order.id)).toStrictEqual(Option.none())
-        const claimed = yield* outbox.claimReady({ now, limit: 10, horizonMs: 0, leaseMs: 30_000 })
+        const claimed = yield* claimAt(now)
         expect(new Set(claimed.map((entry) => entry.event))).toStrictEqual(
           new Set([earlier.event, plain.event, keyed.event])
         )
@@ -687,7 +647,6 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
     test("concurrent creates share writes; each caller finds its order and event stored when answered", () =>
       Effect.gen(function*() {
         const orders = yield* OrderRepository
-        const outbox = yield* Outbox
         const count = 40
         let wakes = 0
         const [created, sizes] = yield* withBatchSizes(
@@ -708,12 +667,7 @@ export const portContractSuite = <Extra, E>(name: string, target: ContractTarget
         )
         expect(created.every((result) => result.created)).toBe(true)
         expect(new Set(created.map((result) => result.order.id)).size).toBe(count)
-        const events = yield* outbox.claimReady({
-          now: at("2026-01-01T00:00:00Z"),
-          limit: 100,
-          horizonMs: 0,
-          leaseMs: 30_000
-        })
+        const events = yield* claimAt(at("2026-01-01T00:00:00Z"), { limit: 100 })
         expect(new Set(events.map((entry) => entry.event.orderId))).toStrictEqual(
           new Set(created.map((result) => result.order.id))
         )
