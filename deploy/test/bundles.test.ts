@@ -99,6 +99,20 @@ describe("the program bundles", () => {
       .toBe(true)
   })
 
+  it("reach Node's built-ins through require, never an import that builds the module's namespace", () => {
+    for (const program of Object.keys(PROGRAMS) as Array<BundledProgram>) {
+      const folder = join(outDir, program)
+      const files = ["main.mjs", ...readdirSync(join(folder, "chunks")).map((name) => join("chunks", name))]
+      const imported = files.filter((file) => file.endsWith(".mjs")).flatMap((file) =>
+        [...readFileSync(join(folder, file), "utf8").matchAll(/(?:from|import)\s*"((?:node:)?[a-z_/]+)"/g)].map((
+          match
+        ) => match[1]!)
+      )
+      // node:module gives the bundle its require (the banner); `node:http`'s namespace would load undici.
+      expect(new Set(imported), program).toEqual(new Set(["node:module"]))
+    }
+  })
+
   it("map a place in our code to its TypeScript line, and a place in a library to nothing", () => {
     const code = readFileSync(join(outDir, "api", "main.mjs"), "utf8")
     const map = new SourceMap(JSON.parse(readFileSync(join(outDir, "api", "main.mjs.map"), "utf8")))
