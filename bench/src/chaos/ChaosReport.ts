@@ -38,6 +38,14 @@ const machineLine = (m: MachineInfo) =>
   `${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}; PostgreSQL ${m.postgres} ` +
   `(embedded, the suite's own); ${m.sqsEmulator}`
 
+// Each event as `name [last before] first–last`, in ms from the fault's end.
+const recoveryLine = (recovery: Record<string, unknown>) =>
+  Object.entries(recovery).map(([key, value]) => {
+    if (key === "loadAverage") return `load average ${(value as Array<number>).join(" ")}`
+    const { first, last, lastBefore } = value as { first?: number; last?: number; lastBefore?: number }
+    return `${key} ${lastBefore === undefined ? "" : `[${lastBefore}] `}${first ?? "—"}–${last ?? "—"}`
+  }).join("; ")
+
 /** The lines under the table: what each scenario did, and whatever went wrong or looked odd. */
 const notes = (result: ChaosResult): Array<string> =>
   result.scenarios.flatMap((s, index) => {
@@ -77,6 +85,10 @@ const notes = (result: ChaosResult): Array<string> =>
           (poison as Array<{ kind: string; fate: string }>).map((p) => `${p.kind} → ${p.fate}`).join("; ")
         }`
       )
+    }
+    const recovery = s.details["recovery"] as Record<string, unknown> | undefined
+    if (recovery !== undefined) {
+      lines.push(`    after the fault (ms: [last before] first–last): ${recoveryLine(recovery)}`)
     }
     if (s.queueLeft !== undefined && s.queueLeft > 0) lines.push(`    ${s.queueLeft} messages left in the main queue`)
     for (const note of s.notes.filter((text) => text.startsWith("not settled"))) lines.push(`    ${note}`)

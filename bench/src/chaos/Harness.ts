@@ -1,4 +1,5 @@
 import type { QueuePair } from "@order-platform/dev-services"
+import { loadavg } from "node:os"
 import type { BenchContext } from "../Context.ts"
 import { query } from "../Db.ts"
 import { round, sleep } from "../Stats.ts"
@@ -97,6 +98,21 @@ const openCount = async (databaseUrl: string, ids: ReadonlyArray<string>): Promi
 }
 
 /**
+ * Where a recovery's time went, in ms after the fault ended: the first and last of each event the
+ * programs logged since (the relays finding SQS again, receives still failing, processing, retries),
+ * and the machine's load then.
+ */
+const recoveryTimeline = (tally: LogTally, clearedAt: number) => ({
+  loadAverage: loadavg().map((load) => round(load, 1)),
+  ...Object.fromEntries(
+    [...tally.times.keys()].sort().flatMap((event) => {
+      const span = tally.span(event, clearedAt)
+      return span === undefined ? [] : [[event, span]]
+    })
+  )
+})
+
+/**
  * One scenario: a fresh database and queue, our API and two workers, open-loop load with the
  * fault injected alongside, then wait until every accepted order is terminal (or 45 s pass) and
  * judge. PostgreSQL and SQS are always put back, whatever the fault left them in.
@@ -190,6 +206,9 @@ export const runScenario = async (
     }
     const recovered = await recovery
     recoveryMs = recovered === undefined ? undefined : round(recovered, 0)
+    if (fault.clearedAt !== undefined) {
+      faultDetails = { ...faultDetails, recovery: recoveryTimeline(tally, fault.clearedAt) }
+    }
     if (spec.inspect !== undefined) extras = await spec.inspect(run)
     const ids = traffic.acceptedIds()
     verdict = judge(ids, await readRows(database.url, ids), tally.processed)

@@ -23,6 +23,8 @@ export class LogTally {
   readonly events = new Map<string, number>()
   /** Every event logged with an orderId, in order, as "program: event": to tell what became of a lost order. */
   readonly trail = new Map<string, Array<string>>()
+  /** When each event was read (performance.now()), in order: where a recovery's time went. */
+  readonly times = new Map<string, Array<number>>()
 
   /** Reads every line `program` prints from now on. */
   watch(program: Program): void {
@@ -36,7 +38,12 @@ export class LogTally {
   record(programName: string, line: Readonly<Record<string, unknown>>): void {
     const event = typeof line["event"] === "string" ? line["event"] : undefined
     const orderId = typeof line["orderId"] === "string" ? line["orderId"] : undefined
-    if (event !== undefined) this.events.set(event, (this.events.get(event) ?? 0) + 1)
+    if (event !== undefined) {
+      this.events.set(event, (this.events.get(event) ?? 0) + 1)
+      const times = this.times.get(event) ?? []
+      times.push(performance.now())
+      this.times.set(event, times)
+    }
     if (orderId !== undefined && event !== undefined) {
       const trail = this.trail.get(orderId) ?? []
       const error = typeof line["error"] === "string" ? ` (${line["error"].slice(0, 160)})` : ""
@@ -50,6 +57,25 @@ export class LogTally {
     }
     if (line["level"] === "ERROR" || line["level"] === "FATAL") {
       this.errors.push({ program: programName, event, message: String(line["message"] ?? ""), orderId })
+    }
+  }
+
+  /**
+   * Ms from `from` to the first and the last `event` logged after it, and from the last one logged
+   * before it (negative); undefined when it was never logged.
+   */
+  span(
+    event: string,
+    from: number
+  ): { readonly lastBefore?: number; readonly first?: number; readonly last?: number } | undefined {
+    const times = this.times.get(event) ?? []
+    const after = times.filter((time) => time >= from)
+    const before = times.filter((time) => time < from)
+    return times.length === 0 ? undefined : {
+      ...(before.length === 0 ? {} : { lastBefore: Math.round(before[before.length - 1]! - from) }),
+      ...(after.length === 0
+        ? {}
+        : { first: Math.round(after[0]! - from), last: Math.round(after[after.length - 1]! - from) })
     }
   }
 
