@@ -20,3 +20,11 @@ export const cappedExponential = (base: Duration.Input, cap: Duration.Input): Sc
     return Effect.succeed([pause, pause] as [Duration.Duration, Duration.Duration])
   }))
 }
+
+/**
+ * The schedule's pauses, each ended early by `wake` (e.g. "the dependency answered again"), so a
+ * loop backing off from an outage starts again the moment it is over instead of at its next step.
+ */
+export const cutShortBy =
+  (wake: Effect.Effect<void>) => <A, In, E, R>(self: Schedule.Schedule<A, In, E, R>): Schedule.Schedule<A, In, E, R> =>
+    Schedule.modifyDelay(self, ({ duration }) => Effect.as(Effect.timeoutOption(wake, duration), Duration.zero))

@@ -1,6 +1,7 @@
 import {
   backoffDelayMs,
   cappedExponential,
+  cutShortBy,
   type EventId,
   OrderMetrics,
   Outbox,
@@ -203,6 +204,8 @@ interface SqsOutage {
   reported: boolean
   since: number
   failedSends: number
+  /** When the entries the outage backed off (this relay's and the others') are all due again. */
+  backoffsEndAt: number
 }
 
 // One WARN when an outage begins and one when it ends, with what it cost. A round that claimed
@@ -222,6 +225,7 @@ const noteOutage = (outage: SqsOutage, round: RelayRound) =>
       outage.failedSends += round.failed
     } else if (outage.reported && round.claimed > 0) {
       outage.reported = false
+      outage.backoffsEndAt = now + OUTAGE_BACKOFF_MAX_MS
       yield* Effect.logWarning("SQS reachable again: outbox events are being published").pipe(
         Effect.annotateLogs({
           event: "outbox.sqs_reachable",
@@ -235,15 +239,29 @@ const noteOutage = (outage: SqsOutage, round: RelayRound) =>
 const makeRelay = (settings: OutboxRelaySettings) =>
   Effect.gen(function*() {
     const nextWake = yield* (yield* OutboxSignal).subscribe
+    // Whichever of this process's SQS calls gets through first ends the back-off: in a worker the
+    // receives notice SQS's return as soon as the relay's own probes do.
+    const sqsBack = yield* (yield* SqsQueue).recoveries
     const limit = settings.claimLimit ?? 100
     const leaseMs = settings.leaseMs ?? 30_000
-    // Capped as low as the entries' own back-off, so a stalled relay is back soon after SQS is.
+    // As short as the entries' own back-off whatever the sweep, so a stalled relay probes an
+    // outage every second and is back the moment SQS is.
     const backoff = cappedExponential(
-      settings.sweepIntervalMs,
-      Math.max(OUTAGE_BACKOFF_MAX_MS, settings.sweepIntervalMs)
-    )
-    const idle = Effect.asVoid(Effect.timeoutOption(nextWake, settings.sweepIntervalMs))
-    const sqsDown: SqsOutage = { value: false, reported: false, since: 0, failedSends: 0 }
+      Math.min(settings.sweepIntervalMs, OUTAGE_BACKOFF_MAX_MS),
+      OUTAGE_BACKOFF_MAX_MS
+    ).pipe(cutShortBy(sqsBack))
+    const sqsDown: SqsOutage = { value: false, reported: false, since: 0, failedSends: 0, backoffsEndAt: 0 }
+    // During an outage and right after it, entries tried come due again within a second: the relay
+    // comes back for them then, not a whole sweep later (a round that found them all in back-off
+    // did not end the outage).
+    const idle = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const backoffsEndIn = sqsDown.reported
+        ? OUTAGE_BACKOFF_MAX_MS
+        : sqsDown.backoffsEndAt > now
+        ? sqsDown.backoffsEndAt - now
+        : settings.sweepIntervalMs
+      return Effect.asVoid(Effect.timeoutOption(nextWake, Math.min(settings.sweepIntervalMs, backoffsEndIn)))
+    })
     yield* Effect.forkScoped(
       drainBacklog(limit, leaseMs, sqsDown).pipe(
         // While SQS or the database is failing, wake-ups are ignored and sweeps back off.

@@ -8,9 +8,9 @@ import {
   SendMessageBatchCommand,
   SQSClient
 } from "@aws-sdk/client-sqs"
-import { PublishError } from "@order-platform/domain"
+import { makeInProcessSignal, PublishError } from "@order-platform/domain"
 import { pollingRoundSpan, roundFoundNothing } from "@order-platform/observability"
-import { Context, Effect, Layer } from "effect"
+import { Cause, Context, Effect, Exit, Layer, type Scope } from "effect"
 import { SqsQueueConfig, type SqsQueueSettings } from "./SqsQueueConfig.ts"
 
 export interface OutgoingMessage {
@@ -54,6 +54,12 @@ export interface ReceiveRequest {
 /** One SQS queue, with AWS types kept inside this package. Every failure is a `PublishError`. */
 export class SqsQueue extends Context.Service<SqsQueue, {
   readonly queueUrl: string
+  /**
+   * SQS's returns, from now on, for one waiter: each run of the returned effect waits for the next
+   * call that SQS answers after one that could not reach it (refused, reset, unanswered, a 5xx).
+   * One that came while the waiter was busy counts, so it never waits while one is pending.
+   */
+  readonly recoveries: Effect.Effect<Effect.Effect<void>, never, Scope.Scope>
   readonly sendBatch: (messages: ReadonlyArray<OutgoingMessage>) => Effect.Effect<BatchSendResult, PublishError>
   readonly receive: (request: ReceiveRequest) => Effect.Effect<ReadonlyArray<ReceivedMessage>, PublishError>
   readonly delete: (receiptHandle: string) => Effect.Effect<void, PublishError>
@@ -77,6 +83,15 @@ const stringAttributes = (attributes: Readonly<Record<string, string>>): Record<
 const rejection = (entry: { readonly Code?: string | undefined; readonly Message?: string | undefined }) =>
   `${entry.Code ?? "Error"}: ${entry.Message ?? "rejected by SQS"}`
 
+// An error SQS answered with (a 4xx: throttled, denied, a bad request) says it is reachable; one
+// without an HTTP status (refused, reset, timed out) or a 5xx says it is not.
+const answeredBySqs = (error: unknown): boolean => {
+  const status = typeof error === "object" && error !== null && "$metadata" in error
+    ? (error.$metadata as { readonly httpStatusCode?: number } | undefined)?.httpStatusCode
+    : undefined
+  return status !== undefined && status < 500
+}
+
 const makeSqsQueue = (settings: SqsQueueSettings) =>
   Effect.gen(function*() {
     const client = yield* Effect.acquireRelease(
@@ -89,9 +104,26 @@ const makeSqsQueue = (settings: SqsQueueSettings) =>
       (client) => Effect.sync(() => client.destroy())
     )
     const { queueUrl } = settings
+    // Any call that gets through after an outage tells the process's other SQS loops (the relay,
+    // the receives) to stop backing off: SQS is back.
+    const returns = yield* makeInProcessSignal
+    let unreachable = false
+    const noteReachability = (exit: Exit.Exit<unknown, PublishError>) => {
+      if (Exit.isSuccess(exit)) {
+        if (!unreachable) return Effect.void
+        unreachable = false
+        return returns.wake
+      }
+      const failure = exit.cause.reasons.find(Cause.isFailReason)
+      if (failure !== undefined && !answeredBySqs(failure.error.cause)) unreachable = true
+      return Effect.void
+    }
     // The abort signal cancels the HTTP request when the fiber is interrupted (e.g. a long poll at shutdown).
-    const call = <A>(operation: string, send: (signal: AbortSignal) => Promise<A>) =>
-      Effect.tryPromise({ try: send, catch: (cause) => new PublishError({ operation, cause }) })
+    const call = <A>(operation: string, send: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, PublishError> =>
+      Effect.onExit(
+        Effect.tryPromise({ try: send, catch: (cause) => new PublishError({ operation, cause }) }),
+        noteReachability
+      )
 
     const sendBatch = Effect.fn("SqsQueue.sendBatch")(function*(messages: ReadonlyArray<OutgoingMessage>) {
       yield* Effect.annotateCurrentSpan("count", messages.length)
@@ -226,6 +258,7 @@ const makeSqsQueue = (settings: SqsQueueSettings) =>
 
     return SqsQueue.of({
       queueUrl,
+      recoveries: returns.subscribe,
       sendBatch,
       receive,
       delete: deleteMessage,

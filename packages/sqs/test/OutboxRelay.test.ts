@@ -176,6 +176,7 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay", (it) => {
         SqsQueue,
         SqsQueue.of({
           queueUrl: "http://fake/queue",
+          recoveries: Effect.succeed(Effect.never),
           sendBatch: (messages) =>
             Effect.succeed({
               sent: messages.filter((message) => message.id !== rejected.eventId).map((message) => message.id),

@@ -153,6 +153,36 @@ layer(Emulator.layer, { excludeTestServices: true })("OutboxRelay during an SQS 
       }).pipe(Effect.scoped, Effect.provide(Layer.merge(InMemory.storesLayer, sqs)))
     }))
 
+  it.effect(
+    "with an hour between sweeps, a relay still probes an outage and, once SQS is back, sends the whole backlog, the entries in back-off included, without waiting for a sweep",
+    () =>
+      Effect.gen(function*() {
+        const { layer: sqs, outage } = yield* queueBehindOutage
+        const tried = Array.from({ length: 40 }, () => orderEvent())
+        const untried = Array.from({ length: 40 }, () => orderEvent())
+        yield* Effect.gen(function*() {
+          yield* outage.begin
+          yield* Effect.forEach(tried, (event) => append(event), { discard: true })
+          yield* Layer.build(OutboxRelay.layer({ sweepIntervalMs: 3_600_000 }))
+          yield* Effect.forEach(tried, (event) =>
+            Effect.filterOrFail(rowOf(event), (row) => row.lastError !== null, () => "not tried yet")).pipe(
+              Effect.retry(Schedule.spaced("20 millis")),
+              Effect.timeout("30 seconds")
+            )
+          yield* Effect.forEach(untried, (event) =>
+            append(event), { discard: true })
+          yield* outage.end
+          // Another of the process's calls (a worker's receive) gets through first: the relay sends
+          // at once, while the entries it tried are still in their back-off.
+          yield* Effect.flatMap(SqsQueue, (queue) =>
+            queue.receive({ maxMessages: 1, waitTimeSeconds: 0, visibilityTimeoutSeconds: 0 }))
+          // Far short of the sweep: only the probes and the return of SQS can have sent them.
+          yield* untilAllSent([...tried, ...untried], "60 seconds")
+        }).pipe(Effect.scoped, Effect.provide(Layer.merge(InMemory.storesLayer, sqs)))
+      }),
+    { timeout: 120_000 }
+  )
+
   it.effect("after an outage a due entry goes out with DelaySeconds 0, and a retry keeps only its own delay", () =>
     Effect.gen(function*() {
       const { layer: sqs, outage, queue, sent } = yield* queueBehindOutage

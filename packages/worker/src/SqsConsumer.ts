@@ -1,4 +1,4 @@
-import { cappedExponential, DeliveryOutcome, type OrderEvent, PublishError } from "@order-platform/domain"
+import { cappedExponential, cutShortBy, DeliveryOutcome, type OrderEvent, PublishError } from "@order-platform/domain"
 import {
   correlationIdAttribute,
   decodeOrderEvent,
@@ -16,6 +16,8 @@ export interface SqsConsumerSettings extends SqsPollingSettings {
   readonly concurrency: number
   /** At shutdown, how long in-flight messages may run before they are released for redelivery. */
   readonly drainMs: number
+  /** What the handler, interrupted at the drain deadline, may spend before its messages are released. */
+  readonly leaseReleaseMs?: number
 }
 
 /** A received batch's events (and the messages that carried them), handled as a set: one outcome per event, in order. */
@@ -115,6 +117,8 @@ export const consumeOrderEvents = <R>(
 ): Effect.Effect<void, never, SqsQueue | Scope.Scope | R> =>
   Effect.gen(function*() {
     const queue = yield* SqsQueue
+    // The relay's first send that gets through after an outage ends the receives' back-off too.
+    const sqsBack = yield* queue.recoveries
 
     const changeVisibility = (changes: ReadonlyArray<VisibilityChange>) =>
       changes.length === 0 ? Effect.void : queue.changeVisibilityBatch(changes).pipe(
@@ -260,6 +264,7 @@ export const consumeOrderEvents = <R>(
       concurrency: settings.concurrency,
       maxBatch: MAX_MESSAGES_PER_RECEIVE,
       drainMs: settings.drainMs,
+      ...(settings.leaseReleaseMs === undefined ? {} : { leaseReleaseMs: settings.leaseReleaseMs }),
       // A long poll waited out would hold an idle worker's shutdown up to 20 s. The price: SQS may
       // still hand messages to the aborted poll for the rest of its wait, and those come back after
       // one visibility timeout with one receive more (delayed, not lost).
@@ -273,7 +278,7 @@ export const consumeOrderEvents = <R>(
         }),
       process: processBatch,
       giveBack: release,
-      fetchRetry: receiveRetry,
+      fetchRetry: receiveRetry.pipe(cutShortBy(sqsBack)),
       afterFetch: (fetched, _asked, elapsedMs) =>
         fetched === 0 && elapsedMs < MIN_EMPTY_RECEIVE_MS ? Effect.sleep(MIN_EMPTY_RECEIVE_MS - elapsedMs) : Effect.void
     })
