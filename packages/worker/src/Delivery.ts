@@ -13,6 +13,8 @@ export const deliverEvents = Effect.fn("Worker.deliverEvents")(
     events: ReadonlyArray<OrderEvent>,
     options: {
       readonly leaseMs: number
+      /** An interrupted delivery's bound for releasing its leases (see ProcessOptions). */
+      readonly leaseReleaseMs?: number | undefined
       readonly logAnnotations?: ReadonlyArray<Readonly<Record<string, unknown>>> | undefined
     }
   ) {

@@ -13,6 +13,12 @@ export interface DeliveryEngineSettings {
    */
   readonly drainMs: number
   /**
+   * What an interrupted batch may spend before it gives its items back (e.g. releasing the orders'
+   * leases, which must come first): the drain reserves it on top of the give-back budget, so the
+   * two together still end by the deadline. Default 0.
+   */
+  readonly leaseReleaseMs?: number
+  /**
    * Abort a fetch under way as soon as nothing is left to give back, instead of letting it return:
    * right for a long poll (up to 20 s of nothing), wrong for a short claim that would hold its rows
    * for a lease.
@@ -67,8 +73,8 @@ export const giveBackBudgetMs = (drainMs: number): number =>
  * again. A fetch runs in its own fiber
  * and dispatches what it got itself, so stopping the loop never strands fetched items: what
  * arrives after shutdown began is given back at once. Closing the scope stops fetching at once,
- * lets in-flight work run until the give-back budget before the end of `drainMs`, then interrupts
- * the unfinished work, which gives its items back. A fetch still under way is then aborted (if
+ * lets in-flight work run until the give-back budget (and `leaseReleaseMs`) before the end of
+ * `drainMs`, then interrupts the unfinished work, which releases its leases and gives its items back. A fetch still under way is then aborted (if
  * `abortFetchAtStop` and nothing was given back) or left to return until the end of `drainMs`.
  */
 export const runDeliveryEngine = <A, E, R>(
@@ -167,7 +173,10 @@ export const runDeliveryEngine = <A, E, R>(
           drainMs: settings.drainMs
         })
       )
-      yield* awaitEmptyUntil(inFlight, deadline - giveBackBudgetMs(settings.drainMs))
+      yield* awaitEmptyUntil(
+        inFlight,
+        deadline - giveBackBudgetMs(settings.drainMs) - (settings.leaseReleaseMs ?? 0)
+      )
       const unfinished = itemsInFlight
       if ((yield* FiberSet.size(inFlight)) > 0) {
         yield* Effect.logWarning("drain deadline passed; giving unfinished work back for redelivery").pipe(

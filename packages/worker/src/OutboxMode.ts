@@ -12,7 +12,7 @@ import { asPollingRound } from "@order-platform/observability"
 import { Cause, DateTime, Duration, Effect, Layer, Schedule } from "effect"
 import { deliverEvents } from "./Delivery.ts"
 import { giveBackBudgetMs, runDeliveryEngine } from "./DeliveryEngine.ts"
-import { pollingDrainMs } from "./ShutdownBudget.ts"
+import { leaseReleaseMs, pollingDrainMs } from "./ShutdownBudget.ts"
 import type { WorkerSettings } from "./WorkerConfig.ts"
 
 const RETRY_BACKOFF_BASE_MS = 1_000
@@ -68,6 +68,7 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
       )
 
     const drainMs = pollingDrainMs(settings.drainMs)
+    const releaseMs = leaseReleaseMs(drainMs)
 
     // Bounded, so the drain ends on time even when the database does not answer.
     const releaseAtShutdown = (entries: ReadonlyArray<OutboxEntry>) =>
@@ -95,7 +96,7 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
         entries.map((entry) =>
           entry.event
         ),
-        { leaseMs: settings.orderLeaseMs }
+        { leaseMs: settings.orderLeaseMs, leaseReleaseMs: releaseMs }
       ).pipe(
         Effect.flatMap((outcomes) => settle(entries, outcomes)),
         Effect.onInterrupt(() => releaseAtShutdown(entries))
@@ -113,7 +114,8 @@ const makeOutboxPoller = (settings: WorkerSettings) =>
       maxBatch: settings.concurrency,
       // No abortFetchAtStop: a claim is one short statement, and left to return, its rows are
       // given back at once rather than held for a whole lease.
-      drainMs
+      drainMs,
+      leaseReleaseMs: releaseMs
     }, {
       fetch: (max) =>
         Effect.flatMap(now, (at) => outbox.claimReady({ now: at, limit: max, horizonMs: 0, leaseMs: claimLeaseMs }))

@@ -8,3 +8,14 @@ const CLOSE_RESERVE_MAX_MS = 250
  */
 export const pollingDrainMs = (shutdownDrainMs: number): number =>
   shutdownDrainMs - Math.min(CLOSE_RESERVE_MAX_MS, Math.floor(shutdownDrainMs / 10))
+
+const LEASE_RELEASE_MIN_MS = 100
+const LEASE_RELEASE_MAX_MS = 250
+
+/**
+ * How long a delivery interrupted by the drain may take to release its orders' leases (one
+ * statement) before its messages or rows are given back: a quarter of the pool's drain, within
+ * 100–250 ms. The pool's drain reserves it, so a drain that times out still ends on time.
+ */
+export const leaseReleaseMs = (drainMs: number): number =>
+  Math.max(LEASE_RELEASE_MIN_MS, Math.min(LEASE_RELEASE_MAX_MS, Math.floor(drainMs / 4)))

@@ -1,7 +1,7 @@
 import { OutboxRelay, type SqsPollingSettings, SqsQueue, type SqsQueueSettings } from "@order-platform/sqs"
 import { Effect, Layer } from "effect"
 import { deliverEvents } from "./Delivery.ts"
-import { pollingDrainMs } from "./ShutdownBudget.ts"
+import { leaseReleaseMs, pollingDrainMs } from "./ShutdownBudget.ts"
 import { consumeOrderEvents } from "./SqsConsumer.ts"
 import type { WorkerSettings } from "./WorkerConfig.ts"
 
@@ -14,11 +14,14 @@ export const SqsConsumerMode = (
   sqs: { readonly queue: SqsQueueSettings; readonly polling: SqsPollingSettings }
 ) => {
   const { polling } = sqs
+  const drainMs = pollingDrainMs(settings.drainMs)
+  const releaseMs = leaseReleaseMs(drainMs)
   const consumer = consumeOrderEvents(
-    { ...polling, concurrency: settings.concurrency, drainMs: pollingDrainMs(settings.drainMs) },
+    { ...polling, concurrency: settings.concurrency, drainMs, leaseReleaseMs: releaseMs },
     (events, messages) =>
       deliverEvents(events, {
         leaseMs: settings.orderLeaseMs,
+        leaseReleaseMs: releaseMs,
         logAnnotations: messages.map(({ messageId, receiveCount }) => ({ messageId, receiveCount }))
       })
   )

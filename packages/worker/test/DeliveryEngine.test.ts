@@ -2,7 +2,7 @@ import { expect, it } from "@effect/vitest"
 import { cappedExponential } from "@order-platform/domain"
 import { Clock, Deferred, Effect, Exit, Fiber, Logger, Ref, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { runDeliveryEngine } from "../src/DeliveryEngine.ts"
+import { giveBackBudgetMs, runDeliveryEngine } from "../src/DeliveryEngine.ts"
 
 const waitFor = (check: Effect.Effect<boolean>) =>
   Effect.filterOrFail(check, (ok) => ok, () => "not yet").pipe(
@@ -142,4 +142,40 @@ it.live("a fetch under way does not keep slots that free meanwhile waiting for i
     yield* Deferred.succeed(slowFetch, undefined)
     yield* Scope.close(scope, Exit.void)
     expect(fetchedMeanwhile).toBe(true)
+  }).pipe(Effect.provide(Logger.layer([]))))
+
+it.effect("a drain that times out still ends by its deadline when the interrupted work first releases its leases for their whole bound", () =>
+  Effect.gen(function*() {
+    const drainMs = 1_000
+    const leaseReleaseMs = 250
+    const started = yield* Deferred.make<void>()
+    const givenBackAt = yield* Ref.make<number | undefined>(undefined)
+    const fetches = yield* Ref.make(0)
+    const scope = yield* Scope.make()
+    yield* runDeliveryEngine({ concurrency: 1, maxBatch: 1, drainMs, leaseReleaseMs }, {
+      fetch: () =>
+        Effect.flatMap(Ref.getAndUpdate(fetches, (n) => n + 1), (n) => n === 0 ? Effect.succeed([0]) : Effect.never),
+      // Work that never ends; interrupted, it takes its leases' release bound, then its whole give-back budget.
+      process: () =>
+        Effect.andThen(Deferred.succeed(started, undefined), Effect.never).pipe(
+          Effect.onInterrupt(() =>
+            Effect.sleep(leaseReleaseMs).pipe(
+              Effect.andThen(Effect.sleep(giveBackBudgetMs(drainMs))),
+              Effect.andThen(Clock.currentTimeMillis),
+              Effect.flatMap((now) => Ref.set(givenBackAt, now))
+            )
+          )
+        ),
+      giveBack: () => Effect.void,
+      fetchRetry: Schedule.spaced("10 millis"),
+      afterFetch: () => Effect.void
+    }).pipe(Scope.provide(scope))
+    yield* Deferred.await(started)
+    const stopAt = yield* Clock.currentTimeMillis
+    const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+    yield* TestClock.adjust(5_000)
+    yield* Fiber.join(closing)
+    const givenBack = yield* Ref.get(givenBackAt)
+    expect(givenBack).toBeDefined()
+    expect(givenBack! - stopAt).toBeLessThanOrEqual(drainMs)
   }).pipe(Effect.provide(Logger.layer([]))))
