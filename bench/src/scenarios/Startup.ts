@@ -3,6 +3,7 @@ import { failOnExit, type Program, waitForOk } from "../Programs.ts"
 import type { Row } from "../Results.ts"
 import { median, ratio, round, sleep } from "../Stats.ts"
 import { atMost } from "../Targets.ts"
+import { SLOW_STOP_DRAIN_MS, type SlowStopSample, slowStopSample } from "./SlowStop.ts"
 
 export interface StartupSample {
   readonly readyMs: number
@@ -18,6 +19,8 @@ export interface StartupResult {
   readonly workerOutbox: ReadonlyArray<StartupSample>
   readonly workerSqs: ReadonlyArray<StartupSample>
   readonly baselineWorker: ReadonlyArray<StartupSample>
+  readonly slowStopSqs: ReadonlyArray<SlowStopSample>
+  readonly slowStopOutbox: ReadonlyArray<SlowStopSample>
   readonly rows: ReadonlyArray<Row>
 }
 
@@ -62,6 +65,22 @@ const summary = (samples: ReadonlyArray<StartupSample>) => ({
 
 const IDLE_STOP_TARGET_MS = 2_000
 
+// The worker's whole shutdown, pool and clients closed, fits in SHUTDOWN_DRAIN_MS.
+const slowStopRow = (mode: string, samples: ReadonlyArray<SlowStopSample>, runs: string): Row => {
+  const stopMs = median(samples.map((s) => s.stopMs))
+  return {
+    scenario: `5 stop, worker ${mode}`,
+    metric: `slow work in flight, SIGTERM → exit (${runs})`,
+    unit: "ms",
+    better: "lower",
+    ours: stopMs,
+    target: atMost(stopMs, SLOW_STOP_DRAIN_MS, `≤ SHUTDOWN_DRAIN_MS (${SLOW_STOP_DRAIN_MS} ms)`),
+    note: `a 60 s business step; max ${Math.max(...samples.map((s) => s.stopMs))} ms; lease released in ${
+      samples.filter((s) => s.leaseReleased).length
+    } of ${samples.length}; exit codes: ${[...new Set(samples.map((s) => s.exitCode))].join(", ")}`
+  }
+}
+
 /**
  * Scenario 5: spawn → ready (API: /health/ready answers 200; baseline: /health), spawn → first
  * receive or claim (workers: their `worker.polling` line), and resident memory once idle; the
@@ -76,6 +95,8 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
   const workerOutbox: Array<StartupSample> = []
   const workerSqs: Array<StartupSample> = []
   const baselineWorker: Array<StartupSample> = []
+  const slowStopSqs: Array<SlowStopSample> = []
+  const slowStopOutbox: Array<SlowStopSample> = []
   for (let run = 1; run <= options.startupRuns; run++) {
     progress.update(`run ${run}/${options.startupRuns}: API`)
     const ours = await ctx.startApi(database.url, "startup")
@@ -94,6 +115,9 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
     baselineWorker.push(
       await sample(baseline, baseline.waitForEvent("worker.polling", 120_000).then((event) => event.at))
     )
+    progress.update(`run ${run}/${options.startupRuns}: worker stopped with slow work in flight`)
+    slowStopSqs.push(await slowStopSample(ctx, database.url, "sqs-consumer", queue))
+    slowStopOutbox.push(await slowStopSample(ctx, database.url, "outbox", queue))
   }
   const s = {
     api: summary(api),
@@ -152,6 +176,8 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
       target: atMost(s.workerOutbox.stopMs, IDLE_STOP_TARGET_MS, `≤ ${IDLE_STOP_TARGET_MS} ms`),
       note: `exit codes: ${s.workerOutbox.exitCodes}`
     },
+    slowStopRow("sqs-consumer", slowStopSqs, runs),
+    slowStopRow("outbox", slowStopOutbox, runs),
     {
       scenario: "5 memory, API",
       metric: "RSS idle",
@@ -203,5 +229,5 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
       ours: memory.outboxWorkerAfterDrain
     }])
   ]
-  return { api, baselineServer, workerOutbox, workerSqs, baselineWorker, rows }
+  return { api, baselineServer, workerOutbox, workerSqs, baselineWorker, slowStopSqs, slowStopOutbox, rows }
 }
