@@ -31,8 +31,7 @@ locals {
   api_container_name             = "api"
   api_deployment_maximum_percent = 200
 
-  # Variable names exactly as the API reads them (test/cross-check-config.test.ts compares them
-  # with the program's Config calls). SQS_ENDPOINT stays unset: the SDK uses the regional endpoint.
+  # Its environment variables: ecs-environment.tf.
   api_container = {
     name      = local.api_container_name
     image     = "${aws_ecr_repository.program["api"].repository_url}:${var.image_tag}"
@@ -48,31 +47,7 @@ locals {
       },
     ]
 
-    environment = [
-      { name = "PORT", value = tostring(var.api_container_port) },
-      # The ALB reaches the task at its own address (awsvpc), not at loopback.
-      { name = "API_HOST", value = "0.0.0.0" },
-      { name = "PGHOST", value = aws_db_instance.main.address },
-      { name = "PGPORT", value = tostring(aws_db_instance.main.port) },
-      { name = "PGDATABASE", value = aws_db_instance.main.db_name },
-      { name = "PGUSER", value = var.db_app_username },
-      # A token signed per new connection with the task role: nothing to rotate, nothing to inject.
-      { name = "DATABASE_AUTH", value = "iam" },
-      { name = "DATABASE_SSL", value = "true" },
-      { name = "DATABASE_POOL_SIZE", value = tostring(var.api_database_pool_size) },
-      { name = "SQS_QUEUE_URL", value = aws_sqs_queue.orders.url },
-      { name = "AWS_REGION", value = var.aws_region },
-      { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = local.otel_exporter_endpoint },
-      { name = "OTEL_EXPORTER_OTLP_PROTOCOL", value = "http/protobuf" },
-      { name = "OTEL_SERVICE_NAME", value = "${var.name_prefix}-api" },
-      { name = "OTEL_RESOURCE_ATTRIBUTES", value = local.otel_resource_attribute },
-      { name = "OTEL_TRACES_SAMPLER", value = "parentbased_traceidratio" },
-      { name = "OTEL_TRACES_SAMPLER_ARG", value = local.otel_sampler_ratio },
-      { name = "SHUTDOWN_DRAIN_MS", value = tostring(var.api_shutdown_drain_ms) },
-      { name = "METRICS_NAMESPACE", value = var.metrics_namespace },
-      { name = "LOG_LEVEL", value = var.log_level },
-      { name = "NODE_OPTIONS", value = local.api_node_options },
-    ]
+    environment = [for name, value in merge(local.program_common_environment, local.api_own_environment) : { name = name, value = value }]
 
     secrets = [
       { name = "ADMIN_TOKEN", valueFrom = aws_secretsmanager_secret.admin_token.arn },

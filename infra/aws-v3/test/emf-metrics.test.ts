@@ -22,12 +22,12 @@ import { makeRequestCounter } from "../../../packages/api/src/HttpMetrics.ts"
 import {
   containersOf,
   containerVariable,
+  dashboardGraphs,
   infraRoot,
   isArray,
   isObject,
   type Json,
   loadModule,
-  localObject,
   resourcesOfType
 } from "./support/terraform.ts"
 
@@ -153,10 +153,8 @@ const referenced = (): ReadonlyArray<Referenced> => {
     const dimensions = isObject(alarm["dimensions"]) ? alarm["dimensions"] : {}
     found.push({ where: `alarm ${label}`, name, dimensions: dimensions as Record<string, string> })
   }
-  const widgets = localObject(stack, "dashboard")["widgets"]
-  for (const widget of isArray(widgets) ? widgets : []) {
-    const properties = isObject(widget) ? widget["properties"] : undefined
-    const metrics: Json = isObject(properties) ? properties["metrics"] ?? [] : []
+  for (const properties of dashboardGraphs(stack)) {
+    const metrics: Json = properties["metrics"] ?? []
     for (const metric of isArray(metrics) ? metrics : []) {
       if (!isArray(metric) || metric[0] !== NAMESPACE_VARIABLE || typeof metric[1] !== "string") continue
       if (logFilterNames.has(metric[1])) continue
@@ -165,7 +163,7 @@ const referenced = (): ReadonlyArray<Referenced> => {
         Array.from({ length: pairs.length / 2 }, (_, index) => [pairs[2 * index]!, pairs[2 * index + 1]!])
       )
       found.push({
-        where: `dashboard "${String(isObject(properties) ? properties["title"] : "")}"`,
+        where: `dashboard "${String(properties["title"])}"`,
         name: metric[1],
         dimensions
       })

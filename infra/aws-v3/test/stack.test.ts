@@ -8,6 +8,7 @@ import {
   containersOf,
   containerVariable,
   containerVariables,
+  dashboardGraphs,
   dataSource,
   evaluate,
   evaluateNumber,
@@ -424,12 +425,9 @@ describe("EventBridge", () => {
 
 describe("dashboard", () => {
   const namespaces = (): ReadonlySet<string> => {
-    const dashboard = localObject(stack, "dashboard")
-    const widgets = dashboard["widgets"]
     const found = new Set<string>()
-    for (const widget of isArray(widgets) ? widgets : []) {
-      if (!isObject(widget) || !isObject(widget["properties"])) continue
-      const metrics = widget["properties"]["metrics"]
+    for (const graph of dashboardGraphs(stack)) {
+      const metrics = graph["metrics"]
       for (const metric of isArray(metrics) ? metrics : []) {
         if (isArray(metric) && typeof metric[0] === "string") found.add(`${metric[0]} ${String(metric[1])}`)
       }

@@ -82,6 +82,26 @@ run "defaults" {
   }
 
   assert {
+    condition = (
+      contains(local.api_container.environment, { name = "DATABASE_POOL_SIZE", value = tostring(var.api_database_pool_size) }) &&
+      contains(local.worker_container.environment, { name = "DATABASE_POOL_SIZE", value = tostring(var.worker_database_pool_size) }) &&
+      contains(local.api_container.environment, { name = "OTEL_SERVICE_NAME", value = "${var.name_prefix}-api" }) &&
+      contains(local.worker_container.environment, { name = "OTEL_SERVICE_NAME", value = "${var.name_prefix}-worker" }) &&
+      length(local.api_container.environment) == 21 && length(local.worker_container.environment) == 31
+    )
+    error_message = "Each container gets the common environment and its own, its own values winning where both name a variable."
+  }
+
+  assert {
+    condition = (
+      [for widget in local.dashboard.widgets : [widget.type, widget.x, widget.y, widget.width, widget.height]] == [for index in range(15) : ["metric", index % 3 * 8, floor(index / 3) * 6, 8, 6]] &&
+      alltrue([for widget in local.dashboard.widgets : widget.properties.region == "eu-west-1" && widget.properties.view == "timeSeries" && widget.properties.period == 60]) &&
+      local.dashboard.widgets[0].properties.title == "ALB requests and errors" && local.dashboard.widgets[14].properties.title == "Outbox backlog and oldest due row"
+    )
+    error_message = "The dashboard lays its 15 graphs out in five rows of three, 8 by 6 each, in the order dashboard_rows lists them."
+  }
+
+  assert {
     condition     = strcontains(local.db_bootstrap_container.command[4], "order_platform.app_role") && contains(local.db_bootstrap_container.environment, { name = "PGOPTIONS", value = "-c order_platform.app_role=orders_app" })
     error_message = "The db-bootstrap task runs sql/app-role.sql for the application role."
   }

@@ -402,6 +402,19 @@ export const evaluateNumber = (mod: TfModule, value: Json | undefined, options: 
   return number
 }
 
+/**
+ * The dashboard's graphs (each widget's `properties` but the region, view and period every graph
+ * shares), as written in `local.dashboard_rows`, row by row; `local.dashboard` places them.
+ */
+export const dashboardGraphs = (mod: TfModule): ReadonlyArray<JsonObject> => {
+  const rows = local(mod, "dashboard_rows")
+  if (!isArray(rows)) throw new Error("local.dashboard_rows is not a list literal")
+  return rows.flatMap((row) => {
+    if (!isArray(row) || !row.every(isObject)) throw new Error("each dashboard row must be a list of objects")
+    return row
+  })
+}
+
 // ---------------------------------------------------------------------------------------------
 // ECS container definitions (kept as locals and jsonencode'd into the task definitions).
 // ---------------------------------------------------------------------------------------------
@@ -435,8 +448,36 @@ export const containersOf = (mod: TfModule, taskDefinitionName: string): Readonl
     .map((item) => {
       const name = /^local\.([A-Za-z0-9_]+)$/.exec(item)?.[1]
       if (name === undefined) throw new Error(`container ${item} is not a local`)
+      return withEnvironmentListed(mod, localObject(mod, name))
+    })
+}
+
+/** `[for name, value in merge(local.a, local.b) : { name = name, value = value }]`: maps kept as locals. */
+const ENVIRONMENT_FROM_MAPS =
+  /^\[\s*for\s+(\w+)\s*,\s*(\w+)\s+in\s+merge\(([^()]*)\)\s*:\s*\{\s*name\s*=\s*\1\s*,\s*value\s*=\s*\2\s*\}\s*\]$/s
+
+/**
+ * A container whose `environment` is built from maps of name to value (locals, merged in order, a
+ * later one winning as in Terraform), with that environment as the literal list it becomes.
+ */
+const withEnvironmentListed = (mod: TfModule, container: JsonObject): JsonObject => {
+  const expression = bareExpression(container["environment"])
+  if (expression === undefined) return container
+  const maps = ENVIRONMENT_FROM_MAPS.exec(expression)?.[3]
+  if (maps === undefined) {
+    throw new Error(
+      `environment must be a literal list, or [for name, value in merge(local.*, ...) : { name = name, value = value }]: ${expression}`
+    )
+  }
+  const merged = Object.assign(
+    {},
+    ...maps.split(",").map((item) => {
+      const name = /^local\.([A-Za-z0-9_]+)$/.exec(item.trim())?.[1]
+      if (name === undefined) throw new Error(`environment map ${item.trim()} is not a local`)
       return localObject(mod, name)
     })
+  ) as JsonObject
+  return { ...container, environment: Object.entries(merged).map(([name, value]) => ({ name, value })) }
 }
 
 export const containerVariables = (container: JsonObject): ReadonlyArray<ContainerVariable> => {
