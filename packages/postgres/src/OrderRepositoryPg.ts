@@ -30,10 +30,9 @@ export const OrderRepositoryPg = Layer.effect(
       execute: (id) => sql`SELECT ${columns} FROM orders WHERE id = ${id}`
     })
 
-    // ON CONFLICT instead of catching the unique violation: a failed statement would abort the
-    // enclosing transaction, where the in-memory store lets the caller carry on.
-    const insert = Effect.fn("OrderRepositoryPg.insert")(function*(order: Order) {
-      const inserted = yield* sql`
+    // The order's row unless its id is taken; RETURNING id tells which. Alone or as a CTE.
+    const insertOrder = (order: Order) =>
+      sql`
         INSERT INTO orders (${columns}) VALUES (
           ${order.id}, ${order.customerId}, ${JSON.stringify(order.items)}::jsonb, ${order.currency},
           ${order.totalCents}, ${order.status}, ${order.attempts}, ${order.failureReason},
@@ -41,7 +40,12 @@ export const OrderRepositoryPg = Layer.effect(
         )
         ON CONFLICT (id) DO NOTHING
         RETURNING id
-      `.pipe(orPersistenceError("OrderRepository.insert"))
+      `
+
+    // ON CONFLICT instead of catching the unique violation: a failed statement would abort the
+    // enclosing transaction, where the in-memory store lets the caller carry on.
+    const insert = Effect.fn("OrderRepositoryPg.insert")(function*(order: Order) {
+      const inserted = yield* insertOrder(order).pipe(orPersistenceError("OrderRepository.insert"))
       if (inserted.length === 0) return yield* new OrderAlreadyExists({ orderId: order.id })
     })
 
@@ -51,15 +55,7 @@ export const OrderRepositoryPg = Layer.effect(
     const insertWithEvent = Effect.fn("OrderRepositoryPg.insertWithEvent")(
       function*(order: Order, event: OrderEvent, availableAt: Date) {
         const inserted = yield* sql`
-        WITH o AS (
-          INSERT INTO orders (${columns}) VALUES (
-            ${order.id}, ${order.customerId}, ${JSON.stringify(order.items)}::jsonb, ${order.currency},
-            ${order.totalCents}, ${order.status}, ${order.attempts}, ${order.failureReason},
-            ${order.leaseExpiresAt}, ${order.createdAt}, ${order.updatedAt}, ${order.version}
-          )
-          ON CONFLICT (id) DO NOTHING
-          RETURNING id
-        )
+        WITH o AS (${insertOrder(order)})
         INSERT INTO outbox (event_id, order_id, type, payload, correlation_id, status, available_at)
         SELECT ${event.eventId}, o.id, ${event.type}, ${encodeEventJson(event)}::jsonb,
           ${event.correlationId}, 'PENDING', ${availableAt}

@@ -36,6 +36,14 @@ export const OutboxPg = Layer.effect(
     const sql = yield* SqlClient.SqlClient
 
     // Re-appending an event id starts its delivery afresh, as the in-memory outbox does.
+    const startAfresh = sql`
+      ON CONFLICT (event_id) DO UPDATE SET
+        sequence = nextval(pg_get_serial_sequence('outbox', 'sequence')),
+        order_id = excluded.order_id, type = excluded.type, payload = excluded.payload,
+        correlation_id = excluded.correlation_id, status = 'PENDING', delivery_attempts = 0,
+        available_at = excluded.available_at, claimed_until = NULL, sent_at = NULL, last_error = NULL
+    `
+
     const append = Effect.fn("OutboxPg.append")(function*(event: OrderEvent, availableAt: Date) {
       yield* sql`
         INSERT INTO outbox (event_id, order_id, type, payload, correlation_id, status, available_at)
@@ -43,11 +51,7 @@ export const OutboxPg = Layer.effect(
           ${event.eventId}, ${event.orderId}, ${event.type}, ${encodeEventJson(event)}::jsonb,
           ${event.correlationId}, 'PENDING', ${availableAt}
         )
-        ON CONFLICT (event_id) DO UPDATE SET
-          sequence = nextval(pg_get_serial_sequence('outbox', 'sequence')),
-          order_id = excluded.order_id, type = excluded.type, payload = excluded.payload,
-          correlation_id = excluded.correlation_id, status = 'PENDING', delivery_attempts = 0,
-          available_at = excluded.available_at, claimed_until = NULL, sent_at = NULL, last_error = NULL
+        ${startAfresh}
       `.pipe(orPersistenceError("Outbox.append"))
     })
 
@@ -61,11 +65,7 @@ export const OutboxPg = Layer.effect(
           available_at timestamptz
         )
         ORDER BY position
-        ON CONFLICT (event_id) DO UPDATE SET
-          sequence = nextval(pg_get_serial_sequence('outbox', 'sequence')),
-          order_id = excluded.order_id, type = excluded.type, payload = excluded.payload,
-          correlation_id = excluded.correlation_id, status = 'PENDING', delivery_attempts = 0,
-          available_at = excluded.available_at, claimed_until = NULL, sent_at = NULL, last_error = NULL
+        ${startAfresh}
       `.pipe(orPersistenceError("Outbox.appendMany"))
     })
 
