@@ -49,6 +49,15 @@ describe("chaos verdict", () => {
     expect(tally.trail.get("a")).toEqual(["worker (x-1.1): order.processed", "worker (x-2.2): order.processed"])
   })
 
+  it("times each event from the fault's end: its first and last after, its last before", () => {
+    const tally = new LogTally()
+    for (const at of [100, 900, 1_200, 1_500]) tally.record("worker", { event: "order.processed", level: "INFO" }, at)
+    tally.record("worker", { event: "sqs.receive_failed", level: "WARN" }, 800)
+    expect(tally.span("order.processed", 1_000)).toEqual({ lastBefore: -100, first: 200, last: 500 })
+    expect(tally.span("sqs.receive_failed", 1_000)).toEqual({ lastBefore: -200 })
+    expect(tally.span("outbox.sqs_reachable", 1_000)).toBeUndefined()
+  })
+
   it("reports lost and double orders in the table and the Markdown", () => {
     const scenario: ChaosScenarioResult = {
       id: "s",
@@ -67,7 +76,9 @@ describe("chaos verdict", () => {
       errorLog: {},
       logEvents: {},
       notes: [],
-      details: {}
+      details: {
+        recovery: { loadAverage: [1.5, 2, 2.5], "order.processed": { lastBefore: -100, first: 200, last: 500 } }
+      }
     }
     const result = {
       startedAt: "2026-01-01T00:00:00.000Z",
@@ -93,6 +104,9 @@ describe("chaos verdict", () => {
     const table = formatChaosTable(result)
     expect(table).toMatch(/a scenario\s+6\s+1\s+5\s+1\s+1\s+0\s+0\s+0\s+—\s+1\.5\s+ok/)
     expect(table).toContain("5xx by status: {\"503\":1}")
+    expect(table).toContain(
+      "after the fault (ms: [last before] first–last): load average 1.5 2 2.5; order.processed [-100] 200–500"
+    )
     expect(formatChaosMarkdown(result)).toContain("| a scenario | 6 | 1 | 5 | 1 | 1 | 0 | 0 | 0 | — | 1.5 | ok |")
   })
 })

@@ -35,13 +35,14 @@ export class LogTally {
     }, FOREVER_MS).catch(() => undefined)
   }
 
-  record(programName: string, line: Readonly<Record<string, unknown>>): void {
+  /** One line of `programName`'s, read at `at` (performance.now()). */
+  record(programName: string, line: Readonly<Record<string, unknown>>, at = performance.now()): void {
     const event = typeof line["event"] === "string" ? line["event"] : undefined
     const orderId = typeof line["orderId"] === "string" ? line["orderId"] : undefined
     if (event !== undefined) {
       this.events.set(event, (this.events.get(event) ?? 0) + 1)
       const times = this.times.get(event) ?? []
-      times.push(performance.now())
+      times.push(at)
       this.times.set(event, times)
     }
     if (orderId !== undefined && event !== undefined) {
