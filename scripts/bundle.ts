@@ -4,8 +4,9 @@
  *   node scripts/bundle.ts [api] [worker]     (default: both; npm run bundle)
  *
  * Writes dist/<program>/main.mjs, the chunks it imports on demand (chunks/*.mjs: code only some
- * requests need, such as the API's docs page, stays out of start-up) and their source maps, at
- * the repository root. The workspace packages
+ * requests need, such as the API's docs page, stays out of start-up), their source maps and the
+ * V8 compile cache of a first run (compile-cache/, scripts/compile-cache.ts), at the repository
+ * root. The workspace packages
  * are taken from their TypeScript sources (the @order-platform/source condition), so a bundle
  * needs no `tsc` first; type checking stays with `npm run typecheck`. Nothing is left external:
  * the programs load no file at run time (the migrations are TypeScript modules, the RDS CA bundle
@@ -20,6 +21,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { builtinModules } from "node:module"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { warmCompileCache } from "./compile-cache.ts"
 
 export const PROGRAMS = {
   api: "packages/api/src/main.ts",
@@ -187,6 +189,8 @@ export interface BundleResult {
   readonly bytes: number
   readonly chunks: number
   readonly chunkBytes: number
+  /** Modules in its compile cache (compile-cache.ts). */
+  readonly cachedModules: number
 }
 
 /** Builds one program's bundle into `outDir/<program>/` (default: the repository's dist). */
@@ -241,7 +245,8 @@ export const bundle = async (
   const code = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith(".mjs"))
   const bytes = code.find(([path]) => path.endsWith("/main.mjs"))?.[1].bytes ?? 0
   const chunkBytes = code.reduce((sum, [, output]) => sum + output.bytes, 0) - bytes
-  return { program, file: outfile, bytes, chunks: code.length - 1, chunkBytes }
+  const cachedModules = await warmCompileCache(folder, program)
+  return { program, file: outfile, bytes, chunks: code.length - 1, chunkBytes, cachedModules }
 }
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)
@@ -255,10 +260,12 @@ if (isMain) {
   const programs = (requested.length > 0 ? requested : Object.keys(PROGRAMS)) as Array<BundledProgram>
   try {
     for (const program of programs) {
-      const { bytes, chunkBytes, chunks } = await bundle(program)
+      const { bytes, cachedModules, chunkBytes, chunks } = await bundle(program)
       const kib = (count: number) => `${(count / 1024).toFixed(0)} KiB`
       process.stdout.write(
-        `bundle: ${bundlePath(program)} (${kib(bytes)}; ${chunks} chunks on demand, ${kib(chunkBytes)})\n`
+        `bundle: ${bundlePath(program)} (${kib(bytes)}; ${chunks} chunks on demand, ${
+          kib(chunkBytes)
+        }; compile cache of ${cachedModules} modules)\n`
       )
     }
   } catch (error) {

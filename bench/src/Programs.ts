@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process"
+import { dirname, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import { compileCacheEnv } from "../../scripts/compile-cache.ts"
 import { rssMiB } from "./Proc.ts"
 
 /** The repository root (bench/src/../..): programs run from here, as the local launcher runs them. */
@@ -64,7 +66,7 @@ const installExitHook = () => {
  * Spawns `node <entryPoint>` from the repository root; a TypeScript entry point with
  * `--conditions=@order-platform/source`, so workspace packages resolve to their sources too (a
  * compiled one resolves them to their dist); a bundle (.mjs, scripts/bundle.ts) with
- * `--enable-source-maps`, as the images' CMD runs it.
+ * `--enable-source-maps` and the compile cache beside it, as the images run it.
  */
 export const startProgram = (options: ProgramOptions): Program => {
   installExitHook()
@@ -77,7 +79,13 @@ export const startProgram = (options: ProgramOptions): Program => {
       ...(options.nodeArgs ?? []),
       options.entryPoint
     ],
-    { cwd: repositoryRoot, env: options.env, stdio: ["ignore", "pipe", "pipe"] }
+    {
+      cwd: repositoryRoot,
+      env: options.entryPoint.endsWith(".mjs")
+        ? { ...compileCacheEnv(dirname(resolve(repositoryRoot, options.entryPoint))), ...options.env }
+        : options.env,
+      stdio: ["ignore", "pipe", "pipe"]
+    }
   )
   running.add(child)
   const tail: Array<string> = []

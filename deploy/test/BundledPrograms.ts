@@ -1,11 +1,13 @@
 /**
  * The bundled programs (scripts/bundle.ts) as child processes for the deploy tests: started from
- * a folder of their own with only PATH and HOME from this process, so nothing of the repository's
+ * a folder of their own with only PATH and HOME from this process (and, as in the images, the
+ * compile cache beside the bundle), so nothing of the repository's
  * environment leaks in, and killed by the cleanups the caller runs after its tests.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { join } from "node:path"
 import type { BundledProgram } from "../../scripts/bundle.ts"
+import { compileCacheEnv } from "../../scripts/compile-cache.ts"
 
 export interface Started {
   readonly child: ChildProcess
@@ -27,7 +29,13 @@ export const startBundled = (
 ): Started => {
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), join(options.outDir, program, "main.mjs")], {
     cwd: options.cwd,
-    env: { PATH: process.env["PATH"] ?? "", HOME: options.cwd, ...env },
+    // As in the images: the compile cache beside the bundle.
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      HOME: options.cwd,
+      ...compileCacheEnv(join(options.outDir, program)),
+      ...env
+    },
     stdio: ["ignore", "pipe", "pipe"]
   })
   const output: Array<string> = []

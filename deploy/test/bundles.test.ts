@@ -15,7 +15,7 @@ import { randomBytes, randomUUID } from "node:crypto"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { SourceMap } from "node:module"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
+import { dirname, join, relative } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bundle, type BundledProgram, PROGRAMS, repositoryRoot } from "../../scripts/bundle.ts"
 import { startBundled, type Started, waitFor } from "./BundledPrograms.ts"
@@ -110,6 +110,25 @@ describe("the program bundles", () => {
       )
       // node:module gives the bundle its require (the banner); `node:http`'s namespace would load undici.
       expect(new Set(imported), program).toEqual(new Set(["node:module"]))
+    }
+  })
+
+  it("start from their compile cache: V8 takes the cached code of main.mjs and of every chunk it loads at start-up", async () => {
+    for (const program of Object.keys(PROGRAMS) as Array<BundledProgram>) {
+      const folder = join(outDir, program)
+      const startUp = readFileSync(join(folder, "main.mjs"), "utf8")
+      const staticChunks = [...startUp.matchAll(/from\s*"\.\/(chunks\/[^"]+\.mjs)"/g)].map((match) => match[1]!)
+      // Nothing to connect to: the program starts from its cache, fails at its first connection, exits.
+      const started = start(program, {
+        NODE_DEBUG_NATIVE: "COMPILE_CACHE",
+        DATABASE_URL: "postgresql://bundles@127.0.0.1:1/bundles",
+        PORT: String(await findFreePort())
+      })
+      await started.exited
+      const accepted = [...started.output.join("").matchAll(/code cache for ESM file:\/\/(\S+) was accepted/g)].map((
+        match
+      ) => relative(folder, match[1]!))
+      expect(new Set(accepted), program).toEqual(new Set(["main.mjs", ...staticChunks]))
     }
   })
 

@@ -9,6 +9,7 @@ import { validate } from "dockerfile-utils"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+import { COMPILE_CACHE_DIR } from "../../scripts/compile-cache.ts"
 import { openBuildContext, resolveContextSource } from "../scripts/lib/context.ts"
 import { finalStage, inheritedSteps, rootImage, stageConfig } from "../scripts/lib/dockerfile-model.ts"
 import { readWorkspaces, runtimeWorkspaces } from "../scripts/lib/workspaces.ts"
@@ -80,6 +81,11 @@ describe.each(images)("$file", (spec) => {
     const youngGeneration = spec.program === "api" ? ["--max-semi-space-size=16"] : []
     expect(finalConfig.cmd?.argv).toEqual(["node", "--enable-source-maps", ...youngGeneration, "main.mjs"])
     expect(finalConfig.workdir).toBe("/app")
+  })
+
+  it("starts from the compile cache scripts/bundle.ts writes beside main.mjs, read by its path relative to the cache", () => {
+    expect(finalConfig.env.get("NODE_COMPILE_CACHE")).toBe(`${finalConfig.workdir}/${COMPILE_CACHE_DIR}`)
+    expect(finalConfig.env.get("NODE_COMPILE_CACHE_PORTABLE")).toBe("1")
   })
 
   it("sets NODE_ENV=production in the runtime stage", () => {
@@ -182,6 +188,7 @@ describe.each(images)("$file", (spec) => {
     expect([...sources].sort()).toEqual([...needed].sort())
     const contextFiles = copies.filter(({ step }) => step.origin.kind === "context").flatMap(({ step }) => step.sources)
     expect(contextFiles).toContain("scripts/bundle.ts")
+    expect(contextFiles).toContain("scripts/compile-cache.ts")
     expect(contextFiles).toContain("tsconfig.base.json")
   })
 
