@@ -235,8 +235,17 @@ export const bundle = async (
     logLevel: "warning"
   })
   for (const mapFile of Object.keys(result.metafile.outputs).filter((path) => path.endsWith(".map"))) {
-    const map = JSON.parse(readFileSync(join(repositoryRoot, mapFile), "utf8")) as SourceMapV3
-    writeFileSync(join(repositoryRoot, mapFile), JSON.stringify(keepOwnMappings(map, isOwnSource)))
+    const mapPath = join(repositoryRoot, mapFile)
+    const own = keepOwnMappings(JSON.parse(readFileSync(mapPath, "utf8")) as SourceMapV3, isOwnSource)
+    if (own.sources.length > 0) {
+      writeFileSync(mapPath, JSON.stringify(own))
+      continue
+    }
+    // A file of library code only maps nothing: without the link, Node neither reads the map nor
+    // measures the file's every line when it loads it (with --enable-source-maps, per file).
+    rmSync(mapPath)
+    const codePath = mapPath.slice(0, -".map".length)
+    writeFileSync(codePath, readFileSync(codePath, "utf8").replace(/\/\/# sourceMappingURL=\S+\s*$/, ""))
   }
   const left = externalImports(result.metafile)
   if (left.length > 0) {

@@ -89,6 +89,23 @@ describe("the program bundles", () => {
     }
   })
 
+  it("link a source map only to the files that hold our code (Node measures every line of a linked file at load)", () => {
+    for (const program of Object.keys(PROGRAMS) as Array<BundledProgram>) {
+      const folder = join(outDir, program)
+      const chunks = readdirSync(join(folder, "chunks")).filter((name) => name.endsWith(".mjs"))
+      const linked = chunks.filter((name) =>
+        readFileSync(join(folder, "chunks", name), "utf8").includes("//# sourceMappingURL=")
+      )
+      const ownCode = chunks.filter((name) => {
+        const map = join(folder, "chunks", `${name}.map`)
+        return existsSync(map) &&
+          (JSON.parse(readFileSync(map, "utf8")) as { sources: Array<string> }).sources.length > 0
+      })
+      expect(linked, program).toEqual(ownCode)
+      expect(linked.length, program).toBeLessThan(chunks.length)
+    }
+  })
+
   it("leave Swagger UI out of what the API loads at start-up: a chunk loaded on the first /docs request", () => {
     const startUp = readFileSync(join(outDir, "api", "main.mjs"), "utf8")
     const staticChunks = [...startUp.matchAll(/from\s*"\.\/(chunks\/[^"]+\.mjs)"/g)].map((match) => match[1]!)
