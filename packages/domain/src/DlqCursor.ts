@@ -1,7 +1,7 @@
-import { Result, Schema } from "effect"
-import { InvalidCursor } from "./BusinessErrors.ts"
+import { Schema } from "effect"
 import { NonNegativeInt } from "./NonNegativeInt.ts"
 import { OrderId } from "./Order.ts"
+import { newestFirst, pagingCursor } from "./PagingCursor.ts"
 
 /** Position in the newest-failure-first DLQ listing: strictly after (failedAt, orderId). */
 export interface DlqCursor {
@@ -9,25 +9,19 @@ export interface DlqCursor {
   readonly orderId: OrderId
 }
 
-// Tagged so an orders cursor is never taken for a DLQ one.
-const CursorPayload = Schema.fromJsonString(Schema.Tuple([Schema.Literal("dlq"), NonNegativeInt, OrderId]))
-const decodePayload = Schema.decodeUnknownResult(CursorPayload)
-const encodePayload = Schema.encodeSync(CursorPayload)
+const dlqCursor = pagingCursor({
+  // Tagged so an orders cursor is never taken for a DLQ one.
+  wire: Schema.Tuple([Schema.Literal("dlq"), NonNegativeInt, OrderId]),
+  toWire: (cursor: DlqCursor) => ["dlq", cursor.failedAt.getTime(), cursor.orderId] as const,
+  fromWire: ([, failedAtMs, orderId]): DlqCursor => ({ failedAt: new Date(failedAtMs), orderId })
+})
 
-export const encodeDlqCursor = (cursor: DlqCursor): string =>
-  Buffer.from(encodePayload(["dlq", cursor.failedAt.getTime(), cursor.orderId])).toString("base64url")
+export const encodeDlqCursor = dlqCursor.encode
 
-export const decodeDlqCursor = (cursor: string): Result.Result<DlqCursor, InvalidCursor> =>
-  decodePayload(Buffer.from(cursor, "base64url").toString("utf8")).pipe(
-    Result.map(([, failedAtMs, orderId]) => ({ failedAt: new Date(failedAtMs), orderId })),
-    Result.mapError(() => new InvalidCursor({ cursor }))
-  )
+export const decodeDlqCursor = dlqCursor.decode
 
 /** Newest failure first; ties broken by order id so pages never overlap. */
-export const compareNewestFailureFirst = (
-  a: { readonly failedAt: Date; readonly orderId: string },
-  b: { readonly failedAt: Date; readonly orderId: string }
-): number => {
-  const byTime = b.failedAt.getTime() - a.failedAt.getTime()
-  return byTime !== 0 ? byTime : a.orderId < b.orderId ? 1 : a.orderId > b.orderId ? -1 : 0
-}
+export const compareNewestFailureFirst = newestFirst<{ readonly failedAt: Date; readonly orderId: string }>(
+  (entry) => entry.failedAt,
+  (entry) => entry.orderId
+)

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { decodeDlqCursor, encodeDlqCursor } from "../DlqCursor.ts"
 import type { DlqEntry } from "../DlqEntry.ts"
 import { DlqRepository } from "../DlqRepository.ts"
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./ListOrders.ts"
+import { pageOf, pageSizeFor } from "./Paging.ts"
 
 export interface ListDlqEntriesRequest {
   readonly limit?: number | undefined
@@ -19,14 +19,9 @@ export interface DlqEntryPage {
 
 export const listDlqEntries = Effect.fn("ListDlqEntries")(function*(request: ListDlqEntriesRequest = {}) {
   const dlq = yield* DlqRepository
-  const limit = Math.min(Math.max(request.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE)
+  const size = pageSizeFor(request.limit)
   const after = request.cursor === undefined ? undefined : yield* Effect.fromResult(decodeDlqCursor(request.cursor))
-  // One extra row tells whether another page exists without a count query.
-  const rows = yield* dlq.list({ limit: limit + 1, after, reasonContains: request.reason })
-  const page = rows.slice(0, limit)
-  const last = page[page.length - 1]
-  return {
-    entries: page,
-    nextCursor: rows.length > limit && last !== undefined ? encodeDlqCursor(last) : null
-  } satisfies DlqEntryPage
+  const rows = yield* dlq.list({ limit: size + 1, after, reasonContains: request.reason })
+  const { items, nextCursor } = pageOf(rows, size, encodeDlqCursor)
+  return { entries: items, nextCursor } satisfies DlqEntryPage
 })

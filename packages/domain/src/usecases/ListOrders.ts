@@ -2,9 +2,9 @@ import { Effect } from "effect"
 import type { Order, OrderStatus } from "../Order.ts"
 import { decodeCursor, encodeCursor } from "../OrderCursor.ts"
 import { OrderRepository } from "../OrderRepository.ts"
+import { pageOf, pageSizeFor } from "./Paging.ts"
 
-export const DEFAULT_PAGE_SIZE = 20
-export const MAX_PAGE_SIZE = 100
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./Paging.ts"
 
 export interface ListOrdersRequest {
   readonly status?: OrderStatus | undefined
@@ -20,14 +20,9 @@ export interface OrderPage {
 
 export const listOrders = Effect.fn("ListOrders")(function*(request: ListOrdersRequest) {
   const orders = yield* OrderRepository
-  const limit = Math.min(Math.max(request.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE)
+  const size = pageSizeFor(request.limit)
   const after = request.cursor === undefined ? undefined : yield* Effect.fromResult(decodeCursor(request.cursor))
-  // One extra row tells whether another page exists without a count query.
-  const rows = yield* orders.list({ status: request.status, limit: limit + 1, after })
-  const page = rows.slice(0, limit)
-  const last = page[page.length - 1]
-  return {
-    orders: page,
-    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null
-  } satisfies OrderPage
+  const rows = yield* orders.list({ status: request.status, limit: size + 1, after })
+  const { items, nextCursor } = pageOf(rows, size, encodeCursor)
+  return { orders: items, nextCursor } satisfies OrderPage
 })
