@@ -179,8 +179,9 @@ export const keepOwnMappings = (map: SourceMapV3, isOwn: (source: string) => boo
   return { ...map, sources, names: [], mappings: lines.join(";") }
 }
 
-/** Our own code: the workspace packages' sources, not what comes from node_modules. */
-const isOwnSource = (source: string): boolean => !source.includes("node_modules/")
+/** Our own code: the workspace packages' sources, not node_modules nor the built-ins' stand-ins. */
+const isOwnSource = (source: string): boolean =>
+  !source.includes("node_modules/") && !source.startsWith(`${BUILTIN_AS_CJS}:`)
 
 export interface BundleResult {
   readonly program: BundledProgram
