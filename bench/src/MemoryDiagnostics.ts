@@ -82,9 +82,9 @@ const ARENA_BYTES = 64n * 1024n * 1024n
  * mapping (V8's heap pages, mmap'd large malloc blocks, thread stacks).
  */
 export const classifyMappings = (mappings: ReadonlyArray<Mapping>): Record<string, number> => {
-  const kinds: Record<string, number> = {}
-  const add = (kind: string, kib: number) => {
-    if (kib > 0) kinds[kind] = Math.round(((kinds[kind] ?? 0) + kib / 1024) * 10) / 10
+  const kib: Record<string, number> = {}
+  const add = (kind: string, size: number) => {
+    if (size > 0) kib[kind] = (kib[kind] ?? 0) + size
   }
   for (const [index, mapping] of mappings.entries()) {
     if (mapping.anonymousKiB === 0) continue
@@ -100,7 +100,8 @@ export const classifyMappings = (mappings: ReadonlyArray<Mapping>): Record<strin
       add(arena ? "malloc thread arenas" : "other anonymous (V8 pages, large mallocs, stacks)", mapping.anonymousKiB)
     }
   }
-  return kinds
+  // Rounded once, at the end: V8's heap is hundreds of 256 KiB pages.
+  return Object.fromEntries(Object.entries(kib).map(([kind, size]) => [kind, Math.round(size / 102.4) / 10]))
 }
 
 export interface V8Memory {

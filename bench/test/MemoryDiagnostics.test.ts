@@ -17,15 +17,17 @@ describe("where RSS is", () => {
       // A thread arena: 64 MiB-aligned, its used head read-write, the rest of the 64 MiB PROT_NONE.
       mapping("7f0004000000-7f0004800000", "rw-p", "", 2048),
       mapping("7f0004800000-7f0008000000", "---p", "", 0),
-      // A V8 page (256 KiB) and a file written to (copy-on-write).
+      // Three V8 pages (256 KiB each) and a file written to (copy-on-write).
       mapping("7f0010040000-7f0010080000", "rw-p", "", 256),
+      mapping("7f0010100000-7f0010140000", "rw-p", "", 256),
+      mapping("7f0010200000-7f0010240000", "rw-p", "", 256),
       mapping("7f0020000000-7f0020010000", "rw-p", "/usr/bin/node", 8),
       mapping("7ffd00000000-7ffd00021000", "rw-p", "[stack]", 100)
     ].join("\n")
     expect(classifyMappings(parseSmaps(smaps))).toEqual({
       "malloc main arena ([heap])": 4,
       "malloc thread arenas": 2,
-      "other anonymous (V8 pages, large mallocs, stacks)": 0.3,
+      "other anonymous (V8 pages, large mallocs, stacks)": 0.8,
       "file-backed, written": 0,
       "main stack": 0.1
     })
