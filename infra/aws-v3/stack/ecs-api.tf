@@ -60,16 +60,7 @@ locals {
       initProcessEnabled = true
     }
 
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        "awslogs-group"         = aws_cloudwatch_log_group.api.name
-        "awslogs-region"        = var.aws_region
-        "awslogs-stream-prefix" = "api"
-        "mode"                  = "non-blocking"
-        "max-buffer-size"       = "25m"
-      }
-    }
+    logConfiguration = local.program_log_configuration["api"]
   }
 }
 

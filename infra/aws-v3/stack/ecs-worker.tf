@@ -30,16 +30,7 @@ locals {
       initProcessEnabled = true
     }
 
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        "awslogs-group"         = aws_cloudwatch_log_group.worker.name
-        "awslogs-region"        = var.aws_region
-        "awslogs-stream-prefix" = "worker"
-        "mode"                  = "non-blocking"
-        "max-buffer-size"       = "25m"
-      }
-    }
+    logConfiguration = local.program_log_configuration["worker"]
   }
 }
 

@@ -69,13 +69,11 @@ describe("ECS services and task definitions", () => {
     expect(stack.variables.get("image_tag")).not.toHaveProperty("default")
   })
 
+  // The plan test (tests/plan.tftest.hcl) checks the group and prefix each program's entry gets.
   it.each(["api", "worker"])("%s: init process enabled, awslogs to its own log group", (program) => {
     const [container] = containersOf(stack, program)
     expect(container?.["linuxParameters"]).toEqual({ initProcessEnabled: true })
-    const logging = container?.["logConfiguration"]
-    expect(isObject(logging) && isObject(logging["options"]) ? logging["options"]["awslogs-group"] : undefined).toBe(
-      `\${aws_cloudwatch_log_group.${program}.name}`
-    )
+    expect(container?.["logConfiguration"]).toBe(`\${local.program_log_configuration["${program}"]}`)
   })
 
   it.each(["api", "worker"])(

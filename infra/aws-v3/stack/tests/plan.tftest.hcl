@@ -102,6 +102,17 @@ run "defaults" {
   }
 
   assert {
+    condition = alltrue([
+      for program, container in { api = local.api_container, worker = local.worker_container } :
+      container.logConfiguration.logDriver == "awslogs" &&
+      container.logConfiguration.options["awslogs-group"] == "/ecs/${var.name_prefix}/${program}" &&
+      container.logConfiguration.options["awslogs-stream-prefix"] == program &&
+      container.logConfiguration.options["mode"] == "non-blocking"
+    ])
+    error_message = "Each program logs through awslogs, non-blocking, to its own log group under its own stream prefix."
+  }
+
+  assert {
     condition     = strcontains(local.db_bootstrap_container.command[4], "order_platform.app_role") && contains(local.db_bootstrap_container.environment, { name = "PGOPTIONS", value = "-c order_platform.app_role=orders_app" })
     error_message = "The db-bootstrap task runs sql/app-role.sql for the application role."
   }
