@@ -33,10 +33,7 @@ const noNodeModulesAbove = (folder: string): boolean => {
   return true
 }
 
-const stop = async (program: Started): Promise<number | null> => {
-  program.child.kill("SIGTERM")
-  return program.exited
-}
+const stop = async (program: Started): Promise<number | null> => (await program.stop(60_000)).code
 
 describe("the program bundles", () => {
   let env: Record<string, string> = {}
@@ -142,7 +139,7 @@ describe("the program bundles", () => {
         PORT: String(await findFreePort())
       })
       await started.exited
-      const accepted = [...started.output.join("").matchAll(/code cache for ESM file:\/\/(\S+) was accepted/g)].map((
+      const accepted = [...started.output().matchAll(/code cache for ESM file:\/\/(\S+) was accepted/g)].map((
         match
       ) => relative(folder, match[1]!))
       expect(new Set(accepted), program).toEqual(new Set(["main.mjs", ...staticChunks]))

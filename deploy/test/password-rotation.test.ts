@@ -66,7 +66,7 @@ const waitFor = <A>(
 ) => waitForPrograms(what, programs, probe, seconds)
 
 const logEvents = (program: Started, event: string) =>
-  program.output.join("").split("\n").filter((line) => line.includes(`"event":"${event}"`)).length
+  program.lines().filter((line) => line.json?.["event"] === event).length
 
 interface Outcome {
   readonly status: number
