@@ -68,8 +68,8 @@ export class ChaosInfra {
   private static async spawnEmulator(port: number, dataDir: string) {
     const program = startProgram({
       name: "sqs-emulator",
-      entryPoint: benchSource("./chaos/EmulatorProcess.ts"),
-      env: { ...baseEnv(), CHAOS_SQS_PORT: String(port), CHAOS_SQS_DATA_DIR: dataDir }
+      entryPoint: benchSource("./EmulatorProcess.ts"),
+      env: { ...baseEnv(), SQS_EMULATOR_PORT: String(port), SQS_EMULATOR_DATA_DIR: dataDir }
     })
     const ready = await program.waitForEvent("emulator.ready", 30_000)
     return { program, endpoint: String(ready.line["endpoint"]), region: String(ready.line["region"]) }
