@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ProcessExit, startNodeProgram } from "@order-platform/dev-services"
+import type { ChildProcess } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
 const mainModule = fileURLToPath(new URL("../src/main.ts", import.meta.url))
@@ -12,57 +13,23 @@ export interface ApiProcess {
     predicate: (line: Record<string, unknown>) => boolean,
     timeoutMs?: number
   ) => Promise<Record<string, unknown>>
-  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>
+  readonly exited: Promise<ProcessExit>
 }
 
 /** Starts `src/main.ts` as the container would (`node main.ts`) with exactly `env` (plus PATH). */
 export const startApiProcess = (env: Record<string, string>): ApiProcess => {
-  const child = spawn(process.execPath, ["--conditions=@order-platform/source", mainModule], {
-    env: { PATH: process.env["PATH"] ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let stdout = ""
-  let stderr = ""
-  const waiters = new Set<() => void>()
-  child.stdout!.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8")
-    for (const wake of waiters) wake()
-  })
-  child.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString("utf8")))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => {
-      for (const wake of waiters) wake()
-      resolve({ code, signal })
-    })
-  )
-  const lines = () =>
-    stdout.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as Record<string, unknown>)
-  const waitForLine = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const check = () => {
-        const found = lines().find(predicate)
-        if (found !== undefined) {
-          cleanup()
-          resolve(found)
-        } else if (child.exitCode !== null || child.signalCode !== null) {
-          cleanup()
-          reject(
-            new Error(
-              `api exited (${child.exitCode ?? child.signalCode}) first.\nstdout:\n${stdout}\nstderr:\n${stderr}`
-            )
-          )
-        }
-      }
-      const timer = setTimeout(() => {
-        cleanup()
-        reject(new Error(`no such log line within ${timeoutMs} ms.\nstdout:\n${stdout}\nstderr:\n${stderr}`))
-      }, timeoutMs)
-      const cleanup = () => {
-        clearTimeout(timer)
-        waiters.delete(check)
-      }
-      waiters.add(check)
-      check()
-    })
-  return { child, lines, rawStdout: () => stdout, waitForLine, exited }
+  const api = startNodeProgram(mainModule, { name: "api", env: { PATH: process.env["PATH"] ?? "", ...env } })
+  const stdout = () => api.lines().filter((line) => line.stream === "stdout").map((line) => line.text)
+  return {
+    child: api.child,
+    lines: () =>
+      stdout().filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as Record<string, unknown>),
+    rawStdout: () => stdout().map((line) => `${line}\n`).join(""),
+    waitForLine: async (predicate, timeoutMs = 20_000) =>
+      (await api.waitForLine(
+        (line) => line.stream === "stdout" && line.json !== undefined && predicate(line.json),
+        timeoutMs
+      )).json!,
+    exited: api.exited
+  }
 }

@@ -1,5 +1,5 @@
-import { findFreePort, processesWithEnvironment } from "@order-platform/dev-services"
-import { type ChildProcess, spawn } from "node:child_process"
+import { findFreePort, processesWithEnvironment, startWatchedProcess } from "@order-platform/dev-services"
+import type { ChildProcess } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { chmodSync, mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -31,7 +31,7 @@ export interface Launch {
   readonly output: () => string
   /** npm's exit code. */
   readonly exited: Promise<number | null>
-  /** Waits until the output holds `text` (or fails showing the output). */
+  /** Waits until a line of the output holds `text` (or fails showing the output). */
   readonly waitFor: (text: string | RegExp, timeoutMs?: number) => Promise<void>
   /** PIDs of every process this launch started that is still running. */
   readonly remaining: () => Promise<Array<number>>
@@ -39,36 +39,27 @@ export interface Launch {
 
 const launched: Array<Launch> = []
 
-/** `npm start`, as a user runs it, in its own process group (as a terminal would put it). */
-/** `npm start` with these variables (and `-- args`, when given). */
+/** `npm start` (with `-- args`, when given) and these variables, as a user runs it, in its own process group (as a terminal would put it). */
 export const launch = (env: Readonly<Record<string, string>>, args: ReadonlyArray<string> = []): Launch => {
   const { DATABASE_URL: _database, SQS_QUEUE_URL: _queue, ADMIN_TOKEN: _token, LOG_LEVEL: _level, ...inherited } =
     process.env
   const marker = randomUUID()
-  const child = spawn("npm", ["start", ...(args.length === 0 ? [] : ["--", ...args])], {
+  const npm = startWatchedProcess("npm", ["start", ...(args.length === 0 ? [] : ["--", ...args])], {
+    name: "npm start",
     cwd: repositoryRoot,
     env: { ...inherited, ...env, [MARKER]: marker },
-    stdio: ["ignore", "pipe", "pipe"],
     detached: true
   })
-  let output = ""
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-  const waitFor = async (text: string | RegExp, timeoutMs = 120_000) => {
-    const found = () => typeof text === "string" ? output.includes(text) : text.test(output)
-    const deadline = Date.now() + timeoutMs
-    while (!found()) {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        throw new Error(`launcher output never showed ${String(text)}:\n${output}`)
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
+  const waitFor = (text: string | RegExp, timeoutMs = 120_000) =>
+    npm.waitForLine((line) => typeof text === "string" ? line.text.includes(text) : text.test(line.text), timeoutMs)
+      .then(
+        () => undefined,
+        () => Promise.reject(new Error(`launcher output never showed ${String(text)}:\n${npm.output()}`))
+      )
   const self = {
-    child,
-    output: () => output,
-    exited,
+    child: npm.child,
+    output: npm.output,
+    exited: npm.exited.then((exit) => exit.code),
     waitFor,
     remaining: () => processesWithEnvironment(MARKER, marker)
   }
