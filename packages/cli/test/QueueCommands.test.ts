@@ -4,6 +4,7 @@ import { createQueuePair, createSqsClient, startSqsEmulator } from "@order-platf
 import { Deferred, Effect, Fiber } from "effect"
 import { jsonOf, runOps } from "./CliHarness.ts"
 import { startCloudWatchStub } from "./CloudWatchStub.ts"
+import { startMoveTaskProxy } from "./MoveTaskProxy.ts"
 
 // The SDK's default credential chain reads these from the process environment.
 process.env["AWS_ACCESS_KEY_ID"] ??= "test"
@@ -212,6 +213,40 @@ describe("order-platform queue commands against the SQS emulator", () => {
       expect(arrived.map((message) => message.body).sort()).toEqual([...bodies].sort())
       expect(arrived.map((message) => message.correlationId).sort()).toEqual(bodies.map((_, i) => `corr-${i}`).sort())
       expect(yield* drain(sqs, pair.dlqUrl)).toEqual([])
+    }))
+
+  it.live("queue redrive follows SQS's StartMessageMoveTask where the endpoint has it; a failed task: exit 1", () =>
+    Effect.gen(function*() {
+      const { env, pair, sqs, endpoint } = yield* queueEnv("cli-move-task")
+      yield* Effect.forEach(["a", "{\"n\":1}", "c"], (body, i) => send(sqs, pair.dlqUrl, body, `corr-${i}`), {
+        discard: true
+      })
+      const proxy = yield* Effect.acquireRelease(
+        Effect.promise(() => startMoveTaskProxy(endpoint)),
+        (running) => Effect.promise(running.close)
+      )
+      const run = yield* runOps(["queue", "redrive", "--rate", "5", "--json"], { ...env, SQS_ENDPOINT: proxy.endpoint })
+      expect(run.stderr).toEqual([])
+      expect(jsonOf(run)).toEqual({ method: "StartMessageMoveTask", moved: 3 })
+      expect(proxy.started).toEqual([{
+        SourceArn: expect.stringMatching(/:cli-move-task-dlq$/),
+        DestinationArn: expect.stringMatching(/:cli-move-task$/),
+        MaxNumberOfMessagesPerSecond: 5
+      }])
+      // Followed while RUNNING, until it ended.
+      expect(proxy.polls()).toBeGreaterThanOrEqual(2)
+      const arrived = yield* drain(sqs, pair.queueUrl)
+      expect(arrived.map((message) => message.correlationId).sort()).toEqual(["corr-0", "corr-1", "corr-2"])
+
+      const failing = yield* Effect.acquireRelease(
+        Effect.promise(() => startMoveTaskProxy(endpoint, { failWith: "AWS.SimpleQueueService.NonExistentQueue" })),
+        (running) => Effect.promise(running.close)
+      )
+      const failed = yield* runOps(["queue", "redrive"], { ...env, SQS_ENDPOINT: failing.endpoint })
+      expect(failed.exitCode).toBe(1)
+      expect(failed.stderr).toEqual([
+        "order-platform: the move task failed: AWS.SimpleQueueService.NonExistentQueue"
+      ])
     }))
 
   it.live("queue redrive --limit moves only that many; bad flags and an unreachable endpoint: one line, non-zero exit", () =>
