@@ -308,18 +308,20 @@ export class BenchContext {
 
   /**
    * Our API (packages/api/src/main.ts) on a free port, with its image's V8 flags; with a queue, the SQS variables too.
-   * `extraEnv` comes last and wins (the chaos suite's own emulator and timings).
+   * `extraEnv` comes last and wins (the chaos suite's own emulator and timings); `entryPoint`
+   * replaces the program (the tracing scenario's build without a tracing layer).
    */
   async startApi(
     databaseUrl: string,
     label: string,
     queue?: QueuePair,
-    extraEnv: NodeJS.ProcessEnv = {}
+    extraEnv: NodeJS.ProcessEnv = {},
+    entryPoint: string = this.options.apiEntry
   ): Promise<{ program: Program; url: string }> {
     const port = await findFreePort()
     const program = startProgram({
       name: `api (${label})`,
-      entryPoint: this.options.apiEntry,
+      entryPoint,
       nodeArgs: [
         ...(this.options.apiNodeFlags ?? productionApiNodeFlags()),
         ...this.ourNodeArgs(`api-${label}`),
@@ -343,11 +345,12 @@ export class BenchContext {
     mode: WorkerMode,
     label: string,
     queue?: QueuePair,
-    extraEnv: NodeJS.ProcessEnv = {}
+    extraEnv: NodeJS.ProcessEnv = {},
+    entryPoint: string = this.options.workerEntry
   ): Promise<Program> {
     return startProgram({
       name: `worker ${mode} (${label})`,
-      entryPoint: this.options.workerEntry,
+      entryPoint,
       nodeArgs: this.ourNodeArgs(`worker-${mode}-${label}`),
       env: {
         ...this.ourEnv(),

@@ -19,7 +19,7 @@ const TITLES: Record<ScenarioId, string> = {
   e2e: "4 end-to-end latency",
   startup: "5 start-up and memory",
   scaling: "6 scaling with worker processes",
-  tracing: "7 tracing off vs on (100 %)"
+  tracing: "7 tracing absent / off / on (100 %)"
 }
 
 /** Run order: start-up last, so that it can report the memory read at the end of 1 and 3. */
@@ -130,8 +130,8 @@ export const runSuite = async (options: BenchOptions, hooks: SuiteHooks = {}): P
             break
           }
           case "tracing": {
-            const { rows, ...details } = await runTracing(ctx)
-            finish("ok", rows, details)
+            const { rows, summary, ...details } = await runTracing(ctx)
+            finish("ok", rows, details, undefined, summary)
             break
           }
           case "startup": {

@@ -37,6 +37,8 @@ export interface DrainRunSpec {
   readonly label: string
   /** Added to our worker's environment (e.g. the OTEL_* variables of the tracing scenario). */
   readonly env?: NodeJS.ProcessEnv | undefined
+  /** Our worker's entry point instead of the configured one. */
+  readonly workerEntry?: string | undefined
 }
 
 /**
@@ -65,7 +67,14 @@ export const drainRun = async (ctx: BenchContext, spec: DrainRunSpec): Promise<D
   for (let index = 0; index < spec.processes; index++) {
     programs.push(
       spec.impl === "ours"
-        ? await ctx.startWorker(database.url, spec.mode, `${spec.label}-${index + 1}`, queue, spec.env)
+        ? await ctx.startWorker(
+          database.url,
+          spec.mode,
+          `${spec.label}-${index + 1}`,
+          queue,
+          spec.env,
+          spec.workerEntry
+        )
         : await ctx.startBaselineWorker(database.url, queue!)
     )
   }

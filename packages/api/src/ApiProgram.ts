@@ -65,12 +65,20 @@ const MetricsExport = emfExportLayer({
   write: stdoutLines.write
 })
 
+export interface ApiProgramOptions extends ApiServerOptions {
+  /**
+   * false: no tracing layer at all, whatever OTEL_* say. Only the benchmark builds it so, to show
+   * that tracing off (no endpoint) costs nothing next to tracing absent.
+   */
+  readonly tracing?: boolean | undefined
+}
+
 /**
  * The whole API program from the environment: JSON logs (LOG_LEVEL), traces (OTEL_*), PostgreSQL
  * with migrations, the relay, the server, and its metrics as EMF lines on stdout (METRICS_*). The local launcher and benchmarks start it with `Layer.launch` or
  * build it to read the bound address from `HttpServer.HttpServer`.
  */
-export const makeApiProgram = (options: ApiServerOptions = {}) =>
+export const makeApiProgram = (options: ApiProgramOptions = {}) =>
   makeApiServer(options).pipe(
     Layer.provide(RelayLayer),
     Layer.provide(PostgresStorageLive),
@@ -80,7 +88,7 @@ export const makeApiProgram = (options: ApiServerOptions = {}) =>
     Layer.provide(Lifecycle),
     Layer.provide(ConfigCheck),
     // Released after everything above, so the last spans (the drain, the pool closing) are sent.
-    Layer.provide(tracingLayer("order-platform-api")),
+    Layer.provide(options.tracing === false ? Layer.empty : tracingLayer("order-platform-api")),
     Layer.provide(jsonLoggerLayer("api", stdoutLines.write))
   )
 

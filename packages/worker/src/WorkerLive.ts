@@ -60,23 +60,34 @@ const monitoringFor = ({ admin }: WorkerConfiguration) =>
     admin.port === undefined ? Layer.empty : adminServer(admin.port)
   ).pipe(Layer.provide(WorkerLiveness.layer(admin.livenessTimeoutMs)))
 
+export interface WorkerProgramOptions {
+  /**
+   * false: no tracing layer at all, whatever OTEL_* say. Only the benchmark builds it so, to show
+   * that tracing off (no endpoint) costs nothing next to tracing absent.
+   */
+  readonly tracing?: boolean | undefined
+}
+
 /**
  * The worker without a logger: everything from the environment, the mode chosen by WORKER_MODE,
  * traces as the OTEL_* variables say. Configuration is read and checked first, then the database
  * is connected, then the worker waits for the schema it was built for (the API migrates).
  */
-export const WorkerCore = Layer.unwrap(
-  Effect.map(loadWorkerConfiguration, (configuration) =>
-    deliveryFor(configuration).pipe(
-      Layer.provide(monitoringFor(configuration)),
-      Layer.provide(Storage),
-      Layer.provide(Business),
-      Layer.provide(Lifecycle)
-    ))
-).pipe(
-  // Released after the drain, so the last deliveries' spans are sent.
-  Layer.provide(tracingLayer("order-platform-worker"))
-)
+export const makeWorkerCore = (options: WorkerProgramOptions = {}) =>
+  Layer.unwrap(
+    Effect.map(loadWorkerConfiguration, (configuration) =>
+      deliveryFor(configuration).pipe(
+        Layer.provide(monitoringFor(configuration)),
+        Layer.provide(Storage),
+        Layer.provide(Business),
+        Layer.provide(Lifecycle)
+      ))
+  ).pipe(
+    // Released after the drain, so the last deliveries' spans are sent.
+    Layer.provide(options.tracing === false ? Layer.empty : tracingLayer("order-platform-worker"))
+  )
+
+export const WorkerCore = makeWorkerCore()
 
 // Reported here, in JSON whatever LOG_LEVEL says (it may be the culprit), with the reason in the message.
 const reportStartFailure = (cause: Cause.Cause<unknown>) =>
@@ -92,7 +103,10 @@ const reportStartFailure = (cause: Cause.Cause<unknown>) =>
  * The worker program: JSON logs on stdout (LOG_LEVEL), run by `main.ts` until SIGTERM. A start-up
  * failure is logged once, as `worker.start_failed`, and fails the layer.
  */
-export const WorkerLive = WorkerCore.pipe(
-  Layer.provide(jsonLoggerLayer("worker")),
-  Layer.tapCause(reportStartFailure)
-)
+export const makeWorkerLive = (options: WorkerProgramOptions = {}) =>
+  makeWorkerCore(options).pipe(
+    Layer.provide(jsonLoggerLayer("worker")),
+    Layer.tapCause(reportStartFailure)
+  )
+
+export const WorkerLive = makeWorkerLive()

@@ -1,0 +1,11 @@
+/**
+ * The API program built without its tracing layer at all: the benchmark's baseline for tracing
+ * off (no OTEL endpoint), which builds the layer and finds nothing to export. SIGTERM ends it
+ * as it ends the real program.
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { makeApiProgram } from "@order-platform/api"
+import { Layer } from "effect"
+import { cleanExitOnInterrupt } from "./CleanExit.ts"
+
+NodeRuntime.runMain(Layer.launch(makeApiProgram({ tracing: false })), { teardown: cleanExitOnInterrupt })
