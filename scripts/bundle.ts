@@ -1,7 +1,7 @@
 /**
  * One tree-shaken ESM bundle per program, with its source map: what the images run.
  *
- *   node scripts/bundle.ts [api] [worker]     (default: both; npm run bundle)
+ *   node scripts/bundle.ts [api] [worker] [--compile-cache-uid=N]     (default: both; npm run bundle)
  *
  * Writes dist/<program>/main.mjs, the chunks it imports on demand (chunks/*.mjs: code only some
  * requests need, such as the API's docs page, stays out of start-up), their source maps and the
@@ -21,7 +21,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { builtinModules } from "node:module"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { warmCompileCache } from "./compile-cache.ts"
+import { warmCompileCache, type WarmedCache } from "./compile-cache.ts"
 
 export const PROGRAMS = {
   api: "packages/api/src/main.ts",
@@ -190,14 +190,16 @@ export interface BundleResult {
   readonly bytes: number
   readonly chunks: number
   readonly chunkBytes: number
-  /** Modules in its compile cache (compile-cache.ts). */
-  readonly cachedModules: number
+  /** Its compile cache (compile-cache.ts): modules, and the uid it is for. */
+  readonly compileCache: WarmedCache
 }
 
 /** Builds one program's bundle into `outDir/<program>/` (default: the repository's dist). */
 export const bundle = async (
   program: BundledProgram,
-  outDir: string = join(repositoryRoot, "dist")
+  outDir: string = join(repositoryRoot, "dist"),
+  /** Whose compile cache to write (compile-cache.ts): the user the program will run as. */
+  compileCacheUid?: number
 ): Promise<BundleResult> => {
   const folder = join(outDir, program)
   const outfile = join(folder, "main.mjs")
@@ -255,13 +257,20 @@ export const bundle = async (
   const code = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith(".mjs"))
   const bytes = code.find(([path]) => path.endsWith("/main.mjs"))?.[1].bytes ?? 0
   const chunkBytes = code.reduce((sum, [, output]) => sum + output.bytes, 0) - bytes
-  const cachedModules = await warmCompileCache(folder, program)
-  return { program, file: outfile, bytes, chunks: code.length - 1, chunkBytes, cachedModules }
+  const compileCache = await warmCompileCache(folder, program, compileCacheUid)
+  return { program, file: outfile, bytes, chunks: code.length - 1, chunkBytes, compileCache }
 }
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)
 if (isMain) {
-  const requested = process.argv.slice(2)
+  const uidFlag = "--compile-cache-uid="
+  const uidArgument = process.argv.slice(2).find((argument) => argument.startsWith(uidFlag))
+  const compileCacheUid = uidArgument === undefined ? undefined : Number(uidArgument.slice(uidFlag.length))
+  if (compileCacheUid !== undefined && !Number.isInteger(compileCacheUid)) {
+    process.stderr.write(`bundle: ${uidArgument} is not a uid\n`)
+    process.exit(2)
+  }
+  const requested = process.argv.slice(2).filter((argument) => argument !== uidArgument)
   const unknown = requested.filter((name) => !(name in PROGRAMS))
   if (unknown.length > 0) {
     process.stderr.write(`bundle: unknown program ${unknown.join(", ")} (one of ${Object.keys(PROGRAMS).join(", ")})\n`)
@@ -270,12 +279,12 @@ if (isMain) {
   const programs = (requested.length > 0 ? requested : Object.keys(PROGRAMS)) as Array<BundledProgram>
   try {
     for (const program of programs) {
-      const { bytes, cachedModules, chunkBytes, chunks } = await bundle(program)
+      const { bytes, chunkBytes, chunks, compileCache } = await bundle(program, undefined, compileCacheUid)
       const kib = (count: number) => `${(count / 1024).toFixed(0)} KiB`
       process.stdout.write(
         `bundle: ${bundlePath(program)} (${kib(bytes)}; ${chunks} chunks on demand, ${
           kib(chunkBytes)
-        }; compile cache of ${cachedModules} modules)\n`
+        }; compile cache of ${compileCache.modules} modules for uid ${compileCache.uid})\n`
       )
     }
   } catch (error) {

@@ -9,10 +9,12 @@
  * (127.0.0.1:1). The program reads its configuration, evaluates its modules and builds its layers
  * up to the first connection, then fails and exits; Node writes the cache at exit. The cache holds
  * paths relative to its folder (portable), so the folder copied with the bundle (the image's
- * /app) still matches. Node keys it by its version: another Node simply compiles as before.
+ * /app) still matches. Node keys it by its version and by the user's uid (one subfolder each):
+ * the images build as root and run as `node` (uid 1000), so their build runs the bundle as 1000
+ * (`--compile-cache-uid=1000`). Another Node, or another user, simply compiles as before.
  */
 import { spawn } from "node:child_process"
-import { chmodSync, readdirSync, statSync } from "node:fs"
+import { chmodSync, chownSync, mkdirSync, readdirSync, statSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 
@@ -56,11 +58,14 @@ const filesUnder = (folder: string): Array<string> =>
  * cache readable by any user (Node writes it for its owner only; the images run as `node`).
  * Returns the number of cached modules. Fails when the program did not exit or nothing was cached.
  */
-export const warmCompileCache = async (
+type RunOutcome = "exited" | "timed out" | Error
+
+const runOnce = async (
   folder: string,
   program: "api" | "worker",
-  nodeFlags: ReadonlyArray<string> = ["--enable-source-maps"]
-): Promise<number> => {
+  uid: number | undefined,
+  nodeFlags: ReadonlyArray<string>
+): Promise<{ readonly outcome: RunOutcome; readonly stderr: string }> => {
   const env = {
     PATH: process.env["PATH"] ?? "",
     ...compileCacheEnv(folder),
@@ -70,26 +75,68 @@ export const warmCompileCache = async (
   const child = spawn(process.execPath, [...nodeFlags, join(folder, "main.mjs")], {
     cwd: folder,
     env,
-    stdio: ["ignore", "ignore", "pipe"]
+    stdio: ["ignore", "ignore", "pipe"],
+    ...(uid === undefined ? {} : { uid, gid: uid })
   })
   let stderr = ""
   child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text))
-  const exited = await new Promise<boolean>((resolve) => {
+  const outcome = await new Promise<RunOutcome>((resolve) => {
     const timer = setTimeout(() => {
       child.kill("SIGTERM")
-      resolve(false)
+      resolve("timed out")
     }, WARM_UP_TIMEOUT_MS)
+    child.once("error", (error) => {
+      clearTimeout(timer)
+      resolve(error)
+    })
     child.once("exit", () => {
       clearTimeout(timer)
-      resolve(true)
+      resolve("exited")
     })
   })
-  if (!exited) throw new Error(`${program}: the compile-cache run did not exit within ${WARM_UP_TIMEOUT_MS} ms`)
+  return { outcome, stderr }
+}
+
+export interface WarmedCache {
+  readonly modules: number
+  /** Whose cache it is (Node keeps one per uid). */
+  readonly uid: number
+}
+
+/**
+ * Runs the bundle in `folder` once so that Node writes its compile cache there, then makes the
+ * cache readable by any user (Node writes it for its owner only). `uid`: the user the program
+ * will run as; only root can run the bundle as another user, so elsewhere (or when that user
+ * cannot start node here, say a node under /root) the cache is this user's, as a local run needs.
+ * Fails when the program did not exit or nothing was cached.
+ */
+export const warmCompileCache = async (
+  folder: string,
+  program: "api" | "worker",
+  uid?: number,
+  nodeFlags: ReadonlyArray<string> = ["--enable-source-maps"]
+): Promise<WarmedCache> => {
+  const self = process.getuid?.() ?? 0
   const cacheFolder = join(folder, COMPILE_CACHE_DIR)
+  mkdirSync(cacheFolder, { recursive: true })
+  let runAs = uid !== undefined && uid !== self && self === 0 ? uid : undefined
+  // That user writes the cache; the files are given back to this one after.
+  if (runAs !== undefined) chownSync(cacheFolder, runAs, runAs)
+  let run = await runOnce(folder, program, runAs, nodeFlags)
+  if (run.outcome instanceof Error && runAs !== undefined) {
+    runAs = undefined
+    run = await runOnce(folder, program, undefined, nodeFlags)
+  }
+  if (run.outcome !== "exited") {
+    const reason = run.outcome instanceof Error ? run.outcome.message : `not exited within ${WARM_UP_TIMEOUT_MS} ms`
+    throw new Error(`${program}: the compile-cache run failed: ${reason}\n${run.stderr}`)
+  }
   const entries = filesUnder(cacheFolder)
-  for (const path of entries) chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644)
-  chmodSync(cacheFolder, 0o755)
-  const cached = entries.filter((path) => statSync(path).isFile()).length
-  if (cached === 0) throw new Error(`${program}: the compile-cache run cached nothing\n${stderr}`)
-  return cached
+  for (const path of [cacheFolder, ...entries]) {
+    if (runAs !== undefined) chownSync(path, self, process.getgid?.() ?? self)
+    chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644)
+  }
+  const modules = entries.filter((path) => statSync(path).isFile()).length
+  if (modules === 0) throw new Error(`${program}: the compile-cache run cached nothing\n${run.stderr}`)
+  return { modules, uid: runAs ?? self }
 }

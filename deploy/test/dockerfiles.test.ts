@@ -179,7 +179,9 @@ describe.each(images)("$file", (spec) => {
     const bundles = runs.map(({ step }) => runText(step).trim()).filter((text) =>
       /^node scripts\/bundle\.ts /.test(text)
     )
-    expect(bundles.map((text) => text.split(/\s+/).slice(2))).toEqual([[spec.program]])
+    // The compile cache is the runtime user's (node, uid 1000 in the official image): Node keeps one per uid.
+    expect(finalConfig.user).toBe("node")
+    expect(bundles.map((text) => text.split(/\s+/).slice(2))).toEqual([[spec.program, "--compile-cache-uid=1000"]])
     const sources = copies
       .filter(({ step }) => step.origin.kind === "context")
       .flatMap(({ step }) => step.sources)
