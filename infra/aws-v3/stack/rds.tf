@@ -32,10 +32,12 @@ locals {
   db_reserved_connections = 8
 
   # Rolling deployments run up to deployment_maximum_percent of a service's tasks at once. A
-  # worker also holds one connection outside its pool, listening for outbox notifications.
+  # worker also holds one connection outside its pool, listening for outbox notifications, and one
+  # process of the deployment one more, the outbox backlog sampler's (its advisory lock).
   db_connections_peak = (
     ceil(var.api_desired_count * local.api_deployment_maximum_percent / 100) * var.api_database_pool_size +
-    ceil(var.worker_max_count * local.worker_deployment_maximum_percent / 100) * (var.worker_database_pool_size + 1)
+    ceil(var.worker_max_count * local.worker_deployment_maximum_percent / 100) * (var.worker_database_pool_size + 1) +
+    1
   )
 }
 

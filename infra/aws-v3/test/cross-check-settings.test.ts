@@ -199,15 +199,17 @@ describe("database connection budget", () => {
     const workerMax = evaluateNumber(stack, resource(stack, "aws_appautoscaling_target", "worker")["max_capacity"])
     expect(workerMax).toBe(5)
     const workerTasks = peakTasks("worker", workerMax)
-    const peak = apiTasks * env("api", "DATABASE_POOL_SIZE") + workerTasks * (env("worker", "DATABASE_POOL_SIZE") + 1)
+    // The last 1: the outbox backlog sampler's own connection, one per deployment.
+    const peak = apiTasks * env("api", "DATABASE_POOL_SIZE") + workerTasks * (env("worker", "DATABASE_POOL_SIZE") + 1) +
+      1
     const limit = evaluateNumber(stack, maxConnections[instanceClass] ?? null) - reserved
     expect(instanceClass).toBe("db.t4g.micro")
-    expect({ apiTasks, workerTasks, peak }).toEqual({ apiTasks: 4, workerTasks: 10, peak: 70 })
+    expect({ apiTasks, workerTasks, peak }).toEqual({ apiTasks: 4, workerTasks: 10, peak: 71 })
     expect(peak).toBeLessThanOrEqual(limit)
   })
 
   it("Terraform enforces the same budget at plan time (precondition on the instance)", () => {
-    expect(evaluateNumber(stack, "${local.db_connections_peak}")).toBe(70)
+    expect(evaluateNumber(stack, "${local.db_connections_peak}")).toBe(71)
     const preconditions = block(resource(stack, "aws_db_instance", "main"), "lifecycle")["precondition"]
     expect(JSON.stringify(preconditions)).toContain(
       "local.db_connections_peak <= lookup(local.rds_max_connections, var.db_instance_class, 0) - local.db_reserved_connections"

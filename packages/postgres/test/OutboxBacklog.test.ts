@@ -42,18 +42,18 @@ const eventually = <A, E>(self: Effect.Effect<A, E>, until: (value: A) => boolea
   self.pipe(Effect.repeat({ until, schedule: Schedule.spaced("20 millis") }), Effect.timeout("30 seconds"))
 
 /** A process's sampler: its own pool and its own metric registry, started in a scope the test can close. */
-const startSampler = (url: string, interval: Duration.Input) =>
+const startSampler = (url: string, interval: Duration.Input, poolSize = 2) =>
   Effect.gen(function*() {
     const registry = new Map<string, unknown>()
     const scope = yield* Scope.make()
-    yield* Layer.buildWithScope(
-      outboxBacklogSampler(interval).pipe(
-        Layer.provide(pgClientLayer(settingsFor(url, { poolSize: 2 }))),
+    const context = yield* Layer.buildWithScope(
+      outboxBacklogSampler(settingsFor(url), interval).pipe(
+        Layer.provideMerge(pgClientLayer(settingsFor(url, { poolSize }))),
         Layer.provide(Layer.succeed(Metric.MetricRegistry, registry as never))
       ),
       scope
     )
-    return { registry, stop: Scope.close(scope, Exit.void) }
+    return { registry, sql: Context.get(context, SqlClient.SqlClient), stop: Scope.close(scope, Exit.void) }
   })
 
 describe("the outbox's due rows", () => {
@@ -110,6 +110,18 @@ describe("the outbox backlog sampler", () => {
       )
       expect(after.filter((value) => value !== undefined)).toStrictEqual([3])
       yield* Effect.forEach(processes, ({ stop }) => stop, { discard: true })
+    }).pipe(Effect.scoped))
+
+  it.live("the sampler's connection is its own: a pool of one still serves the program while it samples", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(migrated)
+      const url = Context.get(context, TestDatabaseUrl)
+      yield* seedOutbox(T0).pipe(Effect.provideContext(context))
+      const process = yield* startSampler(url, "50 millis", 1)
+      yield* eventually(backlogIn(process.registry), (value) => value === 3)
+      const [row] = yield* process.sql<{ one: number }>`SELECT 1 AS one`.pipe(Effect.timeout("10 seconds"))
+      expect(row?.one).toBe(1)
+      yield* process.stop
     }).pipe(Effect.scoped))
 
   it.live("a process that loses the role drops its gauges to 0 rather than leave its last value", () =>

@@ -118,8 +118,8 @@ run "defaults" {
   }
 
   assert {
-    condition     = local.db_connections_peak == 70 && local.db_connections_peak <= local.rds_max_connections["db.t4g.micro"] - local.db_reserved_connections
-    error_message = "Default connection peak (2x2x5 + 5x2x(4+1) = 70) fits db.t4g.micro."
+    condition     = local.db_connections_peak == 71 && local.db_connections_peak <= local.rds_max_connections["db.t4g.micro"] - local.db_reserved_connections
+    error_message = "Default connection peak (2x2x5 + 5x2x(4+1) + 1 = 71) fits db.t4g.micro."
   }
 
   assert {
