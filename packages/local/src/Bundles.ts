@@ -1,12 +1,17 @@
 import { Effect, Stream } from "effect"
 import { ChildProcess } from "effect/process"
 import { join } from "node:path"
+import { compileCacheEnv } from "../../../scripts/compile-cache.ts"
 import { repositoryRoot } from "./LocalSettings.ts"
 import { failWith, say } from "./Say.ts"
 
 /** The entry point of each program: its TypeScript sources, or with `--bundled` the bundle the image runs. */
 export const programEntry = (program: "api" | "worker", bundled: boolean): string =>
   bundled ? join("dist", program, "main.mjs") : join("packages", program, "src", "main.ts")
+
+/** A bundle starts from the compile cache `npm run bundle` wrote beside it, as in its image. */
+export const programCacheEnv = (program: "api" | "worker", bundled: boolean): Record<string, string> =>
+  bundled ? compileCacheEnv(join(repositoryRoot, "dist", program)) : {}
 
 /**
  * `npm run bundle`, every time: what runs is then what the sources say now, never a stale

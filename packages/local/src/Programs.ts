@@ -1,6 +1,6 @@
 import { Clock, Context, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Scope } from "effect"
 import * as HttpClient from "effect/http/HttpClient"
-import { buildBundles, programEntry } from "./Bundles.ts"
+import { buildBundles, programCacheEnv, programEntry } from "./Bundles.ts"
 import { awaitStart, type ChildProgram, startChild } from "./ChildProgram.ts"
 import { Database } from "./Database.ts"
 import { localApiUrl, LocalSettings, programLogLevel } from "./LocalSettings.ts"
@@ -83,7 +83,13 @@ export const ProgramsLive = Layer.effect(
     const api = yield* startChild({
       name: "the API",
       entry: programEntry("api", settings.bundled),
-      env: { ...env, PORT: String(settings.apiPort), API_HOST: settings.apiHost, ADMIN_TOKEN: settings.adminToken },
+      env: {
+        ...env,
+        ...programCacheEnv("api", settings.bundled),
+        PORT: String(settings.apiPort),
+        API_HOST: settings.apiHost,
+        ADMIN_TOKEN: settings.adminToken
+      },
       stopSignal: "SIGTERM",
       stopWithin: Duration.sum(settings.apiDrain, STOP_MARGIN),
       minimumLevel: settings.logLevel
@@ -94,7 +100,7 @@ export const ProgramsLive = Layer.effect(
     const worker = yield* startChild({
       name: "the worker",
       entry: programEntry("worker", settings.bundled),
-      env: { ...env, ADMIN_PORT: String(settings.workerAdminPort) },
+      env: { ...env, ...programCacheEnv("worker", settings.bundled), ADMIN_PORT: String(settings.workerAdminPort) },
       readyEvent: "worker.started",
       stopSignal: "SIGTERM",
       stopWithin: Duration.sum(settings.workerDrain, STOP_MARGIN),

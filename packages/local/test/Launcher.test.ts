@@ -189,6 +189,15 @@ describe("npm start", () => {
         .toHaveLength(1)
     }
     expect(commandLines.filter((line) => /packages\/(api|worker)\/src\/main\.ts/.test(line))).toEqual([])
+    // Each bundle starts from the compile cache npm run bundle wrote beside it, as in its image.
+    const caches = (await platform.remaining()).flatMap((pid) =>
+      readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter((entry) =>
+        entry.startsWith("NODE_COMPILE_CACHE=")
+      )
+    )
+    for (const program of ["api", "worker"]) {
+      expect(caches).toContain(`NODE_COMPILE_CACHE=${join(repositoryRoot, "dist", program, "compile-cache")}`)
+    }
     const order = await postOrder(apiUrl, "OUTBOX-1")
     await expect.poll(() => orderStatus(apiUrl, order.id), { timeout: 30_000 }).toBe("PROCESSED")
     // npm runs the launcher directly (the script execs it): npm's only child.
