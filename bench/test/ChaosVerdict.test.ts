@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { formatChaosMarkdown, formatChaosTable } from "../src/chaos/ChaosReport.ts"
 import type { ChaosScenarioResult } from "../src/chaos/Harness.ts"
 import { LogTally } from "../src/chaos/LogTally.ts"
-import { judge } from "../src/chaos/Verdict.ts"
+import { judge, unreachedCount } from "../src/chaos/Verdict.ts"
 
 const ids = ["a", "b", "c", "d", "e", "f"]
 
@@ -11,11 +11,11 @@ describe("chaos verdict", () => {
     const verdict = judge(
       ids,
       [
-        { id: "a", status: "PROCESSED", dlq: false },
-        { id: "b", status: "FAILED", dlq: true },
-        { id: "c", status: "FAILED", dlq: false },
-        { id: "d", status: "PENDING", dlq: false },
-        { id: "e", status: "PROCESSED", dlq: false }
+        { id: "a", status: "PROCESSED", dlq: false, attempts: 1 },
+        { id: "b", status: "FAILED", dlq: true, attempts: 1 },
+        { id: "c", status: "FAILED", dlq: false, attempts: 1 },
+        { id: "d", status: "PENDING", dlq: false, attempts: 1 },
+        { id: "e", status: "PROCESSED", dlq: false, attempts: 1 }
       ],
       new Map([["a", 1], ["e", 2]])
     )
@@ -32,8 +32,18 @@ describe("chaos verdict", () => {
     expect([...verdict.lostIds].sort()).toEqual(["c", "d", "f"])
   })
 
+  it("counts the accepted orders no worker has taken yet: no row, or no attempt; a replay once", () => {
+    const rows = [
+      { id: "a", status: "PROCESSED", dlq: false, attempts: 1 },
+      { id: "b", status: "PENDING", dlq: false, attempts: 2 },
+      { id: "c", status: "PENDING", dlq: false, attempts: 0 }
+    ]
+    expect(unreachedCount(["a", "b", "c", "d", "d"], rows)).toBe(2)
+    expect(unreachedCount(["a", "b"], rows)).toBe(0)
+  })
+
   it("counts an order accepted twice (an idempotent replay) once", () => {
-    const verdict = judge(["a", "a"], [{ id: "a", status: "PROCESSED", dlq: false }], new Map([["a", 1]]))
+    const verdict = judge(["a", "a"], [{ id: "a", status: "PROCESSED", dlq: false, attempts: 1 }], new Map([["a", 1]]))
     expect(verdict).toMatchObject({ accepted: 1, terminal: 1, lost: 0, double: 0 })
   })
 
@@ -65,11 +75,12 @@ describe("chaos verdict", () => {
       fault: "something broke",
       status: "ok",
       seconds: 30,
-      verdict: judge(ids, [{ id: "a", status: "PROCESSED", dlq: false }], new Map([["a", 2]])),
+      verdict: judge(ids, [{ id: "a", status: "PROCESSED", dlq: false, attempts: 1 }], new Map([["a", 2]])),
       traffic: { sent: 7, accepted: 6, clientErrors: 0, serverErrors: 1, serverErrorCodes: { "503": 1 }, noAnswer: 0 },
       sqsDlq: 0,
       businessDlq: 0,
       recoveryMs: 1_500,
+      reachedMs: 900,
       poisonSilent: undefined,
       queueLeft: 0,
       exits: [],
@@ -102,11 +113,11 @@ describe("chaos verdict", () => {
       scenarios: [scenario]
     }
     const table = formatChaosTable(result)
-    expect(table).toMatch(/a scenario\s+6\s+1\s+5\s+1\s+1\s+0\s+0\s+0\s+—\s+1\.5\s+ok/)
+    expect(table).toMatch(/a scenario\s+6\s+1\s+5\s+1\s+1\s+0\s+0\s+0\s+—\s+0\.9\s+1\.5\s+ok/)
     expect(table).toContain("5xx by status: {\"503\":1}")
     expect(table).toContain(
       "after the fault (ms: [last before] first–last): load average 1.5 2 2.5; order.processed [-100] 200–500"
     )
-    expect(formatChaosMarkdown(result)).toContain("| a scenario | 6 | 1 | 5 | 1 | 1 | 0 | 0 | 0 | — | 1.5 | ok |")
+    expect(formatChaosMarkdown(result)).toContain("| a scenario | 6 | 1 | 5 | 1 | 1 | 0 | 0 | 0 | — | 0.9 | 1.5 | ok |")
   })
 })

@@ -27,6 +27,11 @@ const COLUMNS: ReadonlyArray<Column<ChaosScenarioResult>> = [
   { title: "Business DLQ", cell: (s) => count(s.businessDlq), right: true },
   { title: "Poison silent", cell: (s) => count(s.poisonSilent), right: true },
   {
+    title: "Reached s",
+    cell: (s) => (s.reachedMs === undefined ? dash : (s.reachedMs / 1000).toFixed(1)),
+    right: true
+  },
+  {
     title: "Recovery s",
     cell: (s) => (s.recoveryMs === undefined ? dash : (s.recoveryMs / 1000).toFixed(1)),
     right: true
@@ -97,7 +102,9 @@ const notes = (result: ChaosResult): Array<string> =>
 
 const LEGEND = "Lost = accepted (202) but not terminal (PROCESSED, or FAILED with a business DLQ row). " +
   "Double = business step logged as succeeded (order.processed) more than once. " +
-  "Recovery = fault over → every order accepted until then terminal. " +
+  "Reached = fault over → every order accepted until then taken by a worker at least once. " +
+  "Recovery = fault over → every order accepted until then terminal (an order whose business step " +
+  "fails also waits out its own retry back-off). " +
   "No answer = refused/reset/timed-out requests (no HTTP status)."
 
 export const formatChaosTable = (result: ChaosResult): string => {

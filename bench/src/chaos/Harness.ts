@@ -7,7 +7,7 @@ import type { ChaosInfra } from "./ChaosInfra.ts"
 import { LogTally } from "./LogTally.ts"
 import { type Exit, Platform } from "./Platform.ts"
 import { Traffic, type TrafficCounts } from "./Traffic.ts"
-import { judge, type OrderRow, type Verdict } from "./Verdict.ts"
+import { judge, type OrderRow, unreachedCount, type Verdict } from "./Verdict.ts"
 
 /** Everything a scenario's fault can touch while the load runs. */
 export interface ScenarioRun {
@@ -67,6 +67,8 @@ export interface ChaosScenarioResult {
   readonly businessDlq: number | undefined
   /** Fault over → every order accepted until then terminal, ms; undefined if never (or no fault end). */
   readonly recoveryMs: number | undefined
+  /** Fault over → every order accepted until then taken by a worker at least once, ms. */
+  readonly reachedMs: number | undefined
   readonly poisonSilent: number | undefined
   readonly queueLeft: number | undefined
   readonly exits: ReadonlyArray<Exit>
@@ -80,20 +82,27 @@ const SETTLE_TIMEOUT_MS = 45_000
 const POLL_MS = 200
 
 const readRows = async (databaseUrl: string, ids: ReadonlyArray<string>): Promise<Array<OrderRow>> =>
-  (await query<{ id: string; status: string; dlq: boolean }>(
+  (await query<{ id: string; status: string; dlq: boolean; attempts: number }>(
     databaseUrl,
-    `SELECT o.id, o.status, d.order_id IS NOT NULL AS dlq
+    `SELECT o.id, o.status, d.order_id IS NOT NULL AS dlq, o.attempts
      FROM orders o LEFT JOIN dlq_entries d ON d.order_id = o.id WHERE o.id = ANY($1::uuid[])`,
     [ids]
-  )).map((row) => ({ id: row.id, status: row.status, dlq: row.dlq }))
+  )).map((row) => ({ id: row.id, status: row.status, dlq: row.dlq, attempts: row.attempts }))
 
-/** How many of `ids` are not terminal yet (all of them while the database cannot be read). */
-const openCount = async (databaseUrl: string, ids: ReadonlyArray<string>): Promise<number> => {
-  if (ids.length === 0) return 0
+/**
+ * How many of `ids` are not terminal yet, and how many no worker has taken yet (all of them while
+ * the database cannot be read).
+ */
+const openCounts = async (
+  databaseUrl: string,
+  ids: ReadonlyArray<string>
+): Promise<{ readonly open: number; readonly unreached: number }> => {
+  if (ids.length === 0) return { open: 0, unreached: 0 }
   try {
-    return judge(ids, await readRows(databaseUrl, ids), new Map()).lost
+    const rows = await readRows(databaseUrl, ids)
+    return { open: judge(ids, rows, new Map()).lost, unreached: unreachedCount(ids, rows) }
   } catch {
-    return ids.length
+    return { open: ids.length, unreached: ids.length }
   }
 }
 
@@ -143,6 +152,7 @@ export const runScenario = async (
   let traffic: Traffic | undefined
   let verdict: Verdict | undefined
   let recoveryMs: number | undefined
+  let reachedMs: number | undefined
   let sqsDlq: number | undefined
   let businessDlq: number | undefined
   let queueLeft: number | undefined
@@ -178,7 +188,9 @@ export const runScenario = async (
       const ids = traffic.acceptedIds()
       const deadline = performance.now() + SETTLE_TIMEOUT_MS + spec.seconds * 1000
       for (;;) {
-        if ((await openCount(database.url, ids)) === 0) return performance.now() - fault.clearedAt
+        const { open, unreached } = await openCounts(database.url, ids)
+        if (unreached === 0 && reachedMs === undefined) reachedMs = round(performance.now() - fault.clearedAt, 0)
+        if (open === 0) return performance.now() - fault.clearedAt
         if (performance.now() > deadline) return undefined
         await sleep(POLL_MS)
       }
@@ -187,7 +199,7 @@ export const runScenario = async (
     ctx.progress.update(`${spec.id}: load over, waiting for every accepted order to be terminal`)
     const deadline = performance.now() + SETTLE_TIMEOUT_MS
     for (;;) {
-      const open = await openCount(database.url, traffic.acceptedIds())
+      const { open } = await openCounts(database.url, traffic.acceptedIds())
       // Duplicates and poison still queued could yet do harm: wait for the queue to drain too.
       if (
         open === 0 && (await infra.queueDepth(queue.queueUrl).catch(() => 1)) === 0 &&
@@ -249,6 +261,7 @@ export const runScenario = async (
     sqsDlq,
     businessDlq,
     recoveryMs,
+    reachedMs,
     poisonSilent: extras.poisonSilent,
     queueLeft,
     exits: platform.exits,

@@ -4,6 +4,8 @@ export interface OrderRow {
   readonly status: string
   /** Whether the business DLQ (dlq_entries) holds a row for it. */
   readonly dlq: boolean
+  /** Processing attempts so far: 0 while no worker has taken it. */
+  readonly attempts: number
 }
 
 /** What became of the orders a scenario's API accepted (answered 202). */
@@ -25,6 +27,19 @@ export interface Verdict {
 }
 
 const SAMPLE = 5
+
+/**
+ * How many accepted orders no worker has taken yet (no row, or no attempt). Separate from
+ * terminal because an order whose business step fails waits out its own scheduled back-off after
+ * it was delivered: that wait is the retry policy's, not the outage's.
+ */
+export const unreachedCount = (acceptedIds: Iterable<string>, rows: Iterable<OrderRow>): number => {
+  const attempted = new Set<string>()
+  for (const row of rows) if (row.attempts > 0) attempted.add(row.id)
+  let unreached = 0
+  for (const id of new Set(acceptedIds)) if (!attempted.has(id)) unreached++
+  return unreached
+}
 
 export const isTerminal = (row: OrderRow): boolean => row.status === "PROCESSED" || (row.status === "FAILED" && row.dlq)
 
