@@ -32,14 +32,15 @@ describe("chaos verdict", () => {
     expect([...verdict.lostIds].sort()).toEqual(["c", "d", "f"])
   })
 
-  it("counts the accepted orders no worker has taken yet: no row, or no attempt; a replay once", () => {
+  it("counts the accepted orders no worker has taken yet: no row, or PENDING and never tried; a replay once", () => {
     const rows = [
-      { id: "a", status: "PROCESSED", dlq: false, attempts: 1 },
+      { id: "a", status: "PROCESSED", dlq: false, attempts: 0 },
       { id: "b", status: "PENDING", dlq: false, attempts: 2 },
-      { id: "c", status: "PENDING", dlq: false, attempts: 0 }
+      { id: "c", status: "PENDING", dlq: false, attempts: 0 },
+      { id: "e", status: "PROCESSING", dlq: false, attempts: 0 }
     ]
-    expect(unreachedCount(["a", "b", "c", "d", "d"], rows)).toBe(2)
-    expect(unreachedCount(["a", "b"], rows)).toBe(0)
+    expect(unreachedCount(["a", "b", "c", "d", "d", "e"], rows)).toBe(2)
+    expect(unreachedCount(["a", "b", "e"], rows)).toBe(0)
   })
 
   it("counts an order accepted twice (an idempotent replay) once", () => {

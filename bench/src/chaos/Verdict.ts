@@ -4,7 +4,7 @@ export interface OrderRow {
   readonly status: string
   /** Whether the business DLQ (dlq_entries) holds a row for it. */
   readonly dlq: boolean
-  /** Processing attempts so far: 0 while no worker has taken it. */
+  /** Failed processing attempts so far (a first attempt that succeeds leaves it at 0). */
   readonly attempts: number
 }
 
@@ -29,13 +29,15 @@ export interface Verdict {
 const SAMPLE = 5
 
 /**
- * How many accepted orders no worker has taken yet (no row, or no attempt). Separate from
+ * How many accepted orders no worker has taken yet: no row, or PENDING with no failed attempt
+ * behind it (a worker's claim moves an order out of PENDING; a retry puts it back with one more
+ * attempt). Separate from
  * terminal because an order whose business step fails waits out its own scheduled back-off after
  * it was delivered: that wait is the retry policy's, not the outage's.
  */
 export const unreachedCount = (acceptedIds: Iterable<string>, rows: Iterable<OrderRow>): number => {
   const attempted = new Set<string>()
-  for (const row of rows) if (row.attempts > 0) attempted.add(row.id)
+  for (const row of rows) if (row.status !== "PENDING" || row.attempts > 0) attempted.add(row.id)
   let unreached = 0
   for (const id of new Set(acceptedIds)) if (!attempted.has(id)) unreached++
   return unreached
