@@ -96,7 +96,6 @@ for (const mode of MODES) {
         await worker.waitForLog(started)
         const orders = await scenario.createOrders(4)
         await Promise.all(orders.map((order) => worker.waitForLog(processing(order))))
-        const unfinished = orders.filter((order) => processedIn(worker, order).length === 0).length
         worker.kill("SIGTERM")
         expect(await worker.exited).toStrictEqual({ code: 0, signal: null })
         // Finished by this worker before it exited: nothing released, nothing left for another one.
@@ -105,7 +104,9 @@ for (const mode of MODES) {
         await waitForQuiet(scenario, orders)
         const [draining] = linesWith(worker.logs, { event: "worker.draining" })
         expect(draining?.["inFlight"]).toBeGreaterThanOrEqual(1)
-        expect(draining?.["inFlight"]).toBeLessThanOrEqual(unfinished)
+        // In flight counts messages until their batch is settled (one delete after the commits), so
+        // an order already logged as processed can still be in flight when the drain begins.
+        expect(draining?.["inFlight"]).toBeLessThanOrEqual(orders.length)
         expect(linesWith(worker.logs, { event: "worker.drain_timeout" })).toHaveLength(0)
         expect(worker.logs.at(-1)?.["event"]).toBe("worker.stopped")
       })
