@@ -27,6 +27,8 @@ const onSignal = (signal: NodeJS.Signals) => {
   if (process.listenerCount(signal) > 1) return
   for (const each of shutdownSignals) process.removeListener(each, onSignal)
   const stopAll = Promise.allSettled([...resources].map((resource) => resource.stop()))
+  // A plain timer, not Effect: this runs in a signal handler of processes with no Effect runtime
+  // (test set-up), and must re-raise the signal even if a resource's stop never settles.
   const deadline = new Promise((resolve) => setTimeout(resolve, 10_000).unref())
   void Promise.race([stopAll, deadline]).then(() => process.kill(process.pid, signal))
 }
