@@ -26,7 +26,7 @@ import { baseEnv, benchSource, type Program, repositoryRoot, startProgram } from
 import type { Progress } from "./Progress.ts"
 import type { StatementStat } from "./SentStatements.ts"
 import { sleep } from "./Stats.ts"
-import { apiTaskNodeOptions } from "./TaskNodeOptions.ts"
+import { taskNodeOptions, type TaskProgram } from "./TaskNodeOptions.ts"
 
 /** The PostgreSQL server every scenario runs against. */
 export interface BenchPostgres {
@@ -48,10 +48,10 @@ export interface Emulator {
   readonly client: SQSClient
 }
 
-/** What the API's task runs: its NODE_OPTIONS, then its image's CMD flags (a flag both set appears once). */
-const productionApiNodeFlags = (): Array<string> => {
-  const image = imageNodeFlags("Dockerfile.api")
-  return [...apiTaskNodeOptions().filter((flag) => !image.includes(flag)), ...image]
+/** What a program's task runs: its NODE_OPTIONS, then its image's CMD flags (a flag both set appears once). */
+const productionNodeFlags = (program: TaskProgram): Array<string> => {
+  const image = imageNodeFlags(program === "api" ? "Dockerfile.api" : "Dockerfile.worker")
+  return [...taskNodeOptions(program).filter((flag) => !image.includes(flag)), ...image]
 }
 
 const SETTINGS_SHOWN = [
@@ -307,7 +307,7 @@ export class BenchContext {
   }
 
   /**
-   * Our API (packages/api/src/main.ts) on a free port, with its image's V8 flags; with a queue, the SQS variables too.
+   * Our API (packages/api/src/main.ts) on a free port, with its task's NODE_OPTIONS and its image's V8 flags; with a queue, the SQS variables too.
    * `extraEnv` comes last and wins (the chaos suite's own emulator and timings); `entryPoint`
    * replaces the program (the tracing scenario's build without a tracing layer).
    */
@@ -323,7 +323,7 @@ export class BenchContext {
       name: `api (${label})`,
       entryPoint,
       nodeArgs: [
-        ...(this.options.apiNodeFlags ?? productionApiNodeFlags()),
+        ...(this.options.apiNodeFlags ?? productionNodeFlags("api")),
         ...this.ourNodeArgs(`api-${label}`),
         ...this.diagnosticArgs()
       ],
@@ -339,7 +339,7 @@ export class BenchContext {
     return { program, url: `http://127.0.0.1:${port}` }
   }
 
-  /** Our worker (packages/worker/src/main.ts): business step without delay or failures, unless `extraEnv` says otherwise. */
+  /** Our worker (packages/worker/src/main.ts) with its task's heap limit: business step without delay or failures, unless `extraEnv` says otherwise. */
   async startWorker(
     databaseUrl: string,
     mode: WorkerMode,
@@ -351,7 +351,7 @@ export class BenchContext {
     return startProgram({
       name: `worker ${mode} (${label})`,
       entryPoint,
-      nodeArgs: this.ourNodeArgs(`worker-${mode}-${label}`),
+      nodeArgs: [...productionNodeFlags("worker"), ...this.ourNodeArgs(`worker-${mode}-${label}`)],
       env: {
         ...this.ourEnv(),
         ...(await this.sqsEnv(mode === "sqs-consumer" ? queue : undefined)),
