@@ -1,9 +1,8 @@
 import { createConnection, createServer } from "node:net"
+import { type PollOptions, pollUntil } from "./PollUntil.ts"
 
 /** The loopback address every helper in this package binds to and probes by default. */
 export const LOOPBACK_HOST = "127.0.0.1"
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Finds a TCP port that is free on `host` (default 127.0.0.1) by letting the OS pick one.
@@ -44,17 +43,19 @@ export const isPortFree = (port: number, host: string = LOOPBACK_HOST): Promise<
     })
   })
 
-const canConnect = (port: number, host: string): Promise<boolean> =>
-  new Promise((resolve) => {
+/** Resolves when a TCP connection succeeds; rejects with the connection's error (or after 1 s). */
+const connectOnce = (port: number, host: string): Promise<true> =>
+  new Promise((resolve, reject) => {
     const socket = createConnection({ host, port })
-    const done = (ok: boolean) => {
+    const done = (error: Error | undefined) => {
       socket.removeAllListeners()
       socket.destroy()
-      resolve(ok)
+      if (error === undefined) resolve(true)
+      else reject(error)
     }
-    socket.setTimeout(1_000, () => done(false))
-    socket.once("connect", () => done(true))
-    socket.once("error", () => done(false))
+    socket.setTimeout(1_000, () => done(new Error("no answer within 1 s")))
+    socket.once("connect", () => done(undefined))
+    socket.once("error", done)
   })
 
 /** Options of {@link waitForPort}. */
@@ -65,66 +66,48 @@ export interface WaitForPortOptions {
   readonly timeoutMs?: number
   /** Pause between attempts. Default 50 ms. */
   readonly intervalMs?: number
-  /** Stops waiting (rejecting with the signal's reason) when aborted. */
+  /** Stops waiting (rejecting) when aborted. */
   readonly signal?: AbortSignal
 }
 
 /**
- * Waits until a TCP connection to `host:port` succeeds; rejects with a clear error once
- * `timeoutMs` has passed.
+ * Waits until a TCP connection to `host:port` succeeds; rejects once `timeoutMs` has passed,
+ * naming the last connection error.
  */
 export const waitForPort = async (port: number, options: WaitForPortOptions = {}): Promise<void> => {
   const host = options.host ?? LOOPBACK_HOST
-  const timeoutMs = options.timeoutMs ?? 10_000
-  const intervalMs = options.intervalMs ?? 50
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    options.signal?.throwIfAborted()
-    if (await canConnect(port, host)) return
-    options.signal?.throwIfAborted()
-    if (Date.now() >= deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${host}:${port} to accept TCP connections`)
-    }
-    await sleep(intervalMs)
-  }
+  const { signal } = options
+  await pollUntil(`${host}:${port} accepting TCP connections`, () => connectOnce(port, host), {
+    timeoutMs: options.timeoutMs ?? 10_000,
+    intervalMs: options.intervalMs ?? 50,
+    ...(signal === undefined ? {} : { giveUpWhen: () => signal.aborted ? "no longer waited for" : undefined })
+  })
 }
 
-/** Options of {@link waitForHttp}. */
-export interface WaitForHttpOptions {
+/** Options of {@link waitForHttp}: the poll's pause (default 100 ms), a reason to give up early, context for its error. */
+export interface WaitForHttpOptions extends Pick<PollOptions, "intervalMs" | "giveUpWhen" | "context"> {
   /** Which status counts as ready. Default: any 2xx. */
   readonly isReady?: (status: number) => boolean
-  /** Pause between attempts. Default 100 ms. */
-  readonly intervalMs?: number
 }
 
 /**
  * Polls `url` with GET until it answers with a ready status (default: 2xx) and resolves with that
- * status; rejects once `timeoutMs` has passed, naming the last status or connection error.
+ * status; rejects once `timeoutMs` has passed or `giveUpWhen` gives a reason, naming the last
+ * status or connection error.
  */
-export const waitForHttp = async (
+export const waitForHttp = (
   url: string,
   timeoutMs: number = 10_000,
   options: WaitForHttpOptions = {}
 ): Promise<number> => {
-  const isReady = options.isReady ?? ((status: number) => status >= 200 && status < 300)
-  const intervalMs = options.intervalMs ?? 100
-  const deadline = Date.now() + timeoutMs
-  let last = "no attempt made"
-  for (;;) {
-    const remaining = deadline - Date.now()
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(Math.max(250, Math.min(remaining, 2_000))) })
-      await response.body?.cancel()
-      if (isReady(response.status)) return response.status
-      last = `HTTP ${response.status}`
-    } catch (error) {
-      last = error instanceof Error
-        ? (error.cause instanceof Error ? error.cause.message : error.message)
-        : String(error)
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${url} to be ready (last result: ${last})`)
-    }
-    await sleep(intervalMs)
-  }
+  const { isReady = (status: number) => status >= 200 && status < 300, ...poll } = options
+  const deadline = performance.now() + timeoutMs
+  return pollUntil(`${url} ready`, async () => {
+    // A server that accepts but never answers must not hold the wait past its deadline.
+    const remaining = deadline - performance.now()
+    const response = await fetch(url, { signal: AbortSignal.timeout(Math.max(250, Math.min(remaining, 2_000))) })
+    await response.body?.cancel()
+    if (isReady(response.status)) return response.status
+    throw new Error(`HTTP ${response.status}`)
+  }, { ...poll, timeoutMs })
 }

@@ -32,7 +32,16 @@ describe("FreePort", () => {
     }
     const unused = await findFreePort()
     await expect(waitForPort(unused, { timeoutMs: 200 })).rejects.toThrow(
-      `Timed out after 200 ms waiting for 127.0.0.1:${unused} to accept TCP connections`
+      `127.0.0.1:${unused} accepting TCP connections: not within 200 ms (last: connect ECONNREFUSED 127.0.0.1:${unused})`
+    )
+  })
+
+  it("waitForPort stops waiting when its signal is aborted", async () => {
+    const unused = await findFreePort()
+    const stop = new AbortController()
+    setTimeout(() => stop.abort(), 100)
+    await expect(waitForPort(unused, { timeoutMs: 60_000, signal: stop.signal })).rejects.toThrow(
+      `127.0.0.1:${unused} accepting TCP connections: no longer waited for`
     )
   })
 
@@ -45,12 +54,24 @@ describe("FreePort", () => {
     const port = await findFreePort()
     await listen(server, port)
     try {
-      await expect(waitForHttp(`http://127.0.0.1:${port}/health/ready`, 300)).rejects.toThrow(/last result: HTTP 503/)
+      await expect(waitForHttp(`http://127.0.0.1:${port}/health/ready`, 300)).rejects.toThrow(
+        `http://127.0.0.1:${port}/health/ready ready: not within 300 ms (last: HTTP 503)`
+      )
       setTimeout(() => (ready = true), 200)
       expect(await waitForHttp(`http://127.0.0.1:${port}/health/ready`, 5_000)).toBe(200)
     } finally {
       server.closeAllConnections()
       await close(server)
     }
+  })
+
+  it("waitForHttp gives up at once when giveUpWhen gives a reason, with the context", async () => {
+    const unused = await findFreePort()
+    await expect(
+      waitForHttp(`http://127.0.0.1:${unused}/`, 60_000, {
+        giveUpWhen: () => "the server exited first",
+        context: () => "its output"
+      })
+    ).rejects.toThrow(`http://127.0.0.1:${unused}/ ready: the server exited first\nits output`)
   })
 })
