@@ -24,12 +24,14 @@
 import {
   createFreshDatabase,
   createQueuePair,
+  describeProcessExit,
   findFreePort,
   findOrStartPostgres,
   type FreshDatabase,
   type SqsEmulator,
   startSqsEmulator,
-  type TestPostgres
+  type TestPostgres,
+  type WatchedProcess
 } from "@order-platform/dev-services"
 import { randomBytes, randomUUID } from "node:crypto"
 import { chmod, mkdtemp, rm } from "node:fs/promises"
@@ -40,7 +42,7 @@ import { parseArgs } from "node:util"
 import { openBuildContext } from "./lib/context.ts"
 import { finalStage, parseDockerfile, rootImage } from "./lib/dockerfile-model.ts"
 import { inspectImageFolder } from "./lib/inspect.ts"
-import { commandLine, leakingNodeModules, type RunningProgram, startProgram, stopProgram } from "./lib/programs.ts"
+import { commandLine, leakingNodeModules, startProgram } from "./lib/programs.ts"
 import { replayDockerfile, type ReplayedStage } from "./lib/replay.ts"
 
 const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)))
@@ -190,7 +192,7 @@ const httpJson = async (
 const waitFor = async <A>(
   what: string,
   timeoutMs: number,
-  programs: ReadonlyArray<RunningProgram>,
+  programs: ReadonlyArray<WatchedProcess>,
   probe: () => Promise<A | undefined>
 ): Promise<A> => {
   const deadline = Date.now() + timeoutMs
@@ -198,8 +200,8 @@ const waitFor = async <A>(
   while (Date.now() < deadline) {
     for (const program of programs) {
       if (program.hasExited()) {
-        const code = String(await program.exited)
-        fail(`${what}: the ${program.name} exited (${code}) first. Its last lines:\n${program.tail()}`)
+        const exit = describeProcessExit(await program.exited)
+        fail(`${what}: the ${program.name} exited (${exit}) first. Its last lines:\n${program.tail()}`)
       }
     }
     try {
@@ -219,7 +221,7 @@ const waitFor = async <A>(
 
 const runPrograms = async (api: RehearsedImage, worker: RehearsedImage, workspace: string): Promise<void> => {
   const cleanups: Array<() => Promise<unknown>> = []
-  const programs: Array<RunningProgram> = []
+  const programs: Array<WatchedProcess> = []
   try {
     const emulatorNote = workerMode === "sqs-consumer" ? "SQS emulator, " : ""
     log(`\n▶ Programs: PostgreSQL, ${emulatorNote}API and worker (WORKER_MODE=${workerMode})`)
@@ -266,7 +268,7 @@ const runPrograms = async (api: RehearsedImage, worker: RehearsedImage, workspac
       echo
     })
     programs.push(apiProgram)
-    cleanups.unshift(() => stopProgram(apiProgram, STOP_TIMEOUT_MS))
+    cleanups.unshift(() => apiProgram.stop(STOP_TIMEOUT_MS))
     const base = `http://127.0.0.1:${port}`
     await waitFor("GET /health/ready = 200", 60_000, [apiProgram], async () => {
       const { status } = await httpJson(`${base}/health/ready`)
@@ -295,7 +297,7 @@ const runPrograms = async (api: RehearsedImage, worker: RehearsedImage, workspac
       echo
     })
     programs.push(workerProgram)
-    cleanups.unshift(() => stopProgram(workerProgram, STOP_TIMEOUT_MS))
+    cleanups.unshift(() => workerProgram.stop(STOP_TIMEOUT_MS))
 
     const correlationId = `rehearsal-${randomUUID()}`
     const created = await httpJson(`${base}/orders`, {
@@ -336,7 +338,7 @@ const runPrograms = async (api: RehearsedImage, worker: RehearsedImage, workspac
 
     // Soft checks: the production log format the CloudWatch metric filters rely on.
     for (const program of programs) {
-      const stdout = program.lines.filter((line) => line.stream === "stdout")
+      const stdout = program.lines().filter((line) => line.stream === "stdout" && line.text.trim() !== "")
       const notJson = stdout.filter((line) => line.json === undefined)
       if (notJson.length > 0) {
         warn(
@@ -355,19 +357,20 @@ const runPrograms = async (api: RehearsedImage, worker: RehearsedImage, workspac
         warn(`${program.name}: no JSON log line with level and service on stdout`)
       }
     }
-    if (!workerProgram.lines.some((line) => line.json?.["correlationId"] === correlationId)) {
+    if (!workerProgram.lines().some((line) => line.json?.["correlationId"] === correlationId)) {
       warn(`worker: no log line carries the request's correlationId ${correlationId}`)
     }
 
     // As ECS stops a task: SIGTERM, then SIGKILL after the container's stopTimeout.
     for (const program of [workerProgram, apiProgram]) {
       const stopping = Date.now()
-      const code = await stopProgram(program, STOP_TIMEOUT_MS)
+      const exit = await program.stop(STOP_TIMEOUT_MS)
       const tookMs = Date.now() - stopping
-      if (code !== 0) {
-        const how = code === "timeout"
+      if (exit.code !== 0) {
+        // stop sends SIGKILL once the stopTimeout has passed, as ECS does.
+        const how = exit.signal === "SIGKILL" && tookMs >= STOP_TIMEOUT_MS
           ? `no exit within the ${STOP_TIMEOUT_MS / 1000} s stopTimeout`
-          : `exit ${String(code)}`
+          : describeProcessExit(exit)
         fail(
           `${program.name}: SIGTERM ended in ${how}, expected exit 0 (ECS would record a failed task). Last lines:\n${program.tail()}`
         )

@@ -3,7 +3,7 @@
  * form), in its WORKDIR, with the image's ENV plus the task's environment and nothing else from
  * this machine, as an unprivileged user when the rehearsal itself runs as root.
  */
-import { type ChildProcess, spawn } from "node:child_process"
+import { startWatchedProcess, type WatchedProcess } from "@order-platform/dev-services"
 import { existsSync } from "node:fs"
 import { chmod, copyFile, mkdir } from "node:fs/promises"
 import { dirname, join } from "node:path"
@@ -15,23 +15,6 @@ export const IMAGE_NODE_UID = 1000
 /** PATH of the official Node.js images. */
 export const IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-export interface LogLine {
-  readonly stream: "stdout" | "stderr"
-  readonly text: string
-  /** The parsed object when the line is JSON. */
-  readonly json: Record<string, unknown> | undefined
-}
-
-export interface RunningProgram {
-  readonly name: string
-  readonly child: ChildProcess
-  readonly lines: ReadonlyArray<LogLine>
-  /** Resolves with the exit code (or the signal name) when the process ends. */
-  readonly exited: Promise<number | string>
-  readonly hasExited: () => boolean
-  readonly tail: (count?: number) => string
-}
-
 export interface StartOptions {
   readonly name: string
   readonly image: ReplayedStage
@@ -42,18 +25,6 @@ export interface StartOptions {
   /** The rehearsal's temporary folder, above the image's folder and HOME: opened to the program's user. */
   readonly sandbox: string
   readonly echo: (line: string) => void
-}
-
-const parseJson = (text: string): Record<string, unknown> | undefined => {
-  if (!text.startsWith("{")) return undefined
-  try {
-    const value: unknown = JSON.parse(text)
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? value as Record<string, unknown>
-      : undefined
-  } catch {
-    return undefined
-  }
 }
 
 /**
@@ -92,7 +63,7 @@ export const commandLine = (image: ReplayedStage): Array<string> => {
   return argv
 }
 
-export const startProgram = async (options: StartOptions): Promise<RunningProgram> => {
+export const startProgram = async (options: StartOptions): Promise<WatchedProcess> => {
   const { image } = options
   const [command, ...args] = commandLine(image)
   if (command !== "node") throw new Error(`The rehearsal runs "node" entry points only, not "${command ?? ""}"`)
@@ -122,65 +93,18 @@ export const startProgram = async (options: StartOptions): Promise<RunningProgra
     ...(asRoot ? { TMPDIR: options.home } : {}),
     ...options.env
   }
-  const child = spawn(nodeBinary, args, {
+  // Not startNodeProgram: the image's own command line runs, with no flag added.
+  return startWatchedProcess(nodeBinary, args, {
+    name: options.name,
     cwd: image.workdir,
     env,
-    stdio: ["ignore", "pipe", "pipe"],
-    ...(asRoot ? { uid: IMAGE_NODE_UID, gid: IMAGE_NODE_UID } : {})
-  })
-  const lines: Array<LogLine> = []
-  const collect = (stream: "stdout" | "stderr") => {
-    let pending = ""
-    return (chunk: Buffer) => {
-      pending += chunk.toString("utf8")
-      const parts = pending.split("\n")
-      pending = parts.pop() ?? ""
-      for (const raw of parts) {
-        const text = raw.trimEnd()
-        if (text === "") continue
-        lines.push({ stream, text, json: parseJson(text) })
-        if (lines.length > 5_000) lines.shift()
-        options.echo(`[${options.name}${stream === "stderr" ? " stderr" : ""}] ${text}`)
+    // The log-format checks read the lines, but a long rehearsal must not keep them all.
+    keepLines: 5_000,
+    ...(asRoot ? { uid: IMAGE_NODE_UID, gid: IMAGE_NODE_UID } : {}),
+    onLine: (line) => {
+      if (line.text.trim() !== "") {
+        options.echo(`[${options.name}${line.stream === "stderr" ? " stderr" : ""}] ${line.text}`)
       }
     }
-  }
-  child.stdout?.on("data", collect("stdout"))
-  child.stderr?.on("data", collect("stderr"))
-  let done = false
-  const exited = new Promise<number | string>((resolve) => {
-    child.on("error", (error) => {
-      done = true
-      lines.push({ stream: "stderr", text: `spawn failed: ${error.message}`, json: undefined })
-      resolve("spawn-error")
-    })
-    child.on("exit", (code, signal) => {
-      done = true
-      resolve(code ?? signal ?? "unknown")
-    })
   })
-  return {
-    name: options.name,
-    child,
-    lines,
-    exited,
-    hasExited: () => done,
-    tail: (count = 30) => lines.slice(-count).map((line) => line.text).join("\n")
-  }
-}
-
-/** SIGTERM, as ECS sends it; resolves with the exit code, or "timeout" after `timeoutMs` (then SIGKILL). */
-export const stopProgram = async (program: RunningProgram, timeoutMs: number): Promise<number | string> => {
-  if (program.hasExited()) return program.exited
-  program.child.kill("SIGTERM")
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs)
-  })
-  const result = await Promise.race([program.exited, timeout])
-  clearTimeout(timer)
-  if (result === "timeout") {
-    program.child.kill("SIGKILL")
-    await program.exited
-  }
-  return result
 }

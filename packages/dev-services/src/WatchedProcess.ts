@@ -61,6 +61,11 @@ export interface WatchedProcessOptions {
   readonly detached?: boolean
   /** How many lines to keep (a long benchmark must not keep them all). Default: all. */
   readonly keepLines?: number
+  /** Runs as this user and group: a tool running as root runs a program as the unprivileged user it has in production. */
+  readonly uid?: number
+  readonly gid?: number
+  /** Each line as it is read, e.g. to echo it while the process runs. */
+  readonly onLine?: (line: OutputLine) => void
 }
 
 const parseJsonObject = (text: string): Readonly<Record<string, unknown>> | undefined => {
@@ -105,7 +110,9 @@ export const startWatchedProcess = (
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"],
-    ...(options.detached === true ? { detached: true } : {})
+    ...(options.detached === true ? { detached: true } : {}),
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid })
   })
   killOnExit(child)
   const keep = options.keepLines ?? Number.POSITIVE_INFINITY
@@ -115,6 +122,7 @@ export const startWatchedProcess = (
     const line: OutputLine = { stream, text, at: performance.now(), json: parseJsonObject(text) }
     kept.push(line)
     if (kept.length > keep) kept.shift()
+    options.onLine?.(line)
     for (const waiter of waiters) {
       if (waiter.matches(line)) waiter.found(line)
     }
@@ -139,8 +147,10 @@ export const startWatchedProcess = (
         resolve({ code, signal })
       })
     })
-    child.once("error", () => {
+    child.once("error", (error) => {
       if (child.pid !== undefined) return
+      // The process never ran: its output, which every failure message quotes, says why.
+      onLine("stderr")(`cannot start ${command}: ${error.message}`)
       exit = { code: null, signal: null }
       running.delete(child)
       resolve(exit)

@@ -47,6 +47,25 @@ describe("startWatchedProcess", () => {
     }
   })
 
+  it("hands each line to onLine as it is read", async () => {
+    const seen: Array<string> = []
+    const program = startWatchedProcess("sh", ["-c", "echo out; echo err >&2"], {
+      name: "echo",
+      env: { PATH: process.env["PATH"] ?? "" },
+      onLine: (line) => seen.push(`${line.stream} ${line.text}`)
+    })
+    await program.exited
+    expect(seen.sort()).toEqual(["stderr err", "stdout out"])
+  })
+
+  it("a command that cannot start settles exited, and its output and failures say why", async () => {
+    const program = startWatchedProcess("/nonexistent/program", [], { name: "ghost", env: {} })
+    const line = program.waitForLine(() => false, 60_000, { fromNow: true })
+    expect(await program.exited).toEqual({ code: null, signal: null })
+    expect(program.output()).toBe("cannot start /nonexistent/program: spawn /nonexistent/program ENOENT")
+    await expect(line).rejects.toThrow(/ghost exited .* Last output:\ncannot start \/nonexistent\/program: spawn/)
+  })
+
   it("keeps only the last keepLines lines", async () => {
     const program = startWatchedProcess("sh", ["-c", "for i in 1 2 3 4 5; do echo $i; done"], {
       name: "counter",
