@@ -1,9 +1,7 @@
-import { CHROMIUM_FIX } from "@order-platform/dev-services"
-import { type ChildProcess, spawn } from "node:child_process"
+import { CHROMIUM_FIX, startWatchedProcess, type WatchedProcess } from "@order-platform/dev-services"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createInterface } from "node:readline"
 import { inject } from "vitest"
 
 /** Found or installed by dev-services' chromiumGlobalSetup (CHROMIUM_PATH, PATH, or Debian's package). */
@@ -22,32 +20,24 @@ interface CdpReply {
   readonly error?: { readonly message: string }
 }
 
-const devToolsUrl = (child: ChildProcess) =>
-  new Promise<string>((resolve, reject) => {
-    const lines: Array<string> = []
-    const timer = setTimeout(
-      () => reject(new Error(`chromium did not start within 30 s:\n${lines.join("\n")}`)),
+const DEVTOOLS_LISTENING = /DevTools listening on (ws:\/\/\S+)/
+
+/** The browser's DevTools endpoint, from the line Chromium writes once it listens. */
+const devToolsUrl = async (browser: WatchedProcess): Promise<URL> => {
+  try {
+    const line = await browser.waitForLine(
+      (each) => each.stream === "stderr" && DEVTOOLS_LISTENING.test(each.text),
       30_000
     )
-    createInterface({ input: child.stderr! }).on("line", (line) => {
-      lines.push(line)
-      const match = /DevTools listening on (ws:\/\/\S+)/.exec(line)
-      if (match !== null) {
-        clearTimeout(timer)
-        resolve(match[1]!)
-      }
-    })
-    child.once("error", (error) => {
-      clearTimeout(timer)
-      reject(
-        new Error(`cannot start ${chromiumPath()} (${error.message}): ${CHROMIUM_FIX}`)
-      )
-    })
-    child.once("exit", (code) => {
-      clearTimeout(timer)
-      reject(new Error(`chromium exited (${code}) before it listened:\n${lines.join("\n")}`))
-    })
-  })
+    return new URL(DEVTOOLS_LISTENING.exec(line.text)![1]!)
+  } catch (error) {
+    // No process at all: the path is wrong, and the fix is the same as for no Chromium.
+    if (browser.pid === undefined) {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${CHROMIUM_FIX}`)
+    }
+    throw error
+  }
+}
 
 /**
  * Headless Chromium with one page, driven over the DevTools protocol (Node's own WebSocket): no
@@ -55,7 +45,7 @@ const devToolsUrl = (child: ChildProcess) =>
  */
 export const openBrowserPage = async (): Promise<BrowserPage> => {
   const profile = mkdtempSync(join(tmpdir(), "order-platform-chromium-"))
-  const child = spawn(chromiumPath(), [
+  const browser = startWatchedProcess(chromiumPath(), [
     "--headless",
     // As root (CI, containers) Chromium refuses its sandbox.
     "--no-sandbox",
@@ -69,15 +59,13 @@ export const openBrowserPage = async (): Promise<BrowserPage> => {
     "--remote-debugging-port=0",
     `--user-data-dir=${profile}`,
     "about:blank"
-  ], { stdio: ["ignore", "ignore", "pipe"] })
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  ], { name: "chromium", env: process.env, keepLines: 200 })
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-    await exited
+    await browser.stop(0)
     rmSync(profile, { recursive: true, force: true })
   }
   try {
-    const browserUrl = new URL(await devToolsUrl(child))
+    const browserUrl = await devToolsUrl(browser)
     const targets = await (await fetch(`http://${browserUrl.host}/json/list`)).json() as Array<
       { type: string; webSocketDebuggerUrl: string }
     >
