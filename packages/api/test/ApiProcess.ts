@@ -1,4 +1,4 @@
-import { type ProcessExit, startNodeProgram } from "@order-platform/dev-services"
+import { type ProcessExit, startNodeProgram, type WatchedProcess } from "@order-platform/dev-services"
 import type { ChildProcess } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
@@ -14,6 +14,8 @@ export interface ApiProcess {
     timeoutMs?: number
   ) => Promise<Record<string, unknown>>
   readonly exited: Promise<ProcessExit>
+  /** The watcher itself: for waits that give up when the API exits, and for stop. */
+  readonly watched: WatchedProcess
 }
 
 /** Starts `src/main.ts` as the container would (`node main.ts`) with exactly `env` (plus PATH). */
@@ -30,6 +32,7 @@ export const startApiProcess = (env: Record<string, string>): ApiProcess => {
         (line) => line.stream === "stdout" && line.json !== undefined && predicate(line.json),
         timeoutMs
       )).json!,
-    exited: api.exited
+    exited: api.exited,
+    watched: api
   }
 }

@@ -3,16 +3,20 @@
  * the real worker composition processes the order, and both export to an in-process OTLP receiver.
  * The outbox mode exports OTLP/JSON, the SQS mode OTLP/protobuf, so both protocols are decoded.
  */
-import { findFreePort, type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "@order-platform/dev-services"
-import { type ChildProcess, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
+import {
+  anyExited,
+  findFreePort,
+  type OtlpReceiver,
+  type ReceivedSpan,
+  startOtlpReceiver,
+  waitForHttp
+} from "@order-platform/dev-services"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+// The API's own test harness: it starts the API by path, so the worker's code still does not depend on the API's.
+import { startApiProcess } from "../../api/test/ApiProcess.ts"
 import type { WorkerMode } from "../src/WorkerConfig.ts"
 import { startInProcessWorker } from "./support/InProcessWorker.ts"
 import { DUMMY_AWS_ENV, startTestPlatform, type TestPlatform } from "./support/TestPlatform.ts"
-
-// Started by path, never imported: the worker's code does not depend on the API's.
-const API_MAIN = fileURLToPath(new URL("../../api/src/main.ts", import.meta.url))
 
 let platform: TestPlatform
 let receiver: OtlpReceiver
@@ -25,21 +29,15 @@ afterAll(async () => {
 
 const startApi = async (env: Record<string, string>) => {
   const port = await findFreePort()
-  const child: ChildProcess = spawn(process.execPath, [
-    "--conditions=@order-platform/source",
-    "--no-warnings",
-    API_MAIN
-  ], {
-    env: { PATH: process.env["PATH"] ?? "", ...DUMMY_AWS_ENV, ...env, PORT: String(port) },
-    stdio: "ignore"
-  })
+  const api = startApiProcess({ ...DUMMY_AWS_ENV, ...env, PORT: String(port) }).watched
   const url = `http://127.0.0.1:${port}`
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
-  await vi.waitFor(async () => expect((await fetch(`${url}/health/ready`)).status).toBe(200), {
-    timeout: 30_000,
-    interval: 100
-  })
-  return { url, stop: () => (child.kill("SIGTERM"), exited) }
+  try {
+    await waitForHttp(`${url}/health/ready`, 30_000, { giveUpWhen: anyExited([api]), context: () => api.tail() })
+  } catch (error) {
+    await api.stop(0)
+    throw error
+  }
+  return { url, stop: () => api.stop() }
 }
 
 const CASES: ReadonlyArray<readonly [WorkerMode, string]> = [["outbox", "http/json"], ["sqs-consumer", "http/protobuf"]]
