@@ -68,7 +68,8 @@ export interface WatchedProcessOptions {
   readonly onLine?: (line: OutputLine) => void
 }
 
-const parseJsonObject = (text: string): Readonly<Record<string, unknown>> | undefined => {
+/** One of the platform's JSON log lines as its fields; anything else (a stack trace, a banner) is undefined. */
+export const parseJsonObject = (text: string): Readonly<Record<string, unknown>> | undefined => {
   if (!text.startsWith("{")) return undefined
   try {
     const value: unknown = JSON.parse(text)

@@ -1,9 +1,10 @@
+import { parseJsonObject } from "@order-platform/dev-services"
 import { Clock, Deferred, Duration, Effect, type LogLevel, Option, Ref, type Scope, Stream } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import { ChildProcess, type ChildProcessSpawner } from "effect/process"
 import { join } from "node:path"
 import { repositoryRoot } from "./LocalSettings.ts"
-import { isVisible, type LogFields, parseLogLine, problemIn } from "./LogLines.ts"
+import { isVisible, type LogFields, problemIn } from "./LogLines.ts"
 import { failWith, say } from "./Say.ts"
 
 /** How a child process ended: its exit code, or the signal that ended it. */
@@ -113,7 +114,7 @@ export const startChild = (
 
     const onLine = (line: string) =>
       Effect.gen(function*() {
-        const fields = parseLogLine(line)
+        const fields = parseJsonObject(line)
         if (options.readyEvent !== undefined && fields?.event === options.readyEvent) {
           yield* Deferred.succeed(ready, fields)
         }

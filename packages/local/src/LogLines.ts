@@ -4,16 +4,6 @@ import { LogLevel } from "effect"
 /** A program's log line: JSON fields when it is one of the platform's JSON lines. */
 export type LogFields = Readonly<Record<string, unknown>>
 
-export const parseLogLine = (line: string): LogFields | undefined => {
-  if (!line.startsWith("{")) return undefined
-  try {
-    const parsed: unknown = JSON.parse(line)
-    return typeof parsed === "object" && parsed !== null ? parsed as LogFields : undefined
-  } catch {
-    return undefined
-  }
-}
-
 const levelOf = (fields: LogFields | undefined): LogLevel.LogLevel | undefined =>
   typeof fields?.level === "string" ? logLevelNamed(fields.level) : undefined
 
