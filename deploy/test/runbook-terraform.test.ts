@@ -19,19 +19,29 @@ const first = (value: unknown): Hcl => (Array.isArray(value) ? value[0] : value)
 interface Stack {
   readonly resources: (type: string) => ReadonlyArray<Hcl>
   readonly resource: (type: string, name: string) => Hcl
+  /** `attribute` of each instance: one value, or one per key of a `for_each = local.x` map. */
+  readonly each: (body: Hcl, attribute: string) => ReadonlyArray<string>
 }
 
-/** Every resource of the stack's .tf files (parsed by hcl2json), merged across files. */
+/** Every resource and local of the stack's .tf files (parsed by hcl2json), merged across files. */
 const loadStack = async (): Promise<Stack> => {
   const byType: Record<string, Record<string, Hcl>> = {}
+  const locals: Hcl = {}
   for (const name of readdirSync(stackDir).filter((file) => file.endsWith(".tf"))) {
     const json = await parse(name, readFileSync(join(stackDir, name), "utf8")) as Record<string, unknown>
     for (const [type, byName] of Object.entries((json["resource"] ?? {}) as Record<string, Record<string, unknown>>)) {
       const target = byType[type] ??= {}
       for (const [label, body] of Object.entries(byName)) target[label] = first(body)
     }
+    for (const block of (json["locals"] ?? []) as ReadonlyArray<Hcl>) Object.assign(locals, block)
   }
   return {
+    each: (body, attribute) => {
+      const value = String(body[attribute])
+      const map = /^\$\{local\.(\w+)\}$/.exec(String(body["for_each"] ?? ""))?.[1]
+      if (map === undefined) return [value]
+      return Object.keys(locals[map] as Hcl).map((key) => value.replaceAll("${each.key}", key))
+    },
     resources: (type) => Object.values(byType[type] ?? {}),
     resource: (type, name) => {
       const body = byType[type]?.[name]
@@ -82,8 +92,8 @@ describe("docs/RUNBOOK.md and Terraform", async () => {
       // Alarms that page (publish to the alarm topic); the autoscaling alarms only drive scaling.
       ...stack.resources("aws_cloudwatch_metric_alarm")
         .filter((alarm) => JSON.stringify(alarm["alarm_actions"] ?? []).includes("aws_sns_topic.alarms.arn"))
-        .map((alarm) => alarm["alarm_name"]),
-      ...stack.resources("aws_cloudwatch_event_rule").map((rule) => rule["name"])
+        .flatMap((alarm) => stack.each(alarm, "alarm_name")),
+      ...stack.resources("aws_cloudwatch_event_rule").flatMap((rule) => stack.each(rule, "name"))
     ].map(asRunbookName)
     expect(alarms.length).toBeGreaterThan(0)
     const alarmTable = runbook.slice(runbook.indexOf("## Alarms"))

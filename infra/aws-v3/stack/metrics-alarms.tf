@@ -150,65 +150,8 @@ resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
 
-resource "aws_cloudwatch_metric_alarm" "business_retries_exhausted" {
-  alarm_name          = "${var.name_prefix}-business-retries-exhausted"
-  alarm_description   = "Business retry exhaustion: orders reached FAILED and the business DLQ (log event order.failed). See GET /dlq."
-  namespace           = var.metrics_namespace
-  metric_name         = aws_cloudwatch_log_metric_filter.worker_failed.metric_transformation[0].name
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "worker_poison" {
-  alarm_name          = "${var.name_prefix}-worker-poison-message"
-  alarm_description   = "Poison message: the worker received an event for an order that does not exist (log event order.poison). It goes to the SQS DLQ (outbox mode: the row is parked). Find where it came from."
-  namespace           = var.metrics_namespace
-  metric_name         = aws_cloudwatch_log_metric_filter.worker_poison.metric_transformation[0].name
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "worker_start_failed" {
-  alarm_name          = "${var.name_prefix}-worker-start-failed"
-  alarm_description   = "Worker cannot start (log event worker.start_failed, or a FATAL line): the message names the bad variable or the unreachable dependency. ECS keeps restarting the task; during a deploy the circuit breaker rolls it back."
-  namespace           = var.metrics_namespace
-  metric_name         = aws_cloudwatch_log_metric_filter.worker_start_failed.metric_transformation[0].name
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "worker_delivery_crashed" {
-  alarm_name          = "${var.name_prefix}-worker-delivery-crashed"
-  alarm_description   = "Worker defect: a delivery died (log event order.delivery_crashed); it is retried and ends in the SQS DLQ. The log line carries the cause."
-  namespace           = var.metrics_namespace
-  metric_name         = aws_cloudwatch_log_metric_filter.worker_delivery_crashed.metric_transformation[0].name
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}
+# The log events that page (business retry exhaustion, poison message, start failure, crashed
+# delivery, API errors) are counted and alarmed on in log-event-alarms.tf.
 
 # ---------------------------------------------------------------------------------------------
 # API: broken deploy and slowness.
@@ -237,22 +180,6 @@ resource "aws_cloudwatch_metric_alarm" "api_target_5xx" {
   namespace           = "AWS/ApplicationELB"
   metric_name         = "HTTPCode_Target_5XX_Count"
   dimensions          = { LoadBalancer = aws_lb.main.arn_suffix, TargetGroup = aws_lb_target_group.api.arn_suffix }
-  statistic           = "Sum"
-  period              = 60
-  evaluation_periods  = 3
-  datapoints_to_alarm = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.alarm_api_5xx_count
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "api_logged_errors" {
-  alarm_name          = "${var.name_prefix}-api-logged-errors"
-  alarm_description   = "API errors: the API logged more than ${var.alarm_api_5xx_count} ERROR lines per minute, 3 minutes running."
-  namespace           = var.metrics_namespace
-  metric_name         = aws_cloudwatch_log_metric_filter.api_errors.metric_transformation[0].name
   statistic           = "Sum"
   period              = 60
   evaluation_periods  = 3

@@ -28,6 +28,7 @@ import {
   isObject,
   type Json,
   loadModule,
+  logEventAlarms,
   resourcesOfType
 } from "./support/terraform.ts"
 
@@ -134,13 +135,11 @@ interface Referenced {
   readonly dimensions: Readonly<Record<string, string>>
 }
 
+/** The metrics the log metric filters count (one per log event that pages), not EMF's. */
 const logFilterNames = new Set(
-  [...resourcesOfType(stack, "aws_cloudwatch_log_metric_filter").values()].flatMap((filter) => {
-    const transformation = filter["metric_transformation"]
-    return (isArray(transformation) ? transformation : [transformation]).flatMap((body) =>
-      isObject(body) && typeof body["name"] === "string" ? [body["name"]] : []
-    )
-  })
+  [...logEventAlarms(stack).values()].flatMap((logEvent) =>
+    typeof logEvent["metric"] === "string" ? [logEvent["metric"]] : []
+  )
 )
 
 /** Alarms and dashboard metrics in the programs' namespace, other than the log filters' own. */

@@ -7,11 +7,11 @@ import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compileFilterPattern } from "./support/cloudwatch-filter.ts"
 import { type CapturedLogs, captureProgramLogLines } from "./support/program-logs.ts"
-import { evaluate, infraRoot, loadModule, resource } from "./support/terraform.ts"
+import { evaluate, infraRoot, loadModule, logEventAlarm } from "./support/terraform.ts"
 
 const stack = await loadModule(join(infraRoot, "stack"))
-const patternOf = (filter: string): string =>
-  String(evaluate(stack, resource(stack, "aws_cloudwatch_log_metric_filter", filter)["pattern"] ?? null))
+const patternOf = (logEvent: string): string =>
+  String(evaluate(stack, logEventAlarm(stack, logEvent)["pattern"] ?? null))
 
 describe("metric filters against the programs' log lines", () => {
   let logs: CapturedLogs
@@ -56,7 +56,7 @@ describe("metric filters against the programs' log lines", () => {
   })
 
   it("ApiErrorCount counts the API's ERROR and FATAL lines (its start-up failure among them) and nothing else", () => {
-    const match = compileFilterPattern(patternOf("api_errors"))
+    const match = compileFilterPattern(patternOf("api-logged-errors"))
     const errors = allApi().filter((text) => ["ERROR", "FATAL"].includes(String(field(text, "level"))))
     expect(errors.length).toBeGreaterThan(0)
     expect(errors.filter((text) => field(text, "level") === "FATAL").length).toBeGreaterThan(0)
@@ -64,7 +64,7 @@ describe("metric filters against the programs' log lines", () => {
   })
 
   it("WorkerStartFailedCount counts the worker's start-up failure and nothing else", () => {
-    const match = compileFilterPattern(patternOf("worker_start_failed"))
+    const match = compileFilterPattern(patternOf("worker-start-failed"))
     const failed = allWorker().filter((text) => field(text, "event") === "worker.start_failed")
     expect(failed.length).toBe(1)
     expect(allWorker().filter(match)).toEqual(failed)
@@ -75,17 +75,17 @@ describe("metric filters against the programs' log lines", () => {
   })
 
   it("WorkerFailedCount counts the worker's order.failed events and nothing else", () => {
-    const match = compileFilterPattern(patternOf("worker_failed"))
+    const match = compileFilterPattern(patternOf("business-retries-exhausted"))
     const failed = allWorker().filter((text) => field(text, "event") === "order.failed")
     expect(failed.length).toBeGreaterThan(0)
     expect(allWorker().filter(match)).toEqual(failed)
   })
 
   it.each([
-    ["PoisonMessageCount", "worker_poison", "order.poison"],
-    ["DeliveryCrashedCount", "worker_delivery_crashed", "order.delivery_crashed"]
-  ])("%s counts the worker's %s events and nothing else", (_, filter, event) => {
-    const match = compileFilterPattern(patternOf(filter))
+    ["PoisonMessageCount", "worker-poison-message", "order.poison"],
+    ["DeliveryCrashedCount", "worker-delivery-crashed", "order.delivery_crashed"]
+  ])("%s (%s) counts the worker's %s events and nothing else", (_, logEvent, event) => {
+    const match = compileFilterPattern(patternOf(logEvent))
     const expected = allWorker().filter((text) => field(text, "event") === event)
     expect(expected.length).toBeGreaterThan(0)
     expect(expected.every((text) => field(text, "level") === "ERROR")).toBe(true)

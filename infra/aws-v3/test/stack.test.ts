@@ -20,6 +20,7 @@ import {
   loadModule,
   local,
   localObject,
+  logEventAlarm,
   resource,
   resourcesOfType
 } from "./support/terraform.ts"
@@ -282,14 +283,31 @@ describe("logs and metric filters", () => {
   })
 
   it("ApiErrorCount (ERROR and FATAL) on the API log group, WorkerFailedCount on the worker's", () => {
-    const api = resource(stack, "aws_cloudwatch_log_metric_filter", "api_errors")
-    const worker = resource(stack, "aws_cloudwatch_log_metric_filter", "worker_failed")
-    expect(api["log_group_name"]).toBe("${aws_cloudwatch_log_group.api.name}")
-    expect(worker["log_group_name"]).toBe("${aws_cloudwatch_log_group.worker.name}")
-    expect(block(api, "metric_transformation")["name"]).toBe("ApiErrorCount")
-    expect(block(worker, "metric_transformation")["name"]).toBe("WorkerFailedCount")
+    const api = logEventAlarm(stack, "api-logged-errors")
+    const worker = logEventAlarm(stack, "business-retries-exhausted")
+    expect(api["log_group"]).toBe("${aws_cloudwatch_log_group.api.name}")
+    expect(worker["log_group"]).toBe("${aws_cloudwatch_log_group.worker.name}")
+    expect([api["filter"], api["metric"]]).toEqual(["api-errors", "ApiErrorCount"])
+    expect([worker["filter"], worker["metric"]]).toEqual(["worker-failed", "WorkerFailedCount"])
     expect(evaluate(stack, api["pattern"] ?? null)).toBe("{ ($.level = \"ERROR\") || ($.level = \"FATAL\") }")
     expect(evaluate(stack, worker["pattern"] ?? null)).toBe("{ $.event = \"order.failed\" }")
+  })
+
+  it("one metric filter per log event, counting each matching line in the programs' namespace", () => {
+    const filter = resource(stack, "aws_cloudwatch_log_metric_filter", "log_event")
+    expect(filter["for_each"]).toBe("${local.log_event_alarms}")
+    expect([filter["name"], filter["log_group_name"], filter["pattern"]]).toEqual([
+      "${var.name_prefix}-${each.value.filter}",
+      "${each.value.log_group}",
+      "${each.value.pattern}"
+    ])
+    expect(block(filter, "metric_transformation")).toEqual({
+      name: "${each.value.metric}",
+      namespace: "${var.metrics_namespace}",
+      value: "1",
+      default_value: "0",
+      unit: "Count"
+    })
   })
 })
 
@@ -301,30 +319,6 @@ describe("alarms: every row of the failure matrix notifies the alarm topic", () 
     ["relay stuck (oldest due outbox row)", "relay_stuck", "${var.metrics_namespace}", "outbox_oldest_age_seconds"],
     ["worker crash (no running task)", "worker_not_running", "ECS/ContainerInsights", "RunningTaskCount"],
     ["DLQ growth", "dlq_not_empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible"],
-    [
-      "business retry exhaustion",
-      "business_retries_exhausted",
-      "${var.metrics_namespace}",
-      "${aws_cloudwatch_log_metric_filter.worker_failed.metric_transformation[0].name}"
-    ],
-    [
-      "poison message",
-      "worker_poison",
-      "${var.metrics_namespace}",
-      "${aws_cloudwatch_log_metric_filter.worker_poison.metric_transformation[0].name}"
-    ],
-    [
-      "worker delivery crashed",
-      "worker_delivery_crashed",
-      "${var.metrics_namespace}",
-      "${aws_cloudwatch_log_metric_filter.worker_delivery_crashed.metric_transformation[0].name}"
-    ],
-    [
-      "worker cannot start",
-      "worker_start_failed",
-      "${var.metrics_namespace}",
-      "${aws_cloudwatch_log_metric_filter.worker_start_failed.metric_transformation[0].name}"
-    ],
     ["API broken deploy (ELB 5xx)", "api_elb_5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"],
     ["API broken deploy (target 5xx)", "api_target_5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"],
     ["API broken deploy (no healthy target)", "api_no_healthy_targets", "AWS/ApplicationELB", "HealthyHostCount"],
@@ -339,6 +333,29 @@ describe("alarms: every row of the failure matrix notifies the alarm topic", () 
     expect(alarm, name).toBeDefined()
     expect(alarm?.["namespace"]).toBe(namespace)
     expect(alarm?.["metric_name"]).toBe(metric)
+    expect(alarm?.["alarm_actions"]).toEqual(["${aws_sns_topic.alarms.arn}"])
+  })
+
+  const logEventMatrix: ReadonlyArray<readonly [string, string, string]> = [
+    ["business retry exhaustion", "business-retries-exhausted", "WorkerFailedCount"],
+    ["poison message", "worker-poison-message", "PoisonMessageCount"],
+    ["worker delivery crashed", "worker-delivery-crashed", "DeliveryCrashedCount"],
+    ["worker cannot start", "worker-start-failed", "WorkerStartFailedCount"],
+    ["API errors", "api-logged-errors", "ApiErrorCount"]
+  ]
+
+  it.each(logEventMatrix)("%s (a log event)", (_, key, metric) => {
+    expect(logEventAlarm(stack, key)["metric"]).toBe(metric)
+  })
+
+  it("each log event alarms on its own filter's metric, in the programs' namespace", () => {
+    const alarm = alarms.get("log_event")
+    expect(alarm?.["for_each"]).toBe("${local.log_event_alarms}")
+    expect(alarm?.["alarm_name"]).toBe("${var.name_prefix}-${each.key}")
+    expect(alarm?.["namespace"]).toBe("${var.metrics_namespace}")
+    expect(alarm?.["metric_name"]).toBe(
+      "${aws_cloudwatch_log_metric_filter.log_event[each.key].metric_transformation[0].name}"
+    )
     expect(alarm?.["alarm_actions"]).toEqual(["${aws_sns_topic.alarms.arn}"])
   })
 

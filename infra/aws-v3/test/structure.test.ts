@@ -62,10 +62,10 @@ const builtinRoots = new Set(["each", "count", "self", "path", "terraform"])
 
 /**
  * `type = number` and `ignore_changes = [x]` name types and attributes, not objects; a `removed`
- * block's `from` names an object that is, on purpose, no longer declared.
+ * or `moved` block's `from` names an object that is, on purpose, no longer declared.
  */
 const notReferences =
-  /^\.variable\.[^.]+\[\d+\]\.type$|\.lifecycle\[\d+\]\.ignore_changes\[\d+\]$|^\.removed\[\d+\]\.from$/
+  /^\.variable\.[^.]+\[\d+\]\.type$|\.lifecycle\[\d+\]\.ignore_changes\[\d+\]$|^\.(removed|moved)\[\d+\]\.from$/
 
 /** Labels of `dynamic "x"` blocks: their iterator `x` is a valid reference root. */
 const dynamicLabels = (value: Json, into: Set<string>): Set<string> => {

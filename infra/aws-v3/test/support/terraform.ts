@@ -159,6 +159,21 @@ export const localObject = (mod: TfModule, name: string): JsonObject => {
   return value
 }
 
+/** The log events that page (`local.log_event_alarms`), by alarm name after the prefix. */
+export const logEventAlarms = (mod: TfModule): ReadonlyMap<string, JsonObject> =>
+  new Map(
+    Object.entries(localObject(mod, "log_event_alarms")).map(([key, value]) => {
+      if (!isObject(value)) throw new Error(`local.log_event_alarms["${key}"] is not an object literal`)
+      return [key, value] as const
+    })
+  )
+
+export const logEventAlarm = (mod: TfModule, key: string): JsonObject => {
+  const found = logEventAlarms(mod).get(key)
+  if (found === undefined) throw new Error(`local.log_event_alarms has no "${key}"`)
+  return found
+}
+
 /** Every string that holds an expression, with where it was found. */
 export const expressions = (value: Json, path = ""): ReadonlyArray<{ path: string; expression: string }> => {
   if (typeof value === "string") return value.includes("${") ? [{ path, expression: value }] : []

@@ -1,0 +1,53 @@
+# Resources that were written out one by one and are now instances of a for_each: a deployed
+# stack renames them in its state instead of destroying and recreating them.
+
+# log-event-alarms.tf
+moved {
+  from = aws_cloudwatch_log_metric_filter.api_errors
+  to   = aws_cloudwatch_log_metric_filter.log_event["api-logged-errors"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.api_logged_errors
+  to   = aws_cloudwatch_metric_alarm.log_event["api-logged-errors"]
+}
+
+moved {
+  from = aws_cloudwatch_log_metric_filter.worker_failed
+  to   = aws_cloudwatch_log_metric_filter.log_event["business-retries-exhausted"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.business_retries_exhausted
+  to   = aws_cloudwatch_metric_alarm.log_event["business-retries-exhausted"]
+}
+
+moved {
+  from = aws_cloudwatch_log_metric_filter.worker_poison
+  to   = aws_cloudwatch_log_metric_filter.log_event["worker-poison-message"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.worker_poison
+  to   = aws_cloudwatch_metric_alarm.log_event["worker-poison-message"]
+}
+
+moved {
+  from = aws_cloudwatch_log_metric_filter.worker_start_failed
+  to   = aws_cloudwatch_log_metric_filter.log_event["worker-start-failed"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.worker_start_failed
+  to   = aws_cloudwatch_metric_alarm.log_event["worker-start-failed"]
+}
+
+moved {
+  from = aws_cloudwatch_log_metric_filter.worker_delivery_crashed
+  to   = aws_cloudwatch_log_metric_filter.log_event["worker-delivery-crashed"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.worker_delivery_crashed
+  to   = aws_cloudwatch_metric_alarm.log_event["worker-delivery-crashed"]
+}
