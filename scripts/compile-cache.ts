@@ -7,7 +7,8 @@
  * The images cannot write it at run time (the program's files are root's), so scripts/bundle.ts
  * fills it when it builds: it starts the bundle once against a database that refuses at once
  * (127.0.0.1:1). The program reads its configuration, evaluates its modules and builds its layers
- * up to the first connection, then fails and exits; Node writes the cache at exit. The cache holds
+ * up to the first connection, then fails and exits; Node writes the cache at exit. A second run
+ * imports every chunk, for those the program loads later or only on some paths. The cache holds
  * paths relative to its folder (portable), so the folder copied with the bundle (the image's
  * /app) still matches. Node keys it by its version and by the user's uid (one subfolder each):
  * the images build as root and run as `node` (uid 1000), so their build runs the bundle as 1000
@@ -60,19 +61,32 @@ const filesUnder = (folder: string): Array<string> =>
  */
 type RunOutcome = "exited" | "timed out" | Error
 
+/**
+ * Imports every chunk, so that the ones a program loads only on some paths (the AWS SDK's, when
+ * SQS or IAM authentication is configured; the docs page's) are cached too: the program's own run
+ * fails at its first connection, before it reaches them. A chunk's evaluation is that of library
+ * code and module-level definitions, no I/O.
+ */
+const IMPORT_EVERY_CHUNK = [
+  "--input-type=module",
+  "--eval",
+  `for (const name of (await import("node:fs")).readdirSync("chunks")) if (name.endsWith(".mjs")) await import("./chunks/" + name)`
+]
+
 const runOnce = async (
   folder: string,
   program: "api" | "worker",
   uid: number | undefined,
-  nodeFlags: ReadonlyArray<string>
-): Promise<{ readonly outcome: RunOutcome; readonly stderr: string }> => {
+  nodeFlags: ReadonlyArray<string>,
+  script: ReadonlyArray<string> = [join(folder, "main.mjs")]
+): Promise<{ readonly outcome: RunOutcome; readonly code: number | null; readonly stderr: string }> => {
   const env = {
     PATH: process.env["PATH"] ?? "",
     ...compileCacheEnv(folder),
     ...unreachable,
     ...(program === "api" ? { PORT: String(await freePort()) } : { WORKER_MODE: "sqs-consumer", ADMIN_PORT: "0" })
   }
-  const child = spawn(process.execPath, [...nodeFlags, join(folder, "main.mjs")], {
+  const child = spawn(process.execPath, [...nodeFlags, ...script], {
     cwd: folder,
     env,
     stdio: ["ignore", "ignore", "pipe"],
@@ -94,7 +108,7 @@ const runOnce = async (
       resolve("exited")
     })
   })
-  return { outcome, stderr }
+  return { outcome, code: child.exitCode, stderr }
 }
 
 export interface WarmedCache {
@@ -127,9 +141,18 @@ export const warmCompileCache = async (
     runAs = undefined
     run = await runOnce(folder, program, undefined, nodeFlags)
   }
-  if (run.outcome !== "exited") {
-    const reason = run.outcome instanceof Error ? run.outcome.message : `not exited within ${WARM_UP_TIMEOUT_MS} ms`
-    throw new Error(`${program}: the compile-cache run failed: ${reason}\n${run.stderr}`)
+  const failure = (what: string, outcome: RunOutcome, stderr: string) => {
+    const reason = outcome instanceof Error ? outcome.message : `not exited within ${WARM_UP_TIMEOUT_MS} ms`
+    return new Error(`${program}: the compile-cache ${what} failed: ${reason}\n${stderr}`)
+  }
+  if (run.outcome !== "exited") throw failure("run", run.outcome, run.stderr)
+  const chunks = await runOnce(folder, program, runAs, nodeFlags, IMPORT_EVERY_CHUNK)
+  if (chunks.outcome !== "exited" || chunks.code !== 0) {
+    throw failure(
+      "import of the chunks",
+      chunks.outcome === "exited" ? new Error(`exit code ${chunks.code}`) : chunks.outcome,
+      chunks.stderr
+    )
   }
   const entries = filesUnder(cacheFolder)
   for (const path of [cacheFolder, ...entries]) {

@@ -113,6 +113,20 @@ describe("the program bundles", () => {
       .toBe(true)
   })
 
+  it("leave the AWS SDK out of what the API loads at start-up: chunks loaded only when SQS or IAM authentication is configured", () => {
+    const folder = join(outDir, "api")
+    const startUp = readFileSync(join(folder, "main.mjs"), "utf8")
+    const staticChunks = [...startUp.matchAll(/from\s*"\.\/(chunks\/[^"]+\.mjs)"/g)].map((match) => match[1]!)
+    const loadedAtStart = [startUp, ...staticChunks.map((chunk) => readFileSync(join(folder, chunk), "utf8"))]
+    const chunks = readdirSync(join(folder, "chunks")).filter((name) => name.endsWith(".mjs"))
+      .map((name) => readFileSync(join(folder, "chunks", name), "utf8"))
+    // The SQS client's class, and the service an RDS IAM token is signed for.
+    for (const marker of ["SQSClient", `service="rds-db"`]) {
+      for (const code of loadedAtStart) expect(code.includes(marker), marker).toBe(false)
+      expect(chunks.some((code) => code.includes(marker)), marker).toBe(true)
+    }
+  })
+
   it("reach Node's built-ins through require, never an import that builds the module's namespace", () => {
     for (const program of Object.keys(PROGRAMS) as Array<BundledProgram>) {
       const folder = join(outDir, program)
@@ -144,6 +158,30 @@ describe("the program bundles", () => {
       ) => relative(folder, match[1]!))
       expect(new Set(accepted), program).toEqual(new Set(["main.mjs", ...staticChunks]))
     }
+  })
+
+  it("cache the chunks loaded on demand too: with SQS configured, the API's SDK chunks come from the cache", async () => {
+    const folder = join(outDir, "api")
+    const started = start("api", {
+      ...env,
+      NODE_DEBUG_NATIVE: "COMPILE_CACHE",
+      // The relay is built after the pool: a database that answers, so that the program reaches it.
+      PORT: String(await findFreePort())
+    })
+    await waitFor(
+      "the API listening",
+      [started],
+      () => Promise.resolve(/Listening on/.test(started.output()) || undefined)
+    )
+    await started.stop(10_000)
+    const loaded = [...started.output().matchAll(/code cache for ESM file:\/\/(\S+) was (\w[\w ]*?)[,\n]/g)].map((
+      match
+    ) => [relative(folder, match[1]!), match[2]!] as const)
+    const sqsChunk = readdirSync(join(folder, "chunks")).find((name) =>
+      name.endsWith(".mjs") && readFileSync(join(folder, "chunks", name), "utf8").includes("SQSClient")
+    )
+    expect(loaded.map(([file]) => file)).toContain(`chunks/${sqsChunk}`)
+    expect(loaded.filter(([, outcome]) => outcome !== "accepted")).toEqual([])
   })
 
   it("map a place in our code to its TypeScript line, and a place in a library to nothing", () => {

@@ -15,7 +15,6 @@ import {
   PgClientLive,
   PostgresLayer
 } from "@order-platform/postgres"
-import { OutboxRelayLayer } from "@order-platform/sqs"
 import { Config, Effect, Layer, Option } from "effect"
 import { ApiConfig } from "./ApiConfig.ts"
 import { type ApiServerOptions, makeApiServer } from "./ApiServer.ts"
@@ -42,9 +41,14 @@ export const PostgresStorageLive = Layer.mergeAll(
  * database's notifications).
  */
 export const RelayLayer: Layer.Layer<never, Config.ConfigError, Outbox | OutboxSignal> = Layer.unwrap(
-  Effect.map(
+  Effect.flatMap(
     Config.option(Config.NonEmptyString("SQS_QUEUE_URL")),
-    (queueUrl) => Option.isNone(queueUrl) ? Layer.empty : OutboxRelayLayer
+    (queueUrl) =>
+      Option.isNone(queueUrl)
+        ? Effect.succeed(Layer.empty)
+        // Loaded only when it runs: the AWS SDK under it took a start without SQS some 40 ms to
+        // evaluate (in the bundle it is a chunk of its own).
+        : Effect.map(Effect.promise(() => import("@order-platform/sqs")), (sqs) => sqs.OutboxRelayLayer)
   )
 )
 
