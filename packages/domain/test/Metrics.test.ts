@@ -131,6 +131,15 @@ describe("metrics from the code, as CloudWatch Embedded Metric Format", () => {
       expect(line?.["http_requests_total"]).toBe(3)
     })))
 
+  it.effect("dimensions and lines come in code-unit order, the same in every locale (no collator)", () =>
+    isolated(Effect.gen(function*() {
+      yield* Metric.update(Metric.withAttributes(Metric.counter("b_total"), { Zone: "z", area: "a" }), 1)
+      yield* Metric.update(Metric.counter("B_total"), 1)
+      const lines = parse(renderEmf(yield* Metric.snapshot, new Map(), { namespace: "n", service: "api" }, 0))
+      expect(lines.map((line) => line._aws.CloudWatchMetrics[0]?.Metrics[0]?.Name)).toEqual(["B_total", "b_total"])
+      expect(lines[1]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([["Service", "Zone", "area"], ["Zone", "area"]])
+    })))
+
   it.effect("the exporter flushes once per interval, not once per order, and once more at shutdown", () =>
     isolated(Effect.gen(function*() {
       const lines: Array<string> = []
