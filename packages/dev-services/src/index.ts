@@ -4,6 +4,7 @@
  * The vitest globalSetups live in `./postgresGlobalSetup.ts` and `./chromiumGlobalSetup.ts` (referenced
  * by path, not exported here).
  */
+export * from "./ChildExit.ts"
 export * from "./Chromium.ts"
 export {
   assertTraversable,
@@ -26,4 +27,5 @@ export * from "./ProcessTable.ts"
 export * from "./PrometheusText.ts"
 export * from "./RunCommand.ts"
 export * from "./SqsEmulator.ts"
+export * from "./StartEmbeddedPostgres.ts"
 export * from "./WatchedProcess.ts"

@@ -9,8 +9,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import {
   DataDirectoryInUseError,
   type EmbeddedPostgresServer,
+  EmbeddedPostgresStartError,
   findFreePort,
   findOrStartPostgres,
+  isPortFree,
   PortInUseError,
   runningPostmasterPid,
   startEmbeddedPostgres
@@ -216,6 +218,30 @@ describe("startEmbeddedPostgres", () => {
     expect(await query(server.url, "select current_setting('logging_collector') as collector")).toEqual([{
       collector: "on"
     }])
+  })
+
+  it("reports a server that exits during start-up at once, with its last lines", async () => {
+    const dataDir = join(scratch, "bad-setting")
+    const error: unknown = await startEmbeddedPostgres({ dataDir, settings: { max_connections: "many" } })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(EmbeddedPostgresStartError)
+    expect((error as Error).message).toMatch(/failed to start[\s\S]*invalid value for parameter "max_connections"/)
+  })
+
+  it("gives up at the start-up deadline, says so, and leaves no server running", async () => {
+    const dataDir = join(scratch, "deadline")
+    await (await startEmbeddedPostgres({ dataDir })).stop()
+    const port = await findFreePort()
+    const error: unknown = await startEmbeddedPostgres({ dataDir, port, startTimeoutMs: 1 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(EmbeddedPostgresStartError)
+    expect((error as Error).message).toContain(
+      `Embedded PostgreSQL failed to start (data directory ${dataDir}, port ${port})`
+    )
+    expect(((error as Error).cause as Error).message).toBe("not ready after 1 ms")
+    expect(await runningPostmasterPid(dataDir)).toBeUndefined()
+    expect(await isPortFree(port)).toBe(true)
+    // Nor one spawned after the deadline: the data directory is free for the next start.
+    expect((await start({ dataDir })).initialised).toBe(false)
   })
 
   it("rejects a non-empty directory that is not a cluster", async () => {

@@ -1,4 +1,4 @@
-import { parseJsonObject } from "@order-platform/dev-services"
+import { exitOf, parseJsonObject } from "@order-platform/dev-services"
 import { Clock, Deferred, Duration, Effect, type LogLevel, Option, Ref, type Scope, Stream } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import { ChildProcess, type ChildProcessSpawner } from "effect/process"
@@ -44,12 +44,6 @@ export interface ChildOptions {
 }
 
 const parentWatch = new URL("./ParentWatch.ts", import.meta.url).href
-
-// The spawner says which signal only in the message of the error it wraps.
-const signalIn = (error: PlatformError): string => {
-  const cause = error.reason.cause
-  return /signal: '(\w+)'/.exec(cause instanceof Error ? cause.message : "")?.[1] ?? "a signal"
-}
 
 const seconds = (millis: number) => `${(millis / 1000).toFixed(1)} s`
 
@@ -129,12 +123,7 @@ export const startChild = (
       Effect.ensuring(Deferred.succeed(outputDone, undefined)),
       Effect.forkDetach
     )
-    yield* handle.exitCode.pipe(
-      Effect.map((code): ChildExit => ({ code, signal: null })),
-      Effect.catch((error) => Effect.succeed<ChildExit>({ code: null, signal: signalIn(error) })),
-      Effect.flatMap((exit) => Deferred.succeed(exited, exit)),
-      Effect.forkDetach
-    )
+    yield* exitOf(handle).pipe(Effect.flatMap((exit) => Deferred.succeed(exited, exit)), Effect.forkDetach)
 
     return {
       name: options.name,

@@ -1,5 +1,6 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { type EmbeddedPostgresServer, startEmbeddedPostgres } from "@order-platform/dev-services"
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { type EmbeddedPostgres, embeddedPostgresScoped } from "@order-platform/dev-services"
 import { jsonLoggerLayer } from "@order-platform/domain"
 import { Config, Effect } from "effect"
 import pg from "pg"
@@ -21,26 +22,24 @@ const ensureDatabase = async (serverUrl: string, database: string) => {
 }
 
 // Smart shutdown first: it waits for the API and the worker to disconnect, which matters when the
-// launcher died and all of them are stopping at once. Then fast shutdown, whatever is left.
-const stopGently = (server: EmbeddedPostgresServer) =>
+// launcher died and all of them are stopping at once. The server's scope then does a fast
+// shutdown of whatever is left.
+const smartShutdown = (server: EmbeddedPostgres) =>
   Effect.gen(function*() {
     // Already gone when it died on its own: nothing to signal then.
     yield* Effect.try(() => process.kill(server.pid, "SIGTERM")).pipe(Effect.ignore)
-    yield* Effect.promise(() => server.exited).pipe(Effect.timeoutOption("20 seconds"))
-    yield* Effect.promise(() => server.stop())
+    yield* server.exited.pipe(Effect.timeoutOption("20 seconds"))
   })
 
 const program = Effect.gen(function*() {
   const dataDir = yield* Config.String("LOCAL_POSTGRES_DATA_DIR")
   const port = yield* Config.Port("LOCAL_POSTGRES_PORT")
   const database = yield* Config.String("LOCAL_POSTGRES_DATABASE")
-  const server = yield* Effect.acquireRelease(
-    Effect.tryPromise({
-      try: () => startEmbeddedPostgres({ dataDir, port }),
-      catch: (error) => new HostFailed({ reason: `PostgreSQL failed to start: ${reasonOf(error)}` })
-    }),
-    stopGently
+  const server = yield* embeddedPostgresScoped({ dataDir, port }).pipe(
+    Effect.mapError((error) => new HostFailed({ reason: `PostgreSQL failed to start: ${reasonOf(error)}` }))
   )
+  // Added after the server, so it runs before the server's own stop.
+  yield* Effect.addFinalizer(() => smartShutdown(server))
   yield* Effect.tryPromise({
     try: () => ensureDatabase(server.url, database),
     catch: (error) => new HostFailed({ reason: `PostgreSQL failed to start: ${reasonOf(error)}` })
@@ -48,7 +47,7 @@ const program = Effect.gen(function*() {
   yield* Effect.logInfo("PostgreSQL is ready").pipe(
     Effect.annotateLogs({ event: "postgres.ready", port, dataDir, pid: server.pid })
   )
-  const { code, signal } = yield* Effect.promise(() => server.exited)
+  const { code, signal } = yield* server.exited
   return yield* new HostFailed({
     reason: `PostgreSQL exited unexpectedly (${signal === null ? `exit code ${code}` : `killed by ${signal}`})`
   })
@@ -57,6 +56,6 @@ const program = Effect.gen(function*() {
 program.pipe(
   Effect.scoped,
   Effect.tapCause(reportHostFailure("postgres")),
-  Effect.provide(jsonLoggerLayer("postgres")),
+  Effect.provide([jsonLoggerLayer("postgres"), NodeServices.layer]),
   NodeRuntime.runMain({ disableErrorReporting: true, teardown: interruptIsCleanExit })
 )
