@@ -77,54 +77,6 @@ resource "aws_appautoscaling_policy" "worker_scale_out" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "worker_backlog_high" {
-  alarm_name          = "${var.name_prefix}-worker-scale-out"
-  alarm_description   = "Scale the worker out: ${local.worker_scale_out_backlog_per_task} or more visible messages per running task (${var.worker_scale_out_backlog_seconds} s at ${var.worker_drain_rate_per_task} messages/s)."
-  evaluation_periods  = 2
-  datapoints_to_alarm = 2
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  threshold           = local.worker_scale_out_backlog_per_task
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_appautoscaling_policy.worker_scale_out.arn]
-
-  metric_query {
-    id          = "backlog_per_task"
-    expression  = local.worker_backlog_per_task_expression
-    label       = "Visible messages per running worker task"
-    return_data = true
-  }
-
-  metric_query {
-    id         = "tasks"
-    expression = local.worker_running_tasks_expression
-    label      = "Running worker tasks (at least 1)"
-  }
-
-  metric_query {
-    id = "visible"
-
-    metric {
-      namespace   = "AWS/SQS"
-      metric_name = "ApproximateNumberOfMessagesVisible"
-      dimensions  = { QueueName = aws_sqs_queue.orders.name }
-      stat        = "Maximum"
-      period      = 60
-    }
-  }
-
-  metric_query {
-    id = "running"
-
-    metric {
-      namespace   = "ECS/ContainerInsights"
-      metric_name = "RunningTaskCount"
-      dimensions  = { ClusterName = aws_ecs_cluster.main.name, ServiceName = aws_ecs_service.worker.name }
-      stat        = "Average"
-      period      = 60
-    }
-  }
-}
-
 resource "aws_appautoscaling_policy" "worker_scale_in" {
   name               = "${var.name_prefix}-worker-scale-in"
   policy_type        = "StepScaling"
@@ -144,16 +96,43 @@ resource "aws_appautoscaling_policy" "worker_scale_in" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "worker_queue_empty" {
-  alarm_name          = "${var.name_prefix}-worker-scale-in"
-  alarm_description   = "Scale the worker in: at most ${local.worker_scale_in_backlog_per_task} visible messages per running task (${var.worker_scale_in_backlog_seconds} s of work) for ${var.worker_scale_in_minutes} minutes."
-  evaluation_periods  = var.worker_scale_in_minutes
-  datapoints_to_alarm = var.worker_scale_in_minutes
-  comparison_operator = "LessThanOrEqualToThreshold"
-  threshold           = local.worker_scale_in_backlog_per_task
-  # An idle queue stops reporting: no data means nothing to do.
-  treat_missing_data = "breaching"
-  alarm_actions      = [aws_appautoscaling_policy.worker_scale_in.arn]
+# Both alarms watch the same figure, the backlog per running task; they differ in the direction,
+# the threshold, the window and the policy they trigger.
+locals {
+  worker_scaling_alarms = {
+    "scale-out" = {
+      description         = "Scale the worker out: ${local.worker_scale_out_backlog_per_task} or more visible messages per running task (${var.worker_scale_out_backlog_seconds} s at ${var.worker_drain_rate_per_task} messages/s)."
+      evaluation_periods  = 2
+      comparison_operator = "GreaterThanOrEqualToThreshold"
+      threshold           = local.worker_scale_out_backlog_per_task
+      treat_missing_data  = "notBreaching"
+      policy              = aws_appautoscaling_policy.worker_scale_out.arn
+    }
+
+    "scale-in" = {
+      description         = "Scale the worker in: at most ${local.worker_scale_in_backlog_per_task} visible messages per running task (${var.worker_scale_in_backlog_seconds} s of work) for ${var.worker_scale_in_minutes} minutes."
+      evaluation_periods  = var.worker_scale_in_minutes
+      comparison_operator = "LessThanOrEqualToThreshold"
+      threshold           = local.worker_scale_in_backlog_per_task
+      # An idle queue stops reporting: no data means nothing to do.
+      treat_missing_data = "breaching"
+      policy             = aws_appautoscaling_policy.worker_scale_in.arn
+    }
+  }
+}
+
+# Each alarm fires only when every minute of its window is past the threshold.
+resource "aws_cloudwatch_metric_alarm" "worker_scaling" {
+  for_each = local.worker_scaling_alarms
+
+  alarm_name          = "${var.name_prefix}-worker-${each.key}"
+  alarm_description   = each.value.description
+  evaluation_periods  = each.value.evaluation_periods
+  datapoints_to_alarm = each.value.evaluation_periods
+  comparison_operator = each.value.comparison_operator
+  threshold           = each.value.threshold
+  treat_missing_data  = each.value.treat_missing_data
+  alarm_actions       = [each.value.policy]
 
   metric_query {
     id          = "backlog_per_task"
@@ -192,3 +171,4 @@ resource "aws_cloudwatch_metric_alarm" "worker_queue_empty" {
     }
   }
 }
+

@@ -51,3 +51,14 @@ moved {
   from = aws_cloudwatch_metric_alarm.worker_delivery_crashed
   to   = aws_cloudwatch_metric_alarm.log_event["worker-delivery-crashed"]
 }
+
+# autoscaling.tf
+moved {
+  from = aws_cloudwatch_metric_alarm.worker_backlog_high
+  to   = aws_cloudwatch_metric_alarm.worker_scaling["scale-out"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.worker_queue_empty
+  to   = aws_cloudwatch_metric_alarm.worker_scaling["scale-in"]
+}

@@ -11,6 +11,7 @@ import {
   containersOf,
   containerVariable,
   evaluateNumber,
+  forEachInstance,
   infraRoot,
   isObject,
   type JsonObject,
@@ -138,7 +139,7 @@ describe("worker autoscaling and the worker's own throughput", () => {
     const rate = evaluateNumber(stack, "${var.worker_drain_rate_per_task}")
     const alarmMinutes = evaluateNumber(
       stack,
-      resource(stack, "aws_cloudwatch_metric_alarm", "worker_backlog_high")["evaluation_periods"]
+      forEachInstance(stack, "aws_cloudwatch_metric_alarm", "worker_scaling", "scale-out")["evaluation_periods"]
     )
     // Alarm, then about a minute for a new task to start, then draining at the planning rate.
     const secondsBehind = alarmMinutes * 60 + 60 + perTask / rate

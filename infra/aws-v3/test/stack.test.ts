@@ -12,6 +12,7 @@ import {
   dataSource,
   evaluate,
   evaluateNumber,
+  forEachInstance,
   infraRoot,
   isArray,
   isObject,
@@ -370,7 +371,7 @@ describe("alarms: every row of the failure matrix notifies the alarm topic", () 
   })
 
   it("every alarm not driving autoscaling notifies the topic", () => {
-    const scaling = new Set(["worker_backlog_high", "worker_queue_empty"])
+    const scaling = new Set(["worker_scaling"])
     for (const [name, alarm] of alarms) {
       if (scaling.has(name)) continue
       expect(alarm["alarm_actions"], name).toEqual(["${aws_sns_topic.alarms.arn}"])
@@ -475,8 +476,8 @@ describe("dashboard", () => {
 
 describe("worker autoscaling", () => {
   const target = resource(stack, "aws_appautoscaling_target", "worker")
-  const scaleOut = resource(stack, "aws_cloudwatch_metric_alarm", "worker_backlog_high")
-  const scaleIn = resource(stack, "aws_cloudwatch_metric_alarm", "worker_queue_empty")
+  const scaleOut = forEachInstance(stack, "aws_cloudwatch_metric_alarm", "worker_scaling", "scale-out")
+  const scaleIn = forEachInstance(stack, "aws_cloudwatch_metric_alarm", "worker_scaling", "scale-in")
   const outThreshold = evaluateNumber(stack, "${local.worker_scale_out_backlog_per_task}")
   const inThreshold = evaluateNumber(stack, "${local.worker_scale_in_backlog_per_task}")
 
@@ -493,6 +494,13 @@ describe("worker autoscaling", () => {
     expect(returned.map((query) => query["id"])).toEqual(["backlog_per_task"])
     return evaluateMetricMath(expressionsById["backlog_per_task"] ?? "", values, expressionsById)
   }
+
+  it("the alarms are the stack's worker-scale-out and worker-scale-in", () => {
+    expect([scaleOut["alarm_name"], scaleIn["alarm_name"]]).toEqual([
+      "${var.name_prefix}-worker-scale-out",
+      "${var.name_prefix}-worker-scale-in"
+    ])
+  })
 
   it("between 1 and 5 tasks", () => {
     expect(evaluateNumber(stack, target["min_capacity"])).toBe(1)

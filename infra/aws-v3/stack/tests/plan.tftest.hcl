@@ -133,7 +133,7 @@ run "defaults" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.worker_backlog_high.threshold == 3000 && aws_cloudwatch_metric_alarm.worker_queue_empty.threshold == 500
+    condition     = aws_cloudwatch_metric_alarm.worker_scaling["scale-out"].threshold == 3000 && aws_cloudwatch_metric_alarm.worker_scaling["scale-in"].threshold == 500
     error_message = "Worker scaling thresholds: 60 s and 10 s of backlog per task at 50 messages/s."
   }
 

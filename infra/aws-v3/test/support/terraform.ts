@@ -138,6 +138,31 @@ export const resource = (mod: TfModule, type: string, name: string): JsonObject 
   return body
 }
 
+/**
+ * One instance of a resource with `for_each = local.x` (a map literal): its body with every
+ * `${each.value.k}` replaced by that entry's `k` and `${each.key}` by the key, as Terraform
+ * plans it.
+ */
+export const forEachInstance = (mod: TfModule, type: string, name: string, key: string): JsonObject => {
+  const body = resource(mod, type, name)
+  const map = /^\$\{local\.(\w+)\}$/.exec(String(body["for_each"]))?.[1]
+  if (map === undefined) throw new Error(`${type}.${name}: for_each is not a local`)
+  const entry = localObject(mod, map)[key]
+  if (!isObject(entry)) throw new Error(`local.${map} has no "${key}"`)
+  const substitute = (value: Json): Json => {
+    if (typeof value === "string") {
+      const field = /^\$\{each\.value\.(\w+)\}$/.exec(value)?.[1]
+      if (field !== undefined) return entry[field] ?? null
+      return value.replaceAll("${each.key}", key)
+    }
+    if (isArray(value)) return value.map(substitute)
+    if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, substitute(item)]))
+    return value
+  }
+  const { for_each: _, ...rest } = body
+  return substitute(rest) as JsonObject
+}
+
 export const resourcesOfType = (mod: TfModule, type: string): ReadonlyMap<string, JsonObject> =>
   mod.resources.get(type) ?? new Map<string, JsonObject>()
 
