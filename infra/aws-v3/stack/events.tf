@@ -38,64 +38,60 @@ locals {
   }
 }
 
-resource "aws_cloudwatch_event_rule" "ecs_task_crashed" {
-  name          = "${var.name_prefix}-ecs-task-crashed"
-  description   = "Worker crash (and API crash): an ECS task stopped without the scheduler asking it to."
-  event_pattern = jsonencode(local.ecs_task_crashed_pattern)
-}
-
-resource "aws_cloudwatch_event_target" "ecs_task_crashed" {
-  rule      = aws_cloudwatch_event_rule.ecs_task_crashed.name
-  target_id = "alarm-topic"
-  arn       = aws_sns_topic.alarms.arn
-
-  input_transformer {
-    input_paths = {
-      group  = "$.detail.group"
-      reason = "$.detail.stoppedReason"
-      task   = "$.detail.taskArn"
+# Each rule sends its events to the alarm topic as one readable line.
+locals {
+  ecs_alarm_events = {
+    "ecs-task-crashed" = {
+      description = "Worker crash (and API crash): an ECS task stopped without the scheduler asking it to."
+      pattern     = local.ecs_task_crashed_pattern
+      input_paths = {
+        group  = "$.detail.group"
+        reason = "$.detail.stoppedReason"
+        task   = "$.detail.taskArn"
+      }
+      input_template = "\"ECS task of <group> stopped unexpectedly: <reason> (<task>)\""
     }
-    input_template = "\"ECS task of <group> stopped unexpectedly: <reason> (<task>)\""
+
+    "ecs-deployment-failed" = {
+      description = "A deployment of the API or the worker failed (the circuit breaker rolled it back)."
+      pattern     = local.ecs_deployment_failed_pattern
+      input_paths = {
+        service = "$.resources[0]"
+        reason  = "$.detail.reason"
+      }
+      input_template = "\"ECS deployment failed and was rolled back: <service>: <reason>\""
+    }
+
+    "ecs-service-action" = {
+      description = "ECS reports a problem with the API or the worker service (ECS Service Action, WARN or ERROR): tasks that cannot be placed or started."
+      pattern     = local.ecs_service_action_pattern
+      input_paths = {
+        service   = "$.resources[0]"
+        eventType = "$.detail.eventType"
+        eventName = "$.detail.eventName"
+      }
+      input_template = "\"ECS <eventType> on <service>: <eventName> (aws ecs describe-services ... --query 'services[0].events[:10]')\""
+    }
   }
 }
 
-resource "aws_cloudwatch_event_rule" "ecs_deployment_failed" {
-  name          = "${var.name_prefix}-ecs-deployment-failed"
-  description   = "A deployment of the API or the worker failed (the circuit breaker rolled it back)."
-  event_pattern = jsonencode(local.ecs_deployment_failed_pattern)
+resource "aws_cloudwatch_event_rule" "ecs_alarm" {
+  for_each = local.ecs_alarm_events
+
+  name          = "${var.name_prefix}-${each.key}"
+  description   = each.value.description
+  event_pattern = jsonencode(each.value.pattern)
 }
 
-resource "aws_cloudwatch_event_target" "ecs_deployment_failed" {
-  rule      = aws_cloudwatch_event_rule.ecs_deployment_failed.name
+resource "aws_cloudwatch_event_target" "ecs_alarm" {
+  for_each = local.ecs_alarm_events
+
+  rule      = aws_cloudwatch_event_rule.ecs_alarm[each.key].name
   target_id = "alarm-topic"
   arn       = aws_sns_topic.alarms.arn
 
   input_transformer {
-    input_paths = {
-      service = "$.resources[0]"
-      reason  = "$.detail.reason"
-    }
-    input_template = "\"ECS deployment failed and was rolled back: <service>: <reason>\""
-  }
-}
-
-resource "aws_cloudwatch_event_rule" "ecs_service_action" {
-  name          = "${var.name_prefix}-ecs-service-action"
-  description   = "ECS reports a problem with the API or the worker service (ECS Service Action, WARN or ERROR): tasks that cannot be placed or started."
-  event_pattern = jsonencode(local.ecs_service_action_pattern)
-}
-
-resource "aws_cloudwatch_event_target" "ecs_service_action" {
-  rule      = aws_cloudwatch_event_rule.ecs_service_action.name
-  target_id = "alarm-topic"
-  arn       = aws_sns_topic.alarms.arn
-
-  input_transformer {
-    input_paths = {
-      service   = "$.resources[0]"
-      eventType = "$.detail.eventType"
-      eventName = "$.detail.eventName"
-    }
-    input_template = "\"ECS <eventType> on <service>: <eventName> (aws ecs describe-services ... --query 'services[0].events[:10]')\""
+    input_paths    = each.value.input_paths
+    input_template = each.value.input_template
   }
 }

@@ -62,3 +62,34 @@ moved {
   from = aws_cloudwatch_metric_alarm.worker_queue_empty
   to   = aws_cloudwatch_metric_alarm.worker_scaling["scale-in"]
 }
+
+# events.tf
+moved {
+  from = aws_cloudwatch_event_rule.ecs_task_crashed
+  to   = aws_cloudwatch_event_rule.ecs_alarm["ecs-task-crashed"]
+}
+
+moved {
+  from = aws_cloudwatch_event_target.ecs_task_crashed
+  to   = aws_cloudwatch_event_target.ecs_alarm["ecs-task-crashed"]
+}
+
+moved {
+  from = aws_cloudwatch_event_rule.ecs_deployment_failed
+  to   = aws_cloudwatch_event_rule.ecs_alarm["ecs-deployment-failed"]
+}
+
+moved {
+  from = aws_cloudwatch_event_target.ecs_deployment_failed
+  to   = aws_cloudwatch_event_target.ecs_alarm["ecs-deployment-failed"]
+}
+
+moved {
+  from = aws_cloudwatch_event_rule.ecs_service_action
+  to   = aws_cloudwatch_event_rule.ecs_alarm["ecs-service-action"]
+}
+
+moved {
+  from = aws_cloudwatch_event_target.ecs_service_action
+  to   = aws_cloudwatch_event_target.ecs_alarm["ecs-service-action"]
+}

@@ -386,8 +386,21 @@ describe("alarms: every row of the failure matrix notifies the alarm topic", () 
 })
 
 describe("EventBridge", () => {
+  const rule = (key: string) => forEachInstance(stack, "aws_cloudwatch_event_rule", "ecs_alarm", key)
+  const target = (key: string) => forEachInstance(stack, "aws_cloudwatch_event_target", "ecs_alarm", key)
+
+  it("each rule is the stack's, with a target of its own", () => {
+    for (const key of ["ecs-task-crashed", "ecs-deployment-failed", "ecs-service-action"]) {
+      expect(rule(key)["name"]).toBe(`\${var.name_prefix}-${key}`)
+    }
+    expect(resource(stack, "aws_cloudwatch_event_target", "ecs_alarm")["for_each"]).toBe("${local.ecs_alarm_events}")
+    expect(resource(stack, "aws_cloudwatch_event_target", "ecs_alarm")["rule"]).toBe(
+      "${aws_cloudwatch_event_rule.ecs_alarm[each.key].name}"
+    )
+  })
+
   it("worker crash: ECS tasks that stop without the scheduler asking go to the alarm topic", () => {
-    expect(resource(stack, "aws_cloudwatch_event_rule", "ecs_task_crashed")["event_pattern"]).toBe(
+    expect(rule("ecs-task-crashed")["event_pattern"]).toBe(
       "${jsonencode(local.ecs_task_crashed_pattern)}"
     )
     const pattern = localObject(stack, "ecs_task_crashed_pattern")
@@ -398,7 +411,7 @@ describe("EventBridge", () => {
       ["EssentialContainerExited", "TaskFailedToStart"],
       ["service:${aws_ecs_service.worker.name}", "service:${aws_ecs_service.api.name}"]
     ])
-    expect(resource(stack, "aws_cloudwatch_event_target", "ecs_task_crashed")["arn"]).toBe(
+    expect(target("ecs-task-crashed")["arn"]).toBe(
       "${aws_sns_topic.alarms.arn}"
     )
   })
@@ -407,13 +420,13 @@ describe("EventBridge", () => {
     const pattern = localObject(stack, "ecs_deployment_failed_pattern")
     expect(pattern["detail-type"]).toEqual(["ECS Deployment State Change"])
     expect(pattern["detail"]).toEqual({ eventName: ["SERVICE_DEPLOYMENT_FAILED"] })
-    expect(resource(stack, "aws_cloudwatch_event_target", "ecs_deployment_failed")["arn"]).toBe(
+    expect(target("ecs-deployment-failed")["arn"]).toBe(
       "${aws_sns_topic.alarms.arn}"
     )
   })
 
   it("service instability: ECS Service Action events at WARN or ERROR of both services go to the alarm topic", () => {
-    expect(resource(stack, "aws_cloudwatch_event_rule", "ecs_service_action")["event_pattern"]).toBe(
+    expect(rule("ecs-service-action")["event_pattern"]).toBe(
       "${jsonencode(local.ecs_service_action_pattern)}"
     )
     expect(localObject(stack, "ecs_service_action_pattern")).toEqual({
@@ -422,9 +435,8 @@ describe("EventBridge", () => {
       resources: ["${aws_ecs_service.api.id}", "${aws_ecs_service.worker.id}"],
       detail: { eventType: ["WARN", "ERROR"] }
     })
-    const target = resource(stack, "aws_cloudwatch_event_target", "ecs_service_action")
-    expect(target["arn"]).toBe("${aws_sns_topic.alarms.arn}")
-    expect(block(target, "input_transformer")["input_paths"]).toEqual({
+    expect(target("ecs-service-action")["arn"]).toBe("${aws_sns_topic.alarms.arn}")
+    expect(block(target("ecs-service-action"), "input_transformer")["input_paths"]).toEqual({
       service: "$.resources[0]",
       eventType: "$.detail.eventType",
       eventName: "$.detail.eventName"

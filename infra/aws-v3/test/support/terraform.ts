@@ -140,8 +140,9 @@ export const resource = (mod: TfModule, type: string, name: string): JsonObject 
 
 /**
  * One instance of a resource with `for_each = local.x` (a map literal): its body with every
- * `${each.value.k}` replaced by that entry's `k` and `${each.key}` by the key, as Terraform
- * plans it.
+ * `${each.value.k}` replaced by that entry's `k`, `each.value.k` inside a larger expression by
+ * the entry's expression (`${jsonencode(each.value.k)}` with `k = local.y` gives
+ * `${jsonencode(local.y)}`), and `${each.key}` by the key.
  */
 export const forEachInstance = (mod: TfModule, type: string, name: string, key: string): JsonObject => {
   const body = resource(mod, type, name)
@@ -153,7 +154,11 @@ export const forEachInstance = (mod: TfModule, type: string, name: string, key: 
     if (typeof value === "string") {
       const field = /^\$\{each\.value\.(\w+)\}$/.exec(value)?.[1]
       if (field !== undefined) return entry[field] ?? null
-      return value.replaceAll("${each.key}", key)
+      return value.replaceAll("${each.key}", key).replace(/\beach\.value\.(\w+)/g, (reference, name: string) => {
+        const expression = bareExpression(entry[name])
+        if (expression === undefined) throw new Error(`${type}.${name}: ${reference} is not an expression in ${value}`)
+        return expression
+      })
     }
     if (isArray(value)) return value.map(substitute)
     if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, substitute(item)]))
