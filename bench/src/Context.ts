@@ -18,6 +18,7 @@ import { join, resolve } from "node:path"
 import pg from "pg"
 import { query } from "./Db.ts"
 import { type DatabaseInfo, durabilityOf, DURABLE_SERVER_SETTINGS } from "./Durability.ts"
+import { startEmulatorProcess } from "./EmulatorProcess.ts"
 import { imageNodeFlags } from "./ImageNodeFlags.ts"
 import { diagnosticNodeArgs } from "./MemoryDiagnostics.ts"
 import type { BenchOptions, WorkerMode } from "./Options.ts"
@@ -251,17 +252,12 @@ export class BenchContext {
   }
 
   emulator(): Promise<Emulator> {
-    this.emulatorStarted ??= (async () => {
-      const program = startProgram({
-        name: "sqs-emulator",
-        entryPoint: benchSource("./EmulatorProcess.ts"),
-        env: baseEnv()
-      })
-      const ready = await program.waitForEvent("emulator.ready", 30_000)
-      const endpoint = String(ready.line["endpoint"])
-      const region = String(ready.line["region"])
-      return { endpoint, region, program, client: createSqsClient(endpoint, region) }
-    })()
+    this.emulatorStarted ??= startEmulatorProcess().then(({ endpoint, program, region }) => ({
+      endpoint,
+      region,
+      program,
+      client: createSqsClient(endpoint, region)
+    }))
     return this.emulatorStarted
   }
 

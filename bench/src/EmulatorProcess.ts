@@ -1,13 +1,29 @@
-import { startSqsEmulator } from "@order-platform/dev-services"
+import type { Program } from "./Programs.ts"
+import { baseEnv, startProgram } from "./Programs.ts"
 
-// The SQS emulator in a process of its own, so that its CPU shows up on its own line and it
-// never shares an event loop with the load generator. The chaos suite gives it a fixed port and
-// a data folder, so that stopping and starting this process again is an SQS outage, not a new,
-// empty SQS. Prints one JSON line when it listens.
-const port = Number(process.env["SQS_EMULATOR_PORT"] ?? "0")
-const dataDir = process.env["SQS_EMULATOR_DATA_DIR"]
-const emulator = await startSqsEmulator({ port, ...(dataDir === undefined ? {} : { dataDir }) })
-console.log(JSON.stringify({ event: "emulator.ready", endpoint: emulator.endpoint, region: emulator.region }))
-const stop = () => void emulator.stop().finally(() => process.exit(0))
-process.once("SIGTERM", stop)
-process.once("SIGINT", stop)
+/** The SQS emulator in its own process, and where to reach it. */
+export interface EmulatorProcess {
+  readonly program: Program
+  readonly endpoint: string
+  readonly region: string
+}
+
+/**
+ * Starts the SQS emulator through the launcher's entry point (one for both), in memory on a free
+ * port unless given a port and a data folder (the chaos suite: a restart keeps the queues).
+ */
+export const startEmulatorProcess = async (
+  options: { readonly port?: number; readonly dataDir?: string } = {}
+): Promise<EmulatorProcess> => {
+  const program = startProgram({
+    name: "sqs-emulator",
+    entryPoint: "packages/local/src/SqsEmulatorHost.ts",
+    env: {
+      ...baseEnv(),
+      ...(options.port === undefined ? {} : { LOCAL_SQS_PORT: String(options.port) }),
+      ...(options.dataDir === undefined ? {} : { LOCAL_SQS_DATA_DIR: options.dataDir })
+    }
+  })
+  const ready = await program.waitForEvent("sqs.ready", 30_000)
+  return { program, endpoint: String(ready.line["endpoint"]), region: String(ready.line["region"]) }
+}

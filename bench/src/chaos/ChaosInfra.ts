@@ -12,7 +12,8 @@ import { makeQueueInspector, type QueueInspector } from "@order-platform/sqs/tes
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { baseEnv, benchSource, type Program, startProgram } from "../Programs.ts"
+import { startEmulatorProcess } from "../EmulatorProcess.ts"
+import type { Program } from "../Programs.ts"
 
 /**
  * The infrastructure a chaos scenario breaks: a PostgreSQL server and an SQS emulator of the
@@ -65,14 +66,8 @@ export class ChaosInfra {
     return new ChaosInfra({ pgDataDir, pgPort, sqsDataDir, sqsPort }, emulator, postgres)
   }
 
-  private static async spawnEmulator(port: number, dataDir: string) {
-    const program = startProgram({
-      name: "sqs-emulator",
-      entryPoint: benchSource("./EmulatorProcess.ts"),
-      env: { ...baseEnv(), SQS_EMULATOR_PORT: String(port), SQS_EMULATOR_DATA_DIR: dataDir }
-    })
-    const ready = await program.waitForEvent("emulator.ready", 30_000)
-    return { program, endpoint: String(ready.line["endpoint"]), region: String(ready.line["region"]) }
+  private static spawnEmulator(port: number, dataDir: string) {
+    return startEmulatorProcess({ port, dataDir })
   }
 
   get emulatorPid(): number | undefined {

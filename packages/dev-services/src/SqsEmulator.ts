@@ -16,11 +16,11 @@ export const DLQ_MESSAGE_RETENTION_SECONDS = 14 * 24 * 60 * 60
 /** Options of {@link startSqsEmulator}. */
 export interface SqsEmulatorOptions {
   /** Port on 127.0.0.1. Default: a free one. A busy port fails with a {@link PortInUseError}. */
-  readonly port?: number
+  readonly port?: number | undefined
   /** Region used in queue ARNs/URLs when a request does not name one. Default us-east-1. */
   readonly region?: string
   /** Keep queues and messages in this folder (SQLite) across restarts. Default: in memory. */
-  readonly dataDir?: string
+  readonly dataDir?: string | undefined
 }
 
 /** A running in-process SQS emulator (fauxqs). */
