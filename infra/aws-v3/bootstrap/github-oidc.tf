@@ -35,13 +35,21 @@ data "aws_iam_openid_connect_provider" "github" {
   url = "https://${local.github_oidc_host}"
 }
 
-# ---------------------------------------------------------------------------------------------
-# Deploy role: .github/workflows/deploy.yml on the deploy branch pushes images and rolls out.
-# ---------------------------------------------------------------------------------------------
+# Every GitHub role trusts GitHub's tokens for one subject only (see the top of this file); they
+# differ in the subject, and only the plan role's matches a pattern (any pull request).
+locals {
+  github_role_trust = {
+    deploy      = { sid = "GitHubActionsOneWorkflowOneBranch", test = "StringEquals", subject = local.github_deploy_subject }
+    infra_plan  = { sid = "GitHubActionsPullRequestPlans", test = "StringLike", subject = local.github_infra_plan_subject }
+    infra_apply = { sid = "GitHubActionsApprovedEnvironment", test = "StringEquals", subject = local.github_infra_apply_subject }
+  }
+}
 
-data "aws_iam_policy_document" "github_deploy_trust" {
+data "aws_iam_policy_document" "github_trust" {
+  for_each = local.github_role_trust
+
   statement {
-    sid     = "GitHubActionsOneWorkflowOneBranch"
+    sid     = each.value.sid
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
     principals {
@@ -56,17 +64,20 @@ data "aws_iam_policy_document" "github_deploy_trust" {
     }
 
     condition {
-      test     = "StringEquals"
+      test     = each.value.test
       variable = "${local.github_oidc_host}:sub"
-      values   = [local.github_deploy_subject]
+      values   = [each.value.subject]
     }
   }
 }
 
+# ---------------------------------------------------------------------------------------------
+# Deploy role: .github/workflows/deploy.yml on the deploy branch pushes images and rolls out.
+# ---------------------------------------------------------------------------------------------
 resource "aws_iam_role" "github_deploy" {
   name                 = "${var.name_prefix}-github-deploy"
   description          = "GitHub Actions deploy of ${var.github_repository}@${var.github_branch}: push images, roll out the services"
-  assume_role_policy   = data.aws_iam_policy_document.github_deploy_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.github_trust["deploy"].json
   max_session_duration = 3600
 }
 

@@ -22,34 +22,10 @@ locals {
 # (aws_secretsmanager_secret_version), and taking the lock would write to the lock table.
 # ---------------------------------------------------------------------------------------------
 
-data "aws_iam_policy_document" "github_infra_plan_trust" {
-  statement {
-    sid     = "GitHubActionsPullRequestPlans"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.github_oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringLike"
-      variable = "${local.github_oidc_host}:sub"
-      values   = [local.github_infra_plan_subject]
-    }
-  }
-}
-
 resource "aws_iam_role" "github_infra_plan" {
   name                 = "${var.name_prefix}-github-infra-plan"
   description          = "GitHub Actions terraform plan of ${var.github_repository} pull requests: read-only"
-  assume_role_policy   = data.aws_iam_policy_document.github_infra_plan_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.github_trust["infra_plan"].json
   max_session_duration = 3600
 }
 
@@ -106,34 +82,10 @@ resource "aws_iam_role_policy" "github_infra_plan" {
 # each run, can assume it.
 # ---------------------------------------------------------------------------------------------
 
-data "aws_iam_policy_document" "github_infra_apply_trust" {
-  statement {
-    sid     = "GitHubActionsApprovedEnvironment"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.github_oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_host}:sub"
-      values   = [local.github_infra_apply_subject]
-    }
-  }
-}
-
 resource "aws_iam_role" "github_infra_apply" {
   name                 = "${var.name_prefix}-github-infra-apply"
   description          = "GitHub Actions terraform apply of ${var.github_repository}@${var.github_branch}, environment ${var.github_infra_environment}"
-  assume_role_policy   = data.aws_iam_policy_document.github_infra_apply_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.github_trust["infra_apply"].json
   max_session_duration = 3600
 }
 

@@ -13,6 +13,7 @@ import {
   containersOf,
   dataSource,
   evaluate,
+  forEachInstance,
   infraRoot,
   isArray,
   type Json,
@@ -247,21 +248,24 @@ describe("IAM", () => {
     ])
   })
 
-  const githubTrust = (document: string): ReadonlyArray<JsonObject> =>
-    blocks(block(dataSource(bootstrap, "aws_iam_policy_document", document), "statement"), "condition")
+  const githubTrust = (key: string): JsonObject =>
+    block(forEachInstance(bootstrap, "aws_iam_policy_document", "github_trust", key, "data"), "statement")
 
   it.each([
-    ["deploy", "github_deploy_trust", "StringEquals", "github_deploy_subject"],
-    ["infra plan", "github_infra_plan_trust", "StringLike", "github_infra_plan_subject"],
-    ["infra apply", "github_infra_apply_trust", "StringEquals", "github_infra_apply_subject"]
-  ])("CKV_AWS_358: the GitHub OIDC trust of the %s role pins audience and subject", (_, document, test, subject) => {
-    const statement = block(dataSource(bootstrap, "aws_iam_policy_document", document), "statement")
+    ["deploy", "github_deploy", "StringEquals", "github_deploy_subject"],
+    ["infra_plan", "github_infra_plan", "StringLike", "github_infra_plan_subject"],
+    ["infra_apply", "github_infra_apply", "StringEquals", "github_infra_apply_subject"]
+  ])("CKV_AWS_358: the GitHub OIDC trust of the %s role pins audience and subject", (key, role, test, subject) => {
+    expect(resource(bootstrap, "aws_iam_role", role)["assume_role_policy"]).toBe(
+      `\${data.aws_iam_policy_document.github_trust["${key}"].json}`
+    )
+    const statement = githubTrust(key)
     expect(block(statement, "principals")).toEqual({
       type: "Federated",
       identifiers: ["${local.github_oidc_provider_arn}"]
     })
     expect(statement["actions"]).toEqual(["sts:AssumeRoleWithWebIdentity"])
-    expect(githubTrust(document)).toEqual([
+    expect(blocks(statement, "condition")).toEqual([
       { test: "StringEquals", variable: "${local.github_oidc_host}:aud", values: ["sts.amazonaws.com"] },
       { test, variable: "${local.github_oidc_host}:sub", values: [`\${local.${subject}}`] }
     ])

@@ -144,8 +144,14 @@ export const resource = (mod: TfModule, type: string, name: string): JsonObject 
  * the entry's expression (`${jsonencode(each.value.k)}` with `k = local.y` gives
  * `${jsonencode(local.y)}`), and `${each.key}` by the key.
  */
-export const forEachInstance = (mod: TfModule, type: string, name: string, key: string): JsonObject => {
-  const body = resource(mod, type, name)
+export const forEachInstance = (
+  mod: TfModule,
+  type: string,
+  name: string,
+  key: string,
+  kind: "resource" | "data" = "resource"
+): JsonObject => {
+  const body = kind === "resource" ? resource(mod, type, name) : dataSource(mod, type, name)
   const map = /^\$\{local\.(\w+)\}$/.exec(String(body["for_each"]))?.[1]
   if (map === undefined) throw new Error(`${type}.${name}: for_each is not a local`)
   const entry = localObject(mod, map)[key]
