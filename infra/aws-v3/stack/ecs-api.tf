@@ -74,7 +74,7 @@ resource "aws_ecs_task_definition" "api" {
   cpu                      = var.api_cpu
   memory                   = var.api_memory
   execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.api_task.arn
+  task_role_arn            = aws_iam_role.task["api"].arn
   container_definitions    = jsonencode(concat([local.api_container], local.api_sidecars))
 
   runtime_platform {

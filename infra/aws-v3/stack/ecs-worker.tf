@@ -44,7 +44,7 @@ resource "aws_ecs_task_definition" "worker" {
   cpu                      = var.worker_cpu
   memory                   = var.worker_memory
   execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.worker_task.arn
+  task_role_arn            = aws_iam_role.task["worker"].arn
   container_definitions    = jsonencode(concat([local.worker_container], local.worker_sidecars))
 
   runtime_platform {

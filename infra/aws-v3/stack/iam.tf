@@ -77,10 +77,32 @@ resource "aws_iam_role_policy" "execution" {
 # Task roles: what the programs themselves may do (the SDK's default credential chain).
 # ---------------------------------------------------------------------------------------------
 
-resource "aws_iam_role" "api_task" {
-  name               = "${var.name_prefix}-api-task"
-  description        = "Order API: publish order events to the main queue"
+# One role per program, and what it may do: its own document below.
+locals {
+  program_task_role_descriptions = {
+    api    = "Order API: publish order events to the main queue"
+    worker = "Order worker: consume the main queue and publish retries through the outbox relay"
+  }
+  program_task_policies = {
+    api    = data.aws_iam_policy_document.api_task.json
+    worker = data.aws_iam_policy_document.worker_task.json
+  }
+}
+
+resource "aws_iam_role" "task" {
+  for_each = local.program_task_role_descriptions
+
+  name               = "${var.name_prefix}-${each.key}-task"
+  description        = each.value
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_trust.json
+}
+
+resource "aws_iam_role_policy" "task" {
+  for_each = local.program_task_policies
+
+  name   = "${each.key}-task"
+  role   = aws_iam_role.task[each.key].id
+  policy = each.value
 }
 
 data "aws_iam_policy_document" "api_task" {
@@ -95,18 +117,6 @@ data "aws_iam_policy_document" "api_task" {
     actions   = ["rds-db:connect"]
     resources = [local.db_app_user_arn]
   }
-}
-
-resource "aws_iam_role_policy" "api_task" {
-  name   = "api-task"
-  role   = aws_iam_role.api_task.id
-  policy = data.aws_iam_policy_document.api_task.json
-}
-
-resource "aws_iam_role" "worker_task" {
-  name               = "${var.name_prefix}-worker-task"
-  description        = "Order worker: consume the main queue and publish retries through the outbox relay"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_trust.json
 }
 
 data "aws_iam_policy_document" "worker_task" {
@@ -132,10 +142,4 @@ data "aws_iam_policy_document" "worker_task" {
     actions   = ["rds-db:connect"]
     resources = [local.db_app_user_arn]
   }
-}
-
-resource "aws_iam_role_policy" "worker_task" {
-  name   = "worker-task"
-  role   = aws_iam_role.worker_task.id
-  policy = data.aws_iam_policy_document.worker_task.json
 }

@@ -93,3 +93,24 @@ moved {
   from = aws_cloudwatch_event_target.ecs_service_action
   to   = aws_cloudwatch_event_target.ecs_alarm["ecs-service-action"]
 }
+
+# iam.tf
+moved {
+  from = aws_iam_role.api_task
+  to   = aws_iam_role.task["api"]
+}
+
+moved {
+  from = aws_iam_role_policy.api_task
+  to   = aws_iam_role_policy.task["api"]
+}
+
+moved {
+  from = aws_iam_role.worker_task
+  to   = aws_iam_role.task["worker"]
+}
+
+moved {
+  from = aws_iam_role_policy.worker_task
+  to   = aws_iam_role_policy.task["worker"]
+}

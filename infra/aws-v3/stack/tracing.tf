@@ -107,7 +107,7 @@ data "aws_iam_policy_document" "xray_write" {
 }
 
 resource "aws_iam_role_policy" "xray" {
-  for_each = var.tracing_enabled ? { api = aws_iam_role.api_task.id, worker = aws_iam_role.worker_task.id } : {}
+  for_each = var.tracing_enabled ? { for program, role in aws_iam_role.task : program => role.id } : {}
 
   name   = "xray-traces"
   role   = each.value

@@ -13,6 +13,7 @@ import {
   blocks,
   dataSource,
   infraRoot,
+  instancesOfType,
   isArray,
   isObject,
   loadModule,
@@ -139,8 +140,8 @@ describe("deploy workflow ↔ Terraform", () => {
       )
     )
     expect(names("stack_task_role_arns").map(arnTail)).toEqual(
-      ["execution", "api_task", "worker_task"].map((role) =>
-        `role/${String(resource(stack, "aws_iam_role", role)["name"])}`
+      ["execution", "task[\"api\"]", "task[\"worker\"]"].map((role) =>
+        `role/${String(instancesOfType(stack, "aws_iam_role").get(role)?.["name"])}`
       )
     )
   })

@@ -15,6 +15,7 @@ import {
   evaluate,
   forEachInstance,
   infraRoot,
+  instancesOfType,
   isArray,
   type Json,
   type JsonObject,
@@ -215,8 +216,8 @@ describe("IAM", () => {
   it("every policy attached anywhere is one of the documents checked here", () => {
     const attached = both.flatMap((mod) =>
       [
-        ...[...resourcesOfType(mod, "aws_iam_role_policy").values()].map((body) => body["policy"]),
-        ...[...resourcesOfType(mod, "aws_iam_role").values()].map((body) => body["assume_role_policy"]),
+        ...[...instancesOfType(mod, "aws_iam_role_policy").values()].map((body) => body["policy"]),
+        ...[...instancesOfType(mod, "aws_iam_role").values()].map((body) => body["assume_role_policy"]),
         ...[...resourcesOfType(mod, "aws_s3_bucket_policy").values()].map((body) => body["policy"]),
         ...[...resourcesOfType(mod, "aws_sqs_queue_policy").values()].map((body) => body["policy"]),
         ...[...resourcesOfType(mod, "aws_sns_topic_policy").values()].map((body) => body["policy"])
@@ -454,7 +455,7 @@ describe("ECS", () => {
   it.each(["api", "worker"])("CKV_AWS_249: %s has a task role apart from the execution role", (service) => {
     const taskDefinition = resource(stack, "aws_ecs_task_definition", service)
     expect(taskDefinition["execution_role_arn"]).toBe("${aws_iam_role.execution.arn}")
-    expect(taskDefinition["task_role_arn"]).toBe(`\${aws_iam_role.${service}_task.arn}`)
+    expect(taskDefinition["task_role_arn"]).toBe(`\${aws_iam_role.task["${service}"].arn}`)
   })
 
   it.each(["api", "worker"])("CKV_AWS_336: %s has a read-only root filesystem", (service) => {

@@ -140,9 +140,9 @@ export const resource = (mod: TfModule, type: string, name: string): JsonObject 
 
 /**
  * One instance of a resource with `for_each = local.x` (a map literal): its body with every
- * `${each.value.k}` replaced by that entry's `k`, `each.value.k` inside a larger expression by
- * the entry's expression (`${jsonencode(each.value.k)}` with `k = local.y` gives
- * `${jsonencode(local.y)}`), and `${each.key}` by the key.
+ * `${each.value}` or `${each.value.k}` replaced by that entry (or its `k`), `each.value.k` inside
+ * a larger expression by the entry's expression (`${jsonencode(each.value.k)}` with
+ * `k = local.y` gives `${jsonencode(local.y)}`), and `${each.key}` by the key.
  */
 export const forEachInstance = (
   mod: TfModule,
@@ -152,19 +152,29 @@ export const forEachInstance = (
   kind: "resource" | "data" = "resource"
 ): JsonObject => {
   const body = kind === "resource" ? resource(mod, type, name) : dataSource(mod, type, name)
-  const map = /^\$\{local\.(\w+)\}$/.exec(String(body["for_each"]))?.[1]
+  const map = forEachLocal(body)
   if (map === undefined) throw new Error(`${type}.${name}: for_each is not a local`)
   const entry = localObject(mod, map)[key]
-  if (!isObject(entry)) throw new Error(`local.${map} has no "${key}"`)
+  if (entry === undefined) throw new Error(`local.${map} has no "${key}"`)
+  const field = (attribute: string | undefined): Json => {
+    if (attribute === undefined) return entry
+    if (!isObject(entry)) throw new Error(`local.${map}["${key}"] has no attributes`)
+    return entry[attribute] ?? null
+  }
   const substitute = (value: Json): Json => {
     if (typeof value === "string") {
-      const field = /^\$\{each\.value\.(\w+)\}$/.exec(value)?.[1]
-      if (field !== undefined) return entry[field] ?? null
-      return value.replaceAll("${each.key}", key).replace(/\beach\.value\.(\w+)/g, (reference, name: string) => {
-        const expression = bareExpression(entry[name])
-        if (expression === undefined) throw new Error(`${type}.${name}: ${reference} is not an expression in ${value}`)
-        return expression
-      })
+      const whole = /^\$\{each\.value(?:\.(\w+))?\}$/.exec(value)
+      if (whole !== null) return field(whole[1])
+      return value.replaceAll("${each.key}", key).replace(
+        /\beach\.value(?:\.(\w+))?/g,
+        (reference, attribute?: string) => {
+          const expression = bareExpression(field(attribute))
+          if (expression === undefined) {
+            throw new Error(`${type}.${name}: ${reference} is not an expression in ${value}`)
+          }
+          return expression
+        }
+      )
     }
     if (isArray(value)) return value.map(substitute)
     if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, substitute(item)]))
@@ -173,6 +183,23 @@ export const forEachInstance = (
   const { for_each: _, ...rest } = body
   return substitute(rest) as JsonObject
 }
+
+const forEachLocal = (body: JsonObject): string | undefined =>
+  /^\$\{local\.(\w+)\}$/.exec(String(body["for_each"] ?? ""))?.[1]
+
+/**
+ * The resources of a type as Terraform plans them: one per resource, or one per key of a
+ * `for_each = local.x` map literal (labelled `name["key"]`).
+ */
+export const instancesOfType = (mod: TfModule, type: string): ReadonlyMap<string, JsonObject> =>
+  new Map(
+    [...resourcesOfType(mod, type)].flatMap(([name, body]) => {
+      const map = forEachLocal(body)
+      const entries = map === undefined ? undefined : mod.locals.get(map)
+      if (map === undefined || !isObject(entries)) return [[name, body] as const]
+      return Object.keys(entries).map((key) => [`${name}["${key}"]`, forEachInstance(mod, type, name, key)] as const)
+    })
+  )
 
 export const resourcesOfType = (mod: TfModule, type: string): ReadonlyMap<string, JsonObject> =>
   mod.resources.get(type) ?? new Map<string, JsonObject>()
