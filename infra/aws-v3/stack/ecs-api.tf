@@ -31,7 +31,7 @@ locals {
   api_container_name             = "api"
   api_deployment_maximum_percent = 200
 
-  # Its environment variables: ecs-environment.tf.
+  # Its environment variables: ecs-environment.tf; its task definition: ecs-tasks.tf.
   api_container = {
     name      = local.api_container_name
     image     = "${aws_ecr_repository.program["api"].repository_url}:${var.image_tag}"
@@ -64,29 +64,10 @@ locals {
   }
 }
 
-resource "aws_ecs_task_definition" "api" {
-  family = "${var.name_prefix}-api"
-  # A changed setting registers a new revision; the old ones stay ACTIVE (not deregistered), so
-  # a roll-back to an earlier revision (docs/RUNBOOK.md) keeps working.
-  skip_destroy             = true
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.api_cpu
-  memory                   = var.api_memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task["api"].arn
-  container_definitions    = jsonencode(concat([local.api_container], local.api_sidecars))
-
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = var.cpu_architecture
-  }
-}
-
 resource "aws_ecs_service" "api" {
   name             = "${var.name_prefix}-api"
   cluster          = aws_ecs_cluster.main.id
-  task_definition  = aws_ecs_task_definition.api.arn
+  task_definition  = aws_ecs_task_definition.program["api"].arn
   desired_count    = var.api_desired_count
   launch_type      = "FARGATE"
   platform_version = "LATEST"

@@ -3,7 +3,7 @@ locals {
   worker_liveness_probe             = "fetch('http://127.0.0.1:'+process.env.ADMIN_PORT+'/health/live',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
   worker_deployment_maximum_percent = 200
 
-  # Its environment variables: ecs-environment.tf.
+  # Its environment variables: ecs-environment.tf; its task definition: ecs-tasks.tf.
   worker_container = {
     name      = local.worker_container_name
     image     = "${aws_ecr_repository.program["worker"].repository_url}:${var.image_tag}"
@@ -34,29 +34,10 @@ locals {
   }
 }
 
-resource "aws_ecs_task_definition" "worker" {
-  family = "${var.name_prefix}-worker"
-  # A changed setting registers a new revision; the old ones stay ACTIVE (not deregistered), so
-  # a roll-back to an earlier revision (docs/RUNBOOK.md) keeps working.
-  skip_destroy             = true
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.worker_cpu
-  memory                   = var.worker_memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task["worker"].arn
-  container_definitions    = jsonencode(concat([local.worker_container], local.worker_sidecars))
-
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = var.cpu_architecture
-  }
-}
-
 resource "aws_ecs_service" "worker" {
   name             = "${var.name_prefix}-worker"
   cluster          = aws_ecs_cluster.main.id
-  task_definition  = aws_ecs_task_definition.worker.arn
+  task_definition  = aws_ecs_task_definition.program["worker"].arn
   desired_count    = var.worker_min_count
   launch_type      = "FARGATE"
   platform_version = "LATEST"

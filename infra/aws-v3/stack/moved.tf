@@ -114,3 +114,14 @@ moved {
   from = aws_iam_role_policy.worker_task
   to   = aws_iam_role_policy.task["worker"]
 }
+
+# ecs-tasks.tf
+moved {
+  from = aws_ecs_task_definition.api
+  to   = aws_ecs_task_definition.program["api"]
+}
+
+moved {
+  from = aws_ecs_task_definition.worker
+  to   = aws_ecs_task_definition.program["worker"]
+}

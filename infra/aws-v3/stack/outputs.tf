@@ -34,8 +34,8 @@ output "ecs_service_names" {
 output "ecs_task_definition_families" {
   description = "Task definition family of each program (the pipeline registers new revisions in these)."
   value = {
-    api    = aws_ecs_task_definition.api.family
-    worker = aws_ecs_task_definition.worker.family
+    api    = aws_ecs_task_definition.program["api"].family
+    worker = aws_ecs_task_definition.program["worker"].family
   }
 }
 

@@ -19,7 +19,8 @@ import {
   loadModule,
   local,
   repoRoot,
-  resource
+  resource,
+  taskDefinitionOf
 } from "./support/terraform.ts"
 
 const stack = await loadModule(join(infraRoot, "stack"))
@@ -76,7 +77,7 @@ describe("deploy workflow ↔ Terraform", () => {
     expect(workflow).toMatch(/cluster: \$\{\{ env\.NAME_PREFIX \}\}\s*$/m)
     for (const program of ["api", "worker"]) {
       expect(resource(stack, "aws_ecs_service", program)["name"]).toBe(`\${var.name_prefix}-${program}`)
-      expect(resource(stack, "aws_ecs_task_definition", program)["family"]).toBe(`\${var.name_prefix}-${program}`)
+      expect(taskDefinitionOf(stack, program)["family"]).toBe(`\${var.name_prefix}-${program}`)
       expect(local(stack, `${program}_container_name`)).toBe(program)
       expect(workflow).toContain(`service: \${{ env.NAME_PREFIX }}-${program}`)
       expect(workflow).toMatch(new RegExp(`container-name: ${program}\\s*$`, "m"))

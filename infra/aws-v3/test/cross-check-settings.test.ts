@@ -17,7 +17,8 @@ import {
   type JsonObject,
   loadModule,
   localObject,
-  resource
+  resource,
+  taskDefinitionOf
 } from "./support/terraform.ts"
 
 const stack = await loadModule(join(infraRoot, "stack"))
@@ -128,7 +129,7 @@ describe("worker autoscaling and the worker's own throughput", () => {
   it("the planning drain rate is at most a quarter of what one task can do by its concurrency and its CPU", () => {
     const rate = evaluateNumber(stack, "${var.worker_drain_rate_per_task}")
     const byConcurrency = env("worker", "WORKER_CONCURRENCY") / (env("worker", "PROCESSING_DELAY_MS") / 1000)
-    const vcpu = evaluateNumber(stack, resource(stack, "aws_ecs_task_definition", "worker")["cpu"]) / 1024
+    const vcpu = evaluateNumber(stack, taskDefinitionOf(stack, "worker")["cpu"]) / 1024
     const byCpu = (vcpu * 1000) / cpuMsPerMessage
     expect({ byConcurrency, byCpu: Math.round(byCpu) }).toEqual({ byConcurrency: 200, byCpu: 236 })
     expect(rate * 4).toBeLessThanOrEqual(Math.min(byConcurrency, byCpu))

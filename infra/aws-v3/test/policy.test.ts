@@ -20,8 +20,10 @@ import {
   type Json,
   type JsonObject,
   loadModule,
+  localObject,
   resource,
   resourcesOfType,
+  taskDefinitionOf,
   type TfModule
 } from "./support/terraform.ts"
 
@@ -453,9 +455,12 @@ describe("ECS", () => {
   })
 
   it.each(["api", "worker"])("CKV_AWS_249: %s has a task role apart from the execution role", (service) => {
-    const taskDefinition = resource(stack, "aws_ecs_task_definition", service)
+    const taskDefinition = taskDefinitionOf(stack, service)
     expect(taskDefinition["execution_role_arn"]).toBe("${aws_iam_role.execution.arn}")
-    expect(taskDefinition["task_role_arn"]).toBe(`\${aws_iam_role.task["${service}"].arn}`)
+    // The instance's own role: the task role of the same key.
+    expect(taskDefinition["task_role_arn"]).toBe("${aws_iam_role.task[each.key].arn}")
+    expect(new Set(Object.keys(localObject(stack, "program_tasks")))).toEqual(new Set(["api", "worker"]))
+    expect(instancesOfType(stack, "aws_iam_role").has(`task["${service}"]`)).toBe(true)
   })
 
   it.each(["api", "worker"])("CKV_AWS_336: %s has a read-only root filesystem", (service) => {

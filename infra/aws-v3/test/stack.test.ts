@@ -23,7 +23,8 @@ import {
   localObject,
   logEventAlarm,
   resource,
-  resourcesOfType
+  resourcesOfType,
+  taskDefinitionOf
 } from "./support/terraform.ts"
 
 const stack = await loadModule(join(infraRoot, "stack"))
@@ -164,7 +165,7 @@ describe("ECS services and task definitions", () => {
   it.each(["api", "worker"])(
     "%s: Terraform never deregisters an old revision (skip_destroy), so a roll-back to it keeps working",
     (program) => {
-      expect(resource(stack, "aws_ecs_task_definition", program)["skip_destroy"]).toBe(true)
+      expect(taskDefinitionOf(stack, program)["skip_destroy"]).toBe(true)
     }
   )
 

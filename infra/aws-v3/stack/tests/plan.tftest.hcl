@@ -138,7 +138,7 @@ run "defaults" {
   }
 
   assert {
-    condition     = aws_ecs_task_definition.api.skip_destroy && aws_ecs_task_definition.worker.skip_destroy
+    condition     = aws_ecs_task_definition.program["api"].skip_destroy && aws_ecs_task_definition.program["worker"].skip_destroy
     error_message = "Task definition revisions are never deregistered by Terraform."
   }
 

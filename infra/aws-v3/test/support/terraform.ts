@@ -504,9 +504,13 @@ export interface ContainerVariable {
   readonly secret: boolean
 }
 
-/** The container definitions of a task definition, resolved through `jsonencode([local.x])`. */
-export const containersOf = (mod: TfModule, taskDefinitionName: string): ReadonlyArray<JsonObject> => {
-  const taskDefinition = resource(mod, "aws_ecs_task_definition", taskDefinitionName)
+/** A program's task definition (one instance of `aws_ecs_task_definition.program`). */
+export const taskDefinitionOf = (mod: TfModule, program: string): JsonObject =>
+  forEachInstance(mod, "aws_ecs_task_definition", "program", program)
+
+/** The container definitions of a program's task, resolved through `jsonencode([local.x])`. */
+export const containersOf = (mod: TfModule, program: string): ReadonlyArray<JsonObject> => {
+  const taskDefinition = taskDefinitionOf(mod, program)
   const encoded = bareExpression(taskDefinition["container_definitions"])
   // The program's own containers are listed; optional sidecars (tracing.tf) may follow as one
   // `concat` with a local list, which depends on variables and is checked by the plan tests.
@@ -516,7 +520,7 @@ export const containersOf = (mod: TfModule, taskDefinitionName: string): Readonl
   const listed = match?.[1] ?? match?.[2]
   if (listed === undefined) {
     throw new Error(
-      `aws_ecs_task_definition.${taskDefinitionName}: container_definitions must be jsonencode([local.*, ...]) or jsonencode(concat([local.*, ...], local.*))`
+      `aws_ecs_task_definition.program["${program}"]: container_definitions must be jsonencode([local.*, ...]) or jsonencode(concat([local.*, ...], local.*))`
     )
   }
   return listed
