@@ -4,7 +4,7 @@ import { taskNodeOptions } from "../src/TaskNodeOptions.ts"
 
 describe("imageNodeFlags", () => {
   it("gives the bench the API image's V8 flags, and the worker's none", () => {
-    expect(imageNodeFlags("Dockerfile.api")).toEqual(["--max-semi-space-size=16"])
+    expect(imageNodeFlags("Dockerfile.api")).toEqual(["--max-semi-space-size=16", "--min-semi-space-size=16"])
     expect(imageNodeFlags("Dockerfile.worker")).toEqual([])
   })
 })

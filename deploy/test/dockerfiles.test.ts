@@ -75,10 +75,10 @@ describe.each(images)("$file", (spec) => {
     expect(finalConfig.user).toBe("node")
   })
 
-  it("starts the bundle main.mjs with plain node and source maps on, in exec form (the API with 16 MiB semi-spaces)", () => {
+  it("starts the bundle main.mjs with plain node and source maps on, in exec form (the API with 16 MiB semi-spaces from the start)", () => {
     expect(finalConfig.entrypoint).toBeUndefined()
     expect(finalConfig.cmd?.execForm).toBe(true)
-    const youngGeneration = spec.program === "api" ? ["--max-semi-space-size=16"] : []
+    const youngGeneration = spec.program === "api" ? ["--max-semi-space-size=16", "--min-semi-space-size=16"] : []
     expect(finalConfig.cmd?.argv).toEqual(["node", "--enable-source-maps", ...youngGeneration, "main.mjs"])
     expect(finalConfig.workdir).toBe("/app")
   })
