@@ -125,3 +125,64 @@ moved {
   from = aws_ecs_task_definition.worker
   to   = aws_ecs_task_definition.program["worker"]
 }
+
+# metrics-alarms.tf
+moved {
+  from = aws_cloudwatch_metric_alarm.worker_oldest_message_age
+  to   = aws_cloudwatch_metric_alarm.metric["worker-stuck-oldest-message"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.worker_backlog
+  to   = aws_cloudwatch_metric_alarm.metric["worker-stuck-backlog"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.worker_not_running
+  to   = aws_cloudwatch_metric_alarm.metric["worker-not-running"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.relay_stuck
+  to   = aws_cloudwatch_metric_alarm.metric["relay-stuck-outbox-age"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.dlq_not_empty
+  to   = aws_cloudwatch_metric_alarm.metric["sqs-dlq-not-empty"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.api_elb_5xx
+  to   = aws_cloudwatch_metric_alarm.metric["api-elb-5xx"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.api_target_5xx
+  to   = aws_cloudwatch_metric_alarm.metric["api-target-5xx"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.api_no_healthy_targets
+  to   = aws_cloudwatch_metric_alarm.metric["api-no-healthy-targets"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.api_p95_latency
+  to   = aws_cloudwatch_metric_alarm.metric["api-slow-p95"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.db_cpu
+  to   = aws_cloudwatch_metric_alarm.metric["db-cpu-high"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.db_connections
+  to   = aws_cloudwatch_metric_alarm.metric["db-connections-high"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.db_free_storage
+  to   = aws_cloudwatch_metric_alarm.metric["db-free-storage-low"]
+}

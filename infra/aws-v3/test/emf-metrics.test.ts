@@ -24,12 +24,12 @@ import {
   containerVariable,
   dashboardGraphs,
   infraRoot,
+  instancesOfType,
   isArray,
   isObject,
   type Json,
   loadModule,
-  logEventAlarms,
-  resourcesOfType
+  logEventAlarms
 } from "./support/terraform.ts"
 
 const stack = await loadModule(join(infraRoot, "stack"))
@@ -145,7 +145,7 @@ const logFilterNames = new Set(
 /** Alarms and dashboard metrics in the programs' namespace, other than the log filters' own. */
 const referenced = (): ReadonlyArray<Referenced> => {
   const found: Array<Referenced> = []
-  for (const [label, alarm] of resourcesOfType(stack, "aws_cloudwatch_metric_alarm")) {
+  for (const [label, alarm] of instancesOfType(stack, "aws_cloudwatch_metric_alarm")) {
     const name = alarm["metric_name"]
     if (alarm["namespace"] !== NAMESPACE_VARIABLE || typeof name !== "string") continue
     if (name.startsWith("${aws_cloudwatch_log_metric_filter.")) continue

@@ -14,6 +14,7 @@ import {
   evaluateNumber,
   forEachInstance,
   infraRoot,
+  instancesOfType,
   isArray,
   isObject,
   type Json,
@@ -315,23 +316,30 @@ describe("logs and metric filters", () => {
 
 describe("alarms: every row of the failure matrix notifies the alarm topic", () => {
   const alarms = resourcesOfType(stack, "aws_cloudwatch_metric_alarm")
+  const instances = instancesOfType(stack, "aws_cloudwatch_metric_alarm")
+  const metricAlarm = (key: string) => instances.get(`metric["${key}"]`)
   const matrix: ReadonlyArray<readonly [string, string, string, string]> = [
-    ["worker stuck (oldest message age)", "worker_oldest_message_age", "AWS/SQS", "ApproximateAgeOfOldestMessage"],
-    ["worker stuck (sustained backlog)", "worker_backlog", "AWS/SQS", "ApproximateNumberOfMessagesVisible"],
-    ["relay stuck (oldest due outbox row)", "relay_stuck", "${var.metrics_namespace}", "outbox_oldest_age_seconds"],
-    ["worker crash (no running task)", "worker_not_running", "ECS/ContainerInsights", "RunningTaskCount"],
-    ["DLQ growth", "dlq_not_empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible"],
-    ["API broken deploy (ELB 5xx)", "api_elb_5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"],
-    ["API broken deploy (target 5xx)", "api_target_5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"],
-    ["API broken deploy (no healthy target)", "api_no_healthy_targets", "AWS/ApplicationELB", "HealthyHostCount"],
-    ["slow API (p95)", "api_p95_latency", "AWS/ApplicationELB", "TargetResponseTime"],
-    ["DB overload (CPU)", "db_cpu", "AWS/RDS", "CPUUtilization"],
-    ["DB overload (connections)", "db_connections", "AWS/RDS", "DatabaseConnections"],
-    ["disk exhaustion", "db_free_storage", "AWS/RDS", "FreeStorageSpace"]
+    ["worker stuck (oldest message age)", "worker-stuck-oldest-message", "AWS/SQS", "ApproximateAgeOfOldestMessage"],
+    ["worker stuck (sustained backlog)", "worker-stuck-backlog", "AWS/SQS", "ApproximateNumberOfMessagesVisible"],
+    [
+      "relay stuck (oldest due outbox row)",
+      "relay-stuck-outbox-age",
+      "${var.metrics_namespace}",
+      "outbox_oldest_age_seconds"
+    ],
+    ["worker crash (no running task)", "worker-not-running", "ECS/ContainerInsights", "RunningTaskCount"],
+    ["DLQ growth", "sqs-dlq-not-empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible"],
+    ["API broken deploy (ELB 5xx)", "api-elb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"],
+    ["API broken deploy (target 5xx)", "api-target-5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"],
+    ["API broken deploy (no healthy target)", "api-no-healthy-targets", "AWS/ApplicationELB", "HealthyHostCount"],
+    ["slow API (p95)", "api-slow-p95", "AWS/ApplicationELB", "TargetResponseTime"],
+    ["DB overload (CPU)", "db-cpu-high", "AWS/RDS", "CPUUtilization"],
+    ["DB overload (connections)", "db-connections-high", "AWS/RDS", "DatabaseConnections"],
+    ["disk exhaustion", "db-free-storage-low", "AWS/RDS", "FreeStorageSpace"]
   ]
 
   it.each(matrix)("%s", (_, name, namespace, metric) => {
-    const alarm = alarms.get(name)
+    const alarm = metricAlarm(name)
     expect(alarm, name).toBeDefined()
     expect(alarm?.["namespace"]).toBe(namespace)
     expect(alarm?.["metric_name"]).toBe(metric)
@@ -362,13 +370,13 @@ describe("alarms: every row of the failure matrix notifies the alarm topic", () 
   })
 
   it("DLQ growth alarms on any visible message of the DLQ", () => {
-    const alarm = alarms.get("dlq_not_empty")
+    const alarm = metricAlarm("sqs-dlq-not-empty")
     expect(alarm?.["dimensions"]).toEqual({ QueueName: "${aws_sqs_queue.orders_dlq.name}" })
     expect([alarm?.["comparison_operator"], alarm?.["threshold"]]).toEqual(["GreaterThanThreshold", 0])
   })
 
-  it("slow API uses the p95 of the target response time", () => {
-    expect(alarms.get("api_p95_latency")?.["extended_statistic"]).toBe("p95")
+  it("slow API uses the p95 of the target response time (an extended statistic: tests/plan.tftest.hcl)", () => {
+    expect(localObject(stack, "metric_alarms")["api-slow-p95"]).toMatchObject({ statistic: "p95" })
   })
 
   it("every alarm not driving autoscaling notifies the topic", () => {

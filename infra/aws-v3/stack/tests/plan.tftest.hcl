@@ -138,6 +138,16 @@ run "defaults" {
   }
 
   assert {
+    condition     = aws_cloudwatch_metric_alarm.metric["api-slow-p95"].extended_statistic == "p95" && aws_cloudwatch_metric_alarm.metric["api-slow-p95"].statistic == null && aws_cloudwatch_metric_alarm.metric["db-cpu-high"].statistic == "Average" && aws_cloudwatch_metric_alarm.metric["db-cpu-high"].extended_statistic == null
+    error_message = "A percentile is an extended statistic; the other alarms keep a plain one."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.metric["sqs-dlq-not-empty"].datapoints_to_alarm == null && aws_cloudwatch_metric_alarm.metric["worker-stuck-backlog"].datapoints_to_alarm == 15
+    error_message = "Every period of an alarm's window must breach (unset over one period, CloudWatch's default)."
+  }
+
+  assert {
     condition     = aws_ecs_task_definition.program["api"].skip_destroy && aws_ecs_task_definition.program["worker"].skip_destroy
     error_message = "Task definition revisions are never deregistered by Terraform."
   }

@@ -141,7 +141,7 @@ export const resource = (mod: TfModule, type: string, name: string): JsonObject 
 /**
  * One instance of a resource with `for_each = local.x` (a map literal): its body with every
  * `${each.value}` or `${each.value.k}` replaced by that entry (or its `k`), `each.value.k` inside
- * a larger expression by the entry's expression (`${jsonencode(each.value.k)}` with
+ * a larger expression by the entry's expression or literal (`${jsonencode(each.value.k)}` with
  * `k = local.y` gives `${jsonencode(local.y)}`), and `${each.key}` by the key.
  */
 export const forEachInstance = (
@@ -168,11 +168,14 @@ export const forEachInstance = (
       return value.replaceAll("${each.key}", key).replace(
         /\beach\.value(?:\.(\w+))?/g,
         (reference, attribute?: string) => {
-          const expression = bareExpression(field(attribute))
-          if (expression === undefined) {
-            throw new Error(`${type}.${name}: ${reference} is not an expression in ${value}`)
+          const entryValue = field(attribute)
+          const expression = bareExpression(entryValue)
+          if (expression !== undefined) return expression
+          if (typeof entryValue === "string" && !entryValue.includes("${")) return JSON.stringify(entryValue)
+          if (typeof entryValue === "number" || typeof entryValue === "boolean" || entryValue === null) {
+            return String(entryValue)
           }
-          return expression
+          throw new Error(`${type}.${name}: ${reference} cannot stand in ${value}`)
         }
       )
     }
