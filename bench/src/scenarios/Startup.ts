@@ -84,7 +84,9 @@ const slowStopRow = (mode: string, samples: ReadonlyArray<SlowStopSample>, runs:
 /**
  * Scenario 5: spawn → ready (API: /health/ready answers 200; baseline: /health), spawn → first
  * receive or claim (workers: their `worker.polling` line), and resident memory once idle; the
- * median of `startupRuns` spawns on an already migrated database.
+ * median of `startupRuns` spawns on an already migrated database. The API has a queue, as its
+ * task does: with SQS_QUEUE_URL it also runs the outbox relay, whose AWS SDK a start without it
+ * never loads.
  */
 export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Promise<StartupResult> => {
   const { options, progress } = ctx
@@ -99,7 +101,7 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
   const slowStopOutbox: Array<SlowStopSample> = []
   for (let run = 1; run <= options.startupRuns; run++) {
     progress.update(`run ${run}/${options.startupRuns}: API`)
-    const ours = await ctx.startApi(database.url, "startup")
+    const ours = await ctx.startApi(database.url, "startup", queue)
     api.push(await sample(ours.program, waitForOk(`${ours.url}/health/ready`, ours.program, 120_000, 5)))
     progress.update(`run ${run}/${options.startupRuns}: baseline server`)
     const hand = await ctx.startBaselineServer(database.url)

@@ -4,8 +4,7 @@
  * as it ends the real program.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { makeApiProgram } from "@order-platform/api"
-import { Layer } from "effect"
+import { launchApiProgram, makeApiProgram } from "@order-platform/api"
 import { cleanExitOnInterrupt } from "./CleanExit.ts"
 
-NodeRuntime.runMain(Layer.launch(makeApiProgram({ tracing: false })), { teardown: cleanExitOnInterrupt })
+NodeRuntime.runMain(launchApiProgram(makeApiProgram({ tracing: false })), { teardown: cleanExitOnInterrupt })

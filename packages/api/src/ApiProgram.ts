@@ -15,9 +15,11 @@ import {
   PgClientLive,
   PostgresLayer
 } from "@order-platform/postgres"
+import { OutboxRelayConfig, SqsQueueConfig } from "@order-platform/sqs/config"
 import { Config, Effect, Layer, Option } from "effect"
 import { ApiConfig } from "./ApiConfig.ts"
 import { type ApiServerOptions, makeApiServer } from "./ApiServer.ts"
+import { inBackground } from "./BackgroundRelay.ts"
 import { stdoutLines } from "./LineWriter.ts"
 import { ReadinessCheckPg } from "./ReadinessCheck.ts"
 
@@ -34,15 +36,17 @@ export const PostgresStorageLive = Layer.mergeAll(
   Layer.provide(PgClientLive)
 )
 
+const sqsQueueUrl = Config.option(Config.NonEmptyString("SQS_QUEUE_URL"))
+
 /**
  * The outbox relay the API runs next to the server: the SQS relay of @order-platform/sqs when
  * SQS_QUEUE_URL is set (the handlers' commits wake it at once through `OutboxSignal`, and a sweep
  * catches the rest); otherwise none (workers then claim outbox rows themselves, woken by the
- * database's notifications).
+ * database's notifications). It starts behind the server (`inBackground`).
  */
 export const RelayLayer: Layer.Layer<never, Config.ConfigError, Outbox | OutboxSignal> = Layer.unwrap(
   Effect.flatMap(
-    Config.option(Config.NonEmptyString("SQS_QUEUE_URL")),
+    sqsQueueUrl,
     (queueUrl) =>
       Option.isNone(queueUrl)
         ? Effect.succeed(Layer.empty)
@@ -52,9 +56,15 @@ export const RelayLayer: Layer.Layer<never, Config.ConfigError, Outbox | OutboxS
   )
 )
 
+// The relay's settings are checked with the others although the relay starts later.
+const RelayConfig = Effect.flatMap(
+  sqsQueueUrl,
+  (queueUrl) => Option.isNone(queueUrl) ? Effect.void : Effect.all([SqsQueueConfig, OutboxRelayConfig])
+)
+
 /** Every setting is read before anything connects: bad configuration fails fast, naming the variable. */
 const ConfigCheck = Layer.effectDiscard(
-  Effect.all([ApiConfig, DatabaseConfig, CreateOrderBatchConfig, MetricsConfig], { discard: true })
+  Effect.all([ApiConfig, DatabaseConfig, CreateOrderBatchConfig, MetricsConfig, RelayConfig], { discard: true })
 )
 
 /** Built first and released last: "api.stopped" is written after the server drained and the pool closed. */
@@ -79,12 +89,13 @@ export interface ApiProgramOptions extends ApiServerOptions {
 
 /**
  * The whole API program from the environment: JSON logs (LOG_LEVEL), traces (OTEL_*), PostgreSQL
- * with migrations, the relay, the server, and its metrics as EMF lines on stdout (METRICS_*). The local launcher and benchmarks start it with `Layer.launch` or
- * build it to read the bound address from `HttpServer.HttpServer`.
+ * with migrations, the relay, the server, and its metrics as EMF lines on stdout (METRICS_*). Run it
+ * with `launchApiProgram` (a failing relay fails it), or build it to read the bound address from
+ * `HttpServer.HttpServer`.
  */
 export const makeApiProgram = (options: ApiProgramOptions = {}) =>
   makeApiServer(options).pipe(
-    Layer.provide(RelayLayer),
+    Layer.provideMerge(inBackground(RelayLayer)),
     Layer.provide(PostgresStorageLive),
     // The API's own commits wake its own relay; nothing else in it waits for the outbox.
     Layer.provide(OutboxSignal.inProcess),

@@ -5,6 +5,7 @@
 export * from "./ApiConfig.ts"
 export * from "./ApiProgram.ts"
 export * from "./ApiServer.ts"
+export * from "./BackgroundRelay.ts"
 export { DecodeErrorsLive } from "./DecodeErrors.ts"
 export * from "./ReadinessCheck.ts"
 export { CORRELATION_HEADER } from "./RequestCorrelation.ts"

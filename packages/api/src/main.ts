@@ -1,7 +1,8 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { makeJsonLogger } from "@order-platform/domain"
-import { Cause, Effect, Exit, Layer, Logger, Runtime } from "effect"
+import { Cause, Effect, Exit, Logger, Runtime } from "effect"
 import { ApiProgramLive } from "./ApiProgram.ts"
+import { launchApiProgram } from "./BackgroundRelay.ts"
 import { stdoutLines } from "./LineWriter.ts"
 
 // Start-up failures (bad configuration, database unreachable) happen before the program's own
@@ -16,7 +17,7 @@ const reportFailure = (cause: Cause.Cause<unknown>) =>
 const teardown: Runtime.Teardown = (exit, onExit) =>
   Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
 
-Layer.launch(ApiProgramLive).pipe(
+launchApiProgram(ApiProgramLive).pipe(
   Effect.tapCause(reportFailure),
   NodeRuntime.runMain({ disableErrorReporting: true, teardown })
 )

@@ -160,4 +160,18 @@ describe("the api process", () => {
     expect(lines[0]).toMatchObject({ level: "FATAL", event: "api.failed", service: "api" })
     expect(String(lines[0]!["cause"])).toContain(name)
   })
+
+  // The relay starts behind the server, but its settings are checked before anything starts.
+  it.each([
+    ["OUTBOX_POLL_INTERVAL_MS", "soon"],
+    ["SQS_QUEUE_URL", "not-a-url"]
+  ])("with SQS configured, a bad relay setting (%s=%s) fails at start-up naming it, exit 1", async (name, value) => {
+    const { api } = await launch({ SQS_QUEUE_URL: "http://127.0.0.1:1/000000000000/orders", [name]: value })
+    const exit = await api.exited
+    expect(exit.code).toBe(1)
+    const lines = api.lines()
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatchObject({ level: "FATAL", event: "api.failed", service: "api" })
+    expect(String(lines[0]!["cause"])).toContain(name)
+  })
 })

@@ -11,19 +11,11 @@ import {
   spanOfTraceParent
 } from "@order-platform/domain"
 import { pollingRoundSpan, roundFoundNothing } from "@order-platform/observability"
-import { Array as Arr, Cause, Clock, Config, Effect, Layer, Metric, Option, Result, Schema } from "effect"
+import { Array as Arr, Cause, Clock, Config, Effect, Layer, Metric, Option, Result } from "effect"
 import { MAX_DELAY_SECONDS, toOutgoingMessage } from "./OrderEventMessage.ts"
+import { OutboxRelayConfig, type OutboxRelaySettings } from "./OutboxRelayConfig.ts"
 import { describePublishError } from "./PublishErrorText.ts"
 import { SqsQueue } from "./SqsQueue.ts"
-
-export interface OutboxRelaySettings {
-  /** Time between sweeps when nothing wakes the relay; also the base of its back-off. */
-  readonly sweepIntervalMs: number
-  /** Entries claimed per round (sent as batches of 10). Default 100. */
-  readonly claimLimit?: number | undefined
-  /** How long a claim keeps other relays off an entry this one has not settled. Default 30 s. */
-  readonly leaseMs?: number | undefined
-}
 
 export interface RelayRound {
   readonly claimed: number
@@ -271,13 +263,6 @@ const makeRelay = (settings: OutboxRelaySettings) =>
       )
     )
   })
-
-const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1, { message: "must be a positive integer" }))
-
-// Each variable is read by a direct `Config.*("NAME")` call: the infra cross-check finds them so.
-export const OutboxRelayConfig: Config.Config<OutboxRelaySettings> = Config.all({
-  sweepIntervalMs: Config.schema(PositiveInt, "OUTBOX_POLL_INTERVAL_MS").pipe(Config.withDefault(1_000))
-})
 
 const relayLayer = (settings: OutboxRelaySettings): Layer.Layer<never, never, Outbox | OutboxSignal | SqsQueue> =>
   Layer.effectDiscard(makeRelay(settings))

@@ -1,5 +1,6 @@
 export * from "./OrderEventMessage.ts"
 export * from "./OutboxRelay.ts"
+export * from "./OutboxRelayConfig.ts"
 export * from "./PublishErrorText.ts"
 export * from "./SqsConsumerConfig.ts"
 export * from "./SqsQueue.ts"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Result } from "effect"
-import { OutboxRelayConfig } from "../src/OutboxRelay.ts"
+import { OutboxRelayConfig } from "../src/OutboxRelayConfig.ts"
 import { SqsPollingConfig } from "../src/SqsConsumerConfig.ts"
 import { SqsQueueConfig } from "../src/SqsQueueConfig.ts"
 
