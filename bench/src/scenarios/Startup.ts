@@ -15,6 +15,7 @@ export interface StartupSample {
 
 export interface StartupResult {
   readonly api: ReadonlyArray<StartupSample>
+  readonly apiWithoutQueue: ReadonlyArray<StartupSample>
   readonly baselineServer: ReadonlyArray<StartupSample>
   readonly workerOutbox: ReadonlyArray<StartupSample>
   readonly workerSqs: ReadonlyArray<StartupSample>
@@ -84,15 +85,16 @@ const slowStopRow = (mode: string, samples: ReadonlyArray<SlowStopSample>, runs:
 /**
  * Scenario 5: spawn → ready (API: /health/ready answers 200; baseline: /health), spawn → first
  * receive or claim (workers: their `worker.polling` line), and resident memory once idle; the
- * median of `startupRuns` spawns on an already migrated database. The API has a queue, as its
- * task does: with SQS_QUEUE_URL it also runs the outbox relay, whose AWS SDK a start without it
- * never loads.
+ * median of `startupRuns` spawns on an already migrated database. The API starts twice a run:
+ * with a queue, as its task does in sqs-consumer mode (SQS_QUEUE_URL: it also runs the outbox
+ * relay and loads the AWS SDK), and without one (outbox mode: no relay, no SDK).
  */
 export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Promise<StartupResult> => {
   const { options, progress } = ctx
   const database = await ctx.freshDatabase("startup")
   const queue = await ctx.newQueue("startup")
   const api: Array<StartupSample> = []
+  const apiWithoutQueue: Array<StartupSample> = []
   const baselineServer: Array<StartupSample> = []
   const workerOutbox: Array<StartupSample> = []
   const workerSqs: Array<StartupSample> = []
@@ -103,6 +105,9 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
     progress.update(`run ${run}/${options.startupRuns}: API`)
     const ours = await ctx.startApi(database.url, "startup", queue)
     api.push(await sample(ours.program, waitForOk(`${ours.url}/health/ready`, ours.program, 120_000, 5)))
+    progress.update(`run ${run}/${options.startupRuns}: API without a queue`)
+    const alone = await ctx.startApi(database.url, "startup-no-queue")
+    apiWithoutQueue.push(await sample(alone.program, waitForOk(`${alone.url}/health/ready`, alone.program, 120_000, 5)))
     progress.update(`run ${run}/${options.startupRuns}: baseline server`)
     const hand = await ctx.startBaselineServer(database.url)
     baselineServer.push(await sample(hand.program, waitForOk(`${hand.url}/health`, hand.program, 120_000, 5)))
@@ -123,6 +128,7 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
   }
   const s = {
     api: summary(api),
+    apiWithoutQueue: summary(apiWithoutQueue),
     baselineServer: summary(baselineServer),
     workerOutbox: summary(workerOutbox),
     workerSqs: summary(workerSqs),
@@ -131,7 +137,7 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
   const runs = `median of ${options.startupRuns}`
   const rows: Array<Row> = [
     {
-      scenario: "5 start-up, API",
+      scenario: "5 start-up, API, SQS relay",
       metric: `spawn → /health/ready 200 (${runs})`,
       unit: "ms",
       better: "lower",
@@ -141,6 +147,16 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
       note: memory.apiColdStartMs === undefined
         ? "migrated database"
         : `migrated database; first start on an empty one (migrations): ${memory.apiColdStartMs} ms`
+    },
+    {
+      scenario: "5 start-up, API, no queue",
+      metric: `spawn → /health/ready 200 (${runs})`,
+      unit: "ms",
+      better: "lower",
+      ours: s.apiWithoutQueue.readyMs,
+      baseline: s.baselineServer.readyMs,
+      ratio: ratio(s.apiWithoutQueue.readyMs, s.baselineServer.readyMs),
+      note: "outbox mode: no SQS_QUEUE_URL, so no relay and no AWS SDK"
     },
     {
       scenario: "5 start-up, worker sqs-consumer",
@@ -181,13 +197,22 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
     slowStopRow("sqs-consumer", slowStopSqs, runs),
     slowStopRow("outbox", slowStopOutbox, runs),
     {
-      scenario: "5 memory, API",
+      scenario: "5 memory, API, SQS relay",
       metric: "RSS idle",
       unit: "MiB",
       better: "lower",
       ours: s.api.rssIdleMiB,
       baseline: s.baselineServer.rssIdleMiB,
       ratio: ratio(s.api.rssIdleMiB, s.baselineServer.rssIdleMiB)
+    },
+    {
+      scenario: "5 memory, API, no queue",
+      metric: "RSS idle",
+      unit: "MiB",
+      better: "lower",
+      ours: s.apiWithoutQueue.rssIdleMiB,
+      baseline: s.baselineServer.rssIdleMiB,
+      ratio: ratio(s.apiWithoutQueue.rssIdleMiB, s.baselineServer.rssIdleMiB)
     },
     ...(memory.apiAfterIngest === undefined ? [] : [{
       scenario: "5 memory, API",
@@ -231,5 +256,15 @@ export const runStartup = async (ctx: BenchContext, memory: MemoryAfterLoad): Pr
       ours: memory.outboxWorkerAfterDrain
     }])
   ]
-  return { api, baselineServer, workerOutbox, workerSqs, baselineWorker, slowStopSqs, slowStopOutbox, rows }
+  return {
+    api,
+    apiWithoutQueue,
+    baselineServer,
+    workerOutbox,
+    workerSqs,
+    baselineWorker,
+    slowStopSqs,
+    slowStopOutbox,
+    rows
+  }
 }

@@ -19,7 +19,7 @@ import { OutboxRelayConfig, SqsQueueConfig } from "@order-platform/sqs/config"
 import { Config, Effect, Layer, Option } from "effect"
 import { ApiConfig } from "./ApiConfig.ts"
 import { type ApiServerOptions, makeApiServer } from "./ApiServer.ts"
-import { inBackground } from "./BackgroundRelay.ts"
+import { withRelayBehind } from "./BackgroundRelay.ts"
 import { stdoutLines } from "./LineWriter.ts"
 import { ReadinessCheckPg } from "./ReadinessCheck.ts"
 
@@ -42,7 +42,7 @@ const sqsQueueUrl = Config.option(Config.NonEmptyString("SQS_QUEUE_URL"))
  * The outbox relay the API runs next to the server: the SQS relay of @order-platform/sqs when
  * SQS_QUEUE_URL is set (the handlers' commits wake it at once through `OutboxSignal`, and a sweep
  * catches the rest); otherwise none (workers then claim outbox rows themselves, woken by the
- * database's notifications). It starts behind the server (`inBackground`).
+ * database's notifications). It starts behind the server (`withRelayBehind`).
  */
 export const RelayLayer: Layer.Layer<never, Config.ConfigError, Outbox | OutboxSignal> = Layer.unwrap(
   Effect.flatMap(
@@ -94,8 +94,7 @@ export interface ApiProgramOptions extends ApiServerOptions {
  * `HttpServer.HttpServer`.
  */
 export const makeApiProgram = (options: ApiProgramOptions = {}) =>
-  makeApiServer(options).pipe(
-    Layer.provideMerge(inBackground(RelayLayer)),
+  withRelayBehind(makeApiServer(options), RelayLayer).pipe(
     Layer.provide(PostgresStorageLive),
     // The API's own commits wake its own relay; nothing else in it waits for the outbox.
     Layer.provide(OutboxSignal.inProcess),

@@ -8,7 +8,7 @@ import * as HttpServer from "effect/http/HttpServer"
 import * as SqlClient from "effect/sql/SqlClient"
 import { PostgresStorageLive, RelayLayer } from "../src/ApiProgram.ts"
 import { makeApiServer } from "../src/ApiServer.ts"
-import { inBackground } from "../src/BackgroundRelay.ts"
+import { withRelayBehind } from "../src/BackgroundRelay.ts"
 
 export const ADMIN_TOKEN = "test-admin-token"
 
@@ -62,8 +62,7 @@ export const apiTestServer = (prefix: string, options: ApiTestServerOptions = {}
       Logger.layer([makeJsonLogger("api", (line) => void lines.push(JSON.parse(line)))]),
       Layer.succeed(References.MinimumLogLevel, "Debug")
     )
-    const server = makeApiServer({ port: 0, host: "127.0.0.1" }).pipe(
-      Layer.provide(inBackground(RelayLayer)),
+    const server = withRelayBehind(makeApiServer({ port: 0, host: "127.0.0.1" }), RelayLayer).pipe(
       Layer.provide(PostgresStorageLive),
       Layer.provide(OutboxSignal.inProcess),
       Layer.provide(logger),

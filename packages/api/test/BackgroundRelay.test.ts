@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Layer, Scope } from "effect"
-import { inBackground, launchApiProgram } from "../src/BackgroundRelay.ts"
+import { launchApiProgram, withRelayBehind } from "../src/BackgroundRelay.ts"
 
 class Server extends Context.Service<Server, { readonly answering: boolean }>()("test/Server") {}
 
 const server = Layer.succeed(Server, { answering: true })
 
-describe("inBackground", () => {
+describe("withRelayBehind", () => {
   it.effect("the server is built while the relay is still starting", () =>
     Effect.gen(function*() {
       const relayStarted = yield* Deferred.make<void>()
@@ -14,28 +14,46 @@ describe("inBackground", () => {
         Effect.andThen(Deferred.succeed(relayStarted, undefined), Effect.never)
       )
       const scope = yield* Scope.make()
-      const context = yield* Layer.buildWithScope(Layer.provideMerge(server, inBackground(relayStillStarting)), scope)
+      const context = yield* Layer.buildWithScope(withRelayBehind(server, relayStillStarting), scope)
       expect(Context.get(context, Server).answering).toBe(true)
       yield* Deferred.await(relayStarted)
       yield* Scope.close(scope, Exit.void)
     }))
 
-  it.effect("on shutdown the relay stops after the server, which drains first", () =>
+  it.effect("the relay starts once the server is built, and stops after the server, which drains first", () =>
     Effect.gen(function*() {
-      const stopped: Array<string> = []
+      const events: Array<string> = []
       const relayRunning = yield* Deferred.make<void>()
       const relay = Layer.effectDiscard(
         Effect.andThen(
-          Effect.addFinalizer(() => Effect.sync(() => stopped.push("relay"))),
-          Deferred.succeed(relayRunning, undefined)
+          Effect.sync(() => events.push("relay started")),
+          Effect.andThen(
+            Effect.addFinalizer(() => Effect.sync(() => events.push("relay stopped"))),
+            Deferred.succeed(relayRunning, undefined)
+          )
         )
       )
-      const drainingServer = Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(() => stopped.push("server"))))
+      const drainingServer = Layer.effectDiscard(
+        Effect.andThen(
+          Effect.sync(() => events.push("server listening")),
+          Effect.addFinalizer(() => Effect.sync(() => events.push("server drained")))
+        )
+      )
       const scope = yield* Scope.make()
-      yield* Layer.buildWithScope(Layer.provideMerge(drainingServer, inBackground(relay)), scope)
+      yield* Layer.buildWithScope(withRelayBehind(drainingServer, relay), scope)
       yield* Deferred.await(relayRunning)
       yield* Scope.close(scope, Exit.void)
-      expect(stopped).toEqual(["server", "relay"])
+      expect(events).toEqual(["server listening", "relay started", "server drained", "relay stopped"])
+    }))
+
+  it.effect("a server that fails to start leaves the relay unstarted", () =>
+    Effect.gen(function*() {
+      let relayStarted = false
+      const relay = Layer.effectDiscard(Effect.sync(() => relayStarted = true))
+      const failingServer = Layer.effectDiscard(Effect.fail("port in use"))
+      const exit = yield* Effect.exit(Effect.scoped(Layer.build(withRelayBehind(failingServer, relay))))
+      expect(exit).toStrictEqual(Exit.fail("port in use"))
+      expect(relayStarted).toBe(false)
     }))
 })
 
@@ -43,7 +61,7 @@ describe("launchApiProgram", () => {
   it.effect("a relay that fails fails the program", () =>
     Effect.gen(function*() {
       const failingRelay = Layer.effectDiscard(Effect.fail("the relay could not start"))
-      const exit = yield* Effect.exit(launchApiProgram(Layer.provideMerge(server, inBackground(failingRelay))))
+      const exit = yield* Effect.exit(launchApiProgram(withRelayBehind(server, failingRelay)))
       expect(exit).toStrictEqual(Exit.fail("the relay could not start"))
     }))
 })
