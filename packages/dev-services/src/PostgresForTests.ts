@@ -3,6 +3,7 @@ import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import pg from "pg"
+import { checkConnects } from "./PostgresReadiness.ts"
 import { redactUrl, withDatabase } from "./PostgresUrl.ts"
 import { startEmbeddedPostgres } from "./StartEmbeddedPostgres.ts"
 
@@ -36,17 +37,6 @@ export interface FindOrStartPostgresOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Forwarded to the embedded server's log (e.g. `console.error` while debugging). */
   readonly onLog?: (message: string) => void
-}
-
-const checkConnects = async (url: string): Promise<void> => {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 })
-  client.on("error", () => undefined)
-  try {
-    await client.connect()
-    await client.query("select 1")
-  } finally {
-    await client.end().catch(() => undefined)
-  }
 }
 
 /**

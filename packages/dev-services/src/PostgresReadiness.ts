@@ -7,20 +7,19 @@ const isStillStarting = (error: unknown): boolean => {
   return code === "57P03" || code === "ECONNREFUSED"
 }
 
-const selectOne = (url: string) =>
-  Effect.tryPromise({
-    try: async () => {
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 })
-      client.on("error", () => undefined)
-      try {
-        await client.connect()
-        await client.query("select 1")
-      } finally {
-        await client.end().catch(() => undefined)
-      }
-    },
-    catch: (error) => error
-  })
+/** Connects to `url` once and runs `select 1`: does the server answer? */
+export const checkConnects = async (url: string): Promise<void> => {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 })
+  client.on("error", () => undefined)
+  try {
+    await client.connect()
+    await client.query("select 1")
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
+const selectOne = (url: string) => Effect.tryPromise({ try: () => checkConnects(url), catch: (error) => error })
 
 /**
  * Connects to `url` and runs `select 1`, again while the server is still starting up. Unbounded:
