@@ -53,6 +53,7 @@ const connectOnce = (port: number, host: string): Promise<true> =>
       if (error === undefined) resolve(true)
       else reject(error)
     }
+    // The socket's own idle timeout, not a timer of ours: a port that swallows the SYN answers nothing.
     socket.setTimeout(1_000, () => done(new Error("no answer within 1 s")))
     socket.once("connect", () => done(undefined))
     socket.once("error", done)

@@ -141,7 +141,8 @@ export const startWatchedProcess = (
       exit = { code, signal }
       running.delete(child)
       // Its last lines are read first; but a process it started may still hold the pipes open,
-      // so that wait is bounded.
+      // so that wait is bounded. Plain timers here and in waitForLine: the watcher lives in Node's
+      // child_process and stream callbacks and serves promise callers without an Effect runtime.
       const bound = setTimeout(() => resolve({ code, signal }), OUTPUT_AFTER_EXIT_MS)
       void Promise.all(streamsClosed).then(() => {
         clearTimeout(bound)
